@@ -1,0 +1,92 @@
+/**
+ * The validated inventory with every default applied: what infra/ and automation/ consume.
+ * The YAML format people edit (defaults once, overrides per account) lives in config/schema.ts;
+ * config/load.ts turns that into these types.
+ */
+
+/** S3 storage classes a replication rule may write to (AWS `Destination.StorageClass`). */
+export const DESTINATION_STORAGE_CLASSES = [
+  "STANDARD",
+  "STANDARD_IA",
+  "ONEZONE_IA",
+  "INTELLIGENT_TIERING",
+  "GLACIER",
+  "GLACIER_IR",
+  "DEEP_ARCHIVE",
+  "REDUCED_REDUNDANCY",
+] as const;
+export type DestinationStorageClass = (typeof DESTINATION_STORAGE_CLASSES)[number];
+
+export interface Inventory {
+  /** Absolute path of the YAML file this came from (for messages). */
+  readonly sourcePath: string;
+  /** AWS Organizations id, `o-` followed by 10 to 32 lowercase letters or digits. */
+  readonly organizationId: string;
+  readonly central: CentralAccount;
+  /** Every source account in file order, disabled ones included (`enabled: false`). */
+  readonly sources: readonly SourceAccount[];
+}
+
+export interface CentralAccount {
+  /** 12-digit account id. */
+  readonly accountId: string;
+  readonly name: string;
+  readonly region: string;
+  /** Role the deployment assumes in the central account. */
+  readonly roleArn: string;
+  readonly bucketName: string;
+  /** Alias of the central KMS key, `alias/...`. */
+  readonly kmsAlias: string;
+  /** Object Lock default retention; absent = Object Lock not enabled. Only settable at bucket creation. */
+  readonly objectLock?: { readonly mode: "GOVERNANCE" | "COMPLIANCE"; readonly days: number };
+  /** Lifecycle for noncurrent versions; absent = keep every version forever. */
+  readonly noncurrentVersions?: {
+    /** Move noncurrent versions to this class after `transitionAfterDays`. */
+    readonly transitionAfterDays?: number;
+    readonly transitionStorageClass?: "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "GLACIER_IR" | "DEEP_ARCHIVE";
+    /** Permanently delete noncurrent versions after this many days. */
+    readonly expireAfterDays?: number;
+    /** Keep at least this many noncurrent versions regardless of age. */
+    readonly keepNewerVersions?: number;
+  };
+  /** SNS topic the source accounts' replication alarms notify; absent = a topic is created centrally. */
+  readonly alarmTopicArn?: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface ReplicationOptions {
+  readonly storageClass: DestinationStorageClass;
+  /** Replication Time Control (15 minutes). Implies metrics. */
+  readonly replicationTimeControl: boolean;
+  /** Replication metrics; with RTC on they are always on. */
+  readonly metrics: boolean;
+  /** Replicate delete markers. Off by default: a backup must not follow deletions. */
+  readonly deleteMarkerReplication: boolean;
+}
+
+export interface SourceAccount {
+  readonly accountId: string;
+  /** Human name, used in messages and tags. */
+  readonly name: string;
+  readonly region: string;
+  /** Role the deployment assumes in this account. */
+  readonly roleArn: string;
+  readonly bucket: {
+    readonly name: string;
+    /** true: the bucket exists already and is adopted (imported), never created or deleted by us. */
+    readonly existing: boolean;
+  };
+  /** Alias of this account's KMS key, `alias/...`. */
+  readonly kmsAlias: string;
+  readonly replication: ReplicationOptions;
+  readonly monitoring: {
+    readonly enabled: boolean;
+    /** Overrides the central topic for this account's alarms. */
+    readonly alarmTopicArn?: string;
+  };
+  /** S3 Batch Replication for objects that existed before the rule (role + report location). */
+  readonly backfill: { readonly enabled: boolean };
+  readonly enabled: boolean;
+  /** Defaults' tags merged with the account's own (the account wins). */
+  readonly tags: Readonly<Record<string, string>>;
+}
