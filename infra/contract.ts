@@ -1,0 +1,34 @@
+/**
+ * What the driver and the Pulumi program agree on: configuration keys the driver sets on a stack and the
+ * outputs the central stack exports. Both sides import these names; nobody types them by hand.
+ */
+
+/** Pulumi config namespace (the project name in Pulumi.yaml). */
+export const CONFIG_NAMESPACE = "org-s3-backup";
+
+export const ConfigKey = {
+  /** Path of the inventory YAML, absolute or relative to the project root. Default: config/accounts.yaml. */
+  inventory: "inventory",
+  /** Set on source stacks by the driver from the central stack's outputs. */
+  centralBucketArn: "centralBucketArn",
+  centralKmsKeyArn: "centralKmsKeyArn",
+  centralAlarmTopicArn: "centralAlarmTopicArn",
+} as const;
+
+/** Output names of the central stack. */
+export const CentralOutput = {
+  bucketName: "bucketName",
+  bucketArn: "bucketArn",
+  kmsKeyArn: "kmsKeyArn",
+  alarmTopicArn: "alarmTopicArn",
+} as const;
+
+/** Output names of a source stack. */
+export const SourceOutput = {
+  bucketName: "bucketName",
+  bucketArn: "bucketArn",
+  kmsKeyArn: "kmsKeyArn",
+  replicationRoleArn: "replicationRoleArn",
+} as const;
+
+export const DEFAULT_INVENTORY_PATH = "config/accounts.yaml";
