@@ -9,6 +9,16 @@ import { ExitCode } from "./exit-codes";
 const COMMANDS: Record<string, () => Command> = {
   validate: () => require("./commands/validate").command,
   plan: () => require("./commands/plan").command,
+  render: () => require("./commands/render").command,
+  explain: () => require("./commands/explain").command,
+  preview: () => require("./commands/preview").command,
+  up: () => require("./commands/up").command,
+  destroy: () => require("./commands/destroy").command,
+  drift: () => require("./commands/drift").command,
+  outputs: () => require("./commands/outputs").command,
+  verify: () => require("./commands/verify").command,
+  discover: () => require("./commands/discover").command,
+  backfill: () => require("./commands/backfill").command,
 };
 
 const USAGE = (names: string[]) =>

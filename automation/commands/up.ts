@@ -1,0 +1,20 @@
+import { deployCommand, type DeploySpec } from "./deploy-common";
+
+export const spec: DeploySpec = {
+  name: "up",
+  summary: "Deploy the central stack, then every source account with bounded concurrency",
+  prune: true,
+  description: `Usage: org-s3-backup up [options] [--prune]
+
+Deploys the central stack first; if it fails, no source stack starts. Its outputs (bucket ARN, KMS
+key ARN, alarm topic ARN) become every source stack's configuration; sources then deploy with at
+most --concurrency at once. With --accounts and without 'central', the central stack is not
+updated: its deployed outputs are used.
+
+  --prune   Also destroy orphan stacks (accounts removed from the inventory or disabled): their
+            unprotected resources (replication rule, role, alarms) are destroyed, protected ones
+            (buckets, keys: the data) are kept and listed, then the stack's state is removed.
+            Cannot be combined with --accounts.`,
+};
+
+export const command = deployCommand(spec);

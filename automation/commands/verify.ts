@@ -1,0 +1,131 @@
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import type { Inventory } from "../../config/types";
+import { DEFAULT_INVENTORY_PATH } from "../../infra/contract";
+import { AwsClients } from "../aws-clients";
+import type { Command, Io } from "../command";
+import { parseConcurrency } from "../concurrency";
+import { ExitCode } from "../exit-codes";
+import { loadInventoryOrReport } from "../inventory-arg";
+import { planStacks } from "../plan";
+import { parseIdList, selectStacks } from "../selection";
+import {
+  type CanaryStore,
+  canaryTargets,
+  type Clock,
+  formatVerifyTable,
+  newRunId,
+  parseTimeout,
+  realClock,
+  s3CanaryStore,
+  verifyAll,
+  verifyExitCode,
+  verifyJson,
+} from "../verify";
+
+/** Canary checks are small HTTP calls, not Pulumi processes: more of them fit than stacks. */
+export const DEFAULT_VERIFY_CONCURRENCY = 16;
+export const DEFAULT_VERIFY_TIMEOUT = "15m";
+
+export interface VerifyDeps {
+  loadInventory(path: string, io: Io): Promise<Inventory | undefined>;
+  /** The S3 calls, as the account and central roles (the environment may point them at an emulator). */
+  canaryStore(env: NodeJS.ProcessEnv, runId: string): CanaryStore;
+  readonly clock: Clock;
+  now(): Date;
+}
+
+export const defaultVerifyDeps: VerifyDeps = {
+  loadInventory: loadInventoryOrReport,
+  canaryStore: (env, runId) => s3CanaryStore(new AwsClients(env), runId),
+  clock: realClock,
+  now: () => new Date(),
+};
+
+const HELP = `Usage: org-s3-backup verify [options]
+
+Proves that replication works: puts a small canary object under
+<accountId>/org-s3-backup-canary/<runId>.txt in each selected account's source bucket (as the
+account's roleArn), then polls the central bucket for the replica (as the central roleArn) until it
+appears, S3 marks the canary FAILED, or the timeout passes. Canaries are removed from the source
+buckets afterwards; central copies stay as evidence unless --cleanup.
+
+Options:
+  --inventory PATH    Inventory file (default: ${DEFAULT_INVENTORY_PATH})
+  --accounts ID,ID    Only these source accounts (default: every enabled one)
+  --timeout DURATION  How long to wait for each replica, e.g. 15m, 90s, 1h (default: ${DEFAULT_VERIFY_TIMEOUT},
+                      the Replication Time Control objective)
+  --concurrency N     Accounts checked at once (default: ${DEFAULT_VERIFY_CONCURRENCY})
+  --cleanup           Also delete the replicas from the central bucket
+  --json              Print the results as JSON on stdout
+  -h, --help          This help
+
+Credentials: the caller's (environment or AWS profile), which must be allowed to assume every
+account's roleArn and the central roleArn. AWS_ENDPOINT_URL points the calls at an emulator.
+Exit codes: 0 every account replicated, 1 an account failed or timed out, 2 bad input,
+3 no credentials or endpoint unreachable. Details: docs/day-two.md.
+`;
+
+export function verifyCommand(deps: VerifyDeps = defaultVerifyDeps): Command {
+  return { name: "verify", summary: "Prove replication works with a canary object per account", help: HELP, run: (argv, io) => runVerify(deps, argv, io) };
+}
+
+export const command = verifyCommand();
+
+async function runVerify(deps: VerifyDeps, argv: readonly string[], io: Io): Promise<number> {
+  const usage = (message: string) => {
+    io.stderr.write(`org-s3-backup verify: ${message}\nRun \`org-s3-backup verify --help\` for the options.\n`);
+    return ExitCode.BadInput;
+  };
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        inventory: { type: "string" },
+        accounts: { type: "string" },
+        timeout: { type: "string" },
+        concurrency: { type: "string" },
+        cleanup: { type: "boolean" },
+        json: { type: "boolean" },
+      },
+    }));
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+  const timeout = parseTimeout(values.timeout ?? DEFAULT_VERIFY_TIMEOUT);
+  if (!timeout.ok) return usage(timeout.message);
+  const concurrency = values.concurrency === undefined ? { ok: true as const, value: DEFAULT_VERIFY_CONCURRENCY } : parseConcurrency(values.concurrency);
+  if (!concurrency.ok) return usage(concurrency.message);
+
+  const inventory = await deps.loadInventory(path.resolve(io.cwd, values.inventory ?? DEFAULT_INVENTORY_PATH), io);
+  if (!inventory) return ExitCode.BadInput;
+  const selected = selectStacks(inventory, planStacks(inventory), values.accounts === undefined ? {} : { accounts: parseIdList(values.accounts) });
+  if (!selected.ok) return usage(selected.message);
+  if (selected.selection.centralNamed) return usage("--accounts: the central account has no source bucket to verify; name source accounts");
+  const wanted = new Set(selected.selection.sources.map((plan) => plan.accountId));
+  const sources = inventory.sources.filter((source) => wanted.has(source.accountId));
+  if (sources.length === 0) return usage(`no enabled source account to verify in ${inventory.sourcePath}`);
+
+  const runId = newRunId(deps.now());
+  const targets = canaryTargets(inventory, sources, runId);
+  if (!values.json) io.stderr.write(`verify: ${targets.length} account(s), run ${runId}, timeout ${values.timeout ?? DEFAULT_VERIFY_TIMEOUT}\n`);
+  const results = await verifyAll(targets, deps.canaryStore(io.env, runId), {
+    timeoutMs: timeout.ms,
+    cleanup: values.cleanup === true,
+    concurrency: concurrency.value,
+    clock: deps.clock,
+    runId,
+  });
+  const exitCode = verifyExitCode(results);
+  if (values.json) io.stdout.write(`${JSON.stringify(verifyJson(results, runId, exitCode), null, 2)}\n`);
+  else {
+    io.stdout.write(formatVerifyTable(results));
+    if (exitCode === ExitCode.Environment) {
+      io.stderr.write("verify: some checks could not run: no AWS credentials, or the endpoint is unreachable (see ERROR rows).\n");
+    }
+  }
+  return exitCode;
+}

@@ -1,0 +1,181 @@
+import type {
+  ChangeCounts,
+  DestroyResult,
+  Engine,
+  EngineStack,
+  OperationOptions,
+  OperationResult,
+  StackConfig,
+  StackOutputs,
+  UpResult,
+} from "./engine";
+import { NO_CHANGES } from "./engine";
+import { StackError } from "./errors";
+
+/**
+ * An Engine without Pulumi, for orchestration tests and the rollout benchmark: per-stack latency,
+ * scripted failures, drift and outputs; it records every call and the maximum operations in flight.
+ */
+
+export type MemoryOperation = "preview" | "up" | "destroy" | "drift" | "outputs" | "remove" | "open" | "setConfig";
+
+export interface MemoryStackScript {
+  /** Latency of preview/up/destroy/drift in ms (default: the engine's). */
+  readonly latencyMs?: number;
+  /** Operations that fail, with the raw error text the CLI would print. */
+  readonly fail?: Partial<Record<MemoryOperation, string>>;
+  /** Counts a drift (refresh preview) reports. */
+  readonly drift?: ChangeCounts;
+  /** Counts a preview or up reports. */
+  readonly changes?: ChangeCounts;
+  /** Outputs an up produces. */
+  readonly outputs?: StackOutputs;
+  /** URNs a destroy keeps because they are protected. */
+  readonly protectedUrns?: readonly string[];
+}
+
+export interface MemoryCall {
+  readonly stack: string;
+  readonly operation: MemoryOperation;
+  readonly at: number;
+  readonly config?: StackConfig;
+}
+
+export interface MemoryEngineOptions {
+  /** Stacks that exist in the backend before the run. */
+  readonly existing?: readonly string[];
+  readonly latencyMs?: number;
+  readonly stacks?: Readonly<Record<string, MemoryStackScript>>;
+  /** listStacks fails with this text (backend unreachable). */
+  readonly listFailure?: string;
+}
+
+export class MemoryEngine implements Engine {
+  readonly calls: MemoryCall[] = [];
+  readonly existing: Set<string>;
+  readonly config = new Map<string, StackConfig>();
+  readonly outputs = new Map<string, StackOutputs>();
+  inFlight = 0;
+  maxInFlight = 0;
+  private readonly started = Date.now();
+
+  constructor(private readonly options: MemoryEngineOptions = {}) {
+    this.existing = new Set(options.existing ?? []);
+    for (const [name, script] of Object.entries(options.stacks ?? {})) {
+      if (script.outputs && this.existing.has(name)) this.outputs.set(name, script.outputs);
+    }
+  }
+
+  /** Calls of one operation, in order. */
+  callsOf(operation: MemoryOperation): MemoryCall[] {
+    return this.calls.filter((call) => call.operation === operation);
+  }
+
+  async listStacks(): Promise<string[]> {
+    if (this.options.listFailure !== undefined) throw new Error(this.options.listFailure);
+    return [...this.existing];
+  }
+
+  async openStack(name: string, options: { create: boolean }): Promise<EngineStack> {
+    this.record(name, "open");
+    this.fail(name, "open");
+    if (!this.existing.has(name)) {
+      if (!options.create) throw new StackError(name, "select", `error: no stack named '${name}' found`);
+      this.existing.add(name);
+    }
+    return new MemoryStack(this, name);
+  }
+
+  script(name: string): MemoryStackScript {
+    return this.options.stacks?.[name] ?? {};
+  }
+
+  record(stack: string, operation: MemoryOperation, config?: StackConfig): void {
+    this.calls.push({ stack, operation, at: Date.now() - this.started, ...(config ? { config } : {}) });
+  }
+
+  fail(stack: string, operation: MemoryOperation): void {
+    const text = this.script(stack).fail?.[operation];
+    if (text !== undefined) throw new StackError(stack, operation, text);
+  }
+
+  /** One engine operation: counted in flight, takes the stack's latency, abortable. */
+  async operate(stack: string, operation: MemoryOperation, options: OperationOptions | undefined, counts: ChangeCounts): Promise<OperationResult> {
+    this.record(stack, operation);
+    const start = Date.now();
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      options?.onOutput?.(`${operation} ${stack}\n`);
+      await sleep(this.script(stack).latencyMs ?? this.options.latencyMs ?? 0, options?.signal, stack, operation);
+      this.fail(stack, operation);
+      options?.onProgress?.(counts);
+      return { counts, log: `${operation} ${stack}\n`, durationMs: Date.now() - start };
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+}
+
+class MemoryStack implements EngineStack {
+  constructor(
+    private readonly engine: MemoryEngine,
+    readonly name: string,
+  ) {}
+
+  async setConfig(config: StackConfig): Promise<void> {
+    this.engine.record(this.name, "setConfig", config);
+    this.engine.fail(this.name, "setConfig");
+    this.engine.config.set(this.name, { ...this.engine.config.get(this.name), ...config });
+  }
+
+  preview(options?: OperationOptions): Promise<OperationResult> {
+    return this.engine.operate(this.name, "preview", options, this.engine.script(this.name).changes ?? NO_CHANGES);
+  }
+
+  async up(options?: OperationOptions): Promise<UpResult> {
+    const result = await this.engine.operate(this.name, "up", options, this.engine.script(this.name).changes ?? NO_CHANGES);
+    const outputs = this.engine.script(this.name).outputs ?? {};
+    this.engine.outputs.set(this.name, outputs);
+    return { ...result, outputs };
+  }
+
+  async destroy(options?: OperationOptions): Promise<DestroyResult> {
+    const result = await this.engine.operate(this.name, "destroy", options, NO_CHANGES);
+    this.engine.outputs.delete(this.name);
+    return { ...result, retained: this.engine.script(this.name).protectedUrns ?? [] };
+  }
+
+  drift(options?: OperationOptions): Promise<OperationResult> {
+    return this.engine.operate(this.name, "drift", options, this.engine.script(this.name).drift ?? NO_CHANGES);
+  }
+
+  async outputs(): Promise<StackOutputs> {
+    this.engine.record(this.name, "outputs");
+    this.engine.fail(this.name, "outputs");
+    return this.engine.outputs.get(this.name) ?? {};
+  }
+
+  async remove(): Promise<void> {
+    this.engine.record(this.name, "remove");
+    this.engine.fail(this.name, "remove");
+    this.engine.existing.delete(this.name);
+    this.engine.config.delete(this.name);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined, stack: string, operation: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cancelled = () => new StackError(stack, operation, "error: update canceled");
+    if (signal?.aborted) return reject(cancelled());
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(cancelled());
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * Pulumi's CLI errors are unstructured text. StackError keeps the raw text and the stack's name;
+ * classifyFailure recognises the failures a user can act on.
+ */
+
+export type FailureCategory =
+  | "assume-role"
+  | "access-denied"
+  | "locked"
+  | "conflict"
+  | "missing-plugin"
+  | "passphrase"
+  | "not-deployed"
+  | "other";
+
+export const CATEGORY_LABEL: Readonly<Record<FailureCategory, string>> = {
+  "assume-role": "assume-role failed",
+  "access-denied": "access denied",
+  locked: "stack locked",
+  conflict: "conflict (concurrent update)",
+  "missing-plugin": "plugin or CLI missing",
+  passphrase: "secrets passphrase missing or wrong",
+  "not-deployed": "stack not deployed",
+  other: "other",
+};
+
+/** A failed engine operation on one stack: the stack's name always travels with the raw error text. */
+export class StackError extends Error {
+  constructor(
+    readonly stackName: string,
+    readonly operation: string,
+    readonly raw: string,
+  ) {
+    super(`${stackName}: ${operation} failed: ${firstErrorLines(raw, 1)[0] ?? "(no output)"}`);
+    this.name = "StackError";
+  }
+}
+
+// Order matters: an assume-role failure also says AccessDenied, a DIY lock is also a conflict.
+const RULES: ReadonlyArray<readonly [FailureCategory, RegExp]> = [
+  ["assume-role", /sts:AssumeRole|Cannot assume IAM Role|operation error STS: AssumeRole|failed to assume role/i],
+  ["locked", /the stack is currently locked by/i],
+  ["conflict", /\[409\] Conflict|Another update is currently in progress|concurrent update/i],
+  [
+    "missing-plugin",
+    /no resource plugin|could not load plugin|failed to load language plugin|spawn pulumi ENOENT|pulumi: (command )?not found|could not find plugin/i,
+  ],
+  ["passphrase", /passphrase must be set|incorrect passphrase|failed to decrypt|getting secrets manager/i],
+  ["not-deployed", /no stack named .* found/i],
+  [
+    "access-denied",
+    /AccessDenied|is not authorized to perform|UnauthorizedOperation|InvalidClientTokenId|ExpiredToken|no valid credential sources|failed to refresh cached credentials/i,
+  ],
+];
+
+export function classifyFailure(raw: string): FailureCategory {
+  return RULES.find(([, pattern]) => pattern.test(raw))?.[0] ?? "other";
+}
+
+/**
+ * The lines a person needs first: those that say `error` (Pulumi prefixes diagnostics with
+ * `error:`), else the first non-empty lines.
+ */
+export function firstErrorLines(raw: string, count = 3): string[] {
+  const lines = raw
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+  const errorLines = lines.filter((line) => /\berror\b/i.test(line) && !/^code: /.test(line));
+  return (errorLines.length > 0 ? errorLines : lines).slice(0, count);
+}
+
+export interface Failure {
+  readonly category: FailureCategory;
+  readonly excerpt: readonly string[];
+  readonly raw: string;
+}
+
+export function describeFailure(error: unknown): Failure {
+  const raw = error instanceof StackError ? error.raw : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return { category: classifyFailure(raw), excerpt: firstErrorLines(raw), raw };
+}

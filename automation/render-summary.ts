@@ -1,0 +1,132 @@
+import { DEFAULT_PROVIDER, type RenderedResource, type RenderedStack } from "./render";
+
+/**
+ * The human side of `render`: per stack, the resources it would create and every policy's statements one
+ * line each (`Sid  Allow|Deny  principal  actions  resources  conditions`). Pure: strings in, strings out.
+ */
+
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Principal?: unknown;
+  readonly NotPrincipal?: unknown;
+  readonly Action?: string | string[];
+  readonly NotAction?: string | string[];
+  readonly Resource?: string | string[];
+  readonly NotResource?: string | string[];
+  readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
+}
+
+export interface PolicyDocument {
+  readonly Version?: string;
+  readonly Statement: PolicyStatement[];
+}
+
+/** A policy document found among a resource's inputs. */
+export interface FoundPolicy {
+  readonly resource: RenderedResource;
+  /** Dotted path of the input holding it: `policy`, `assumeRolePolicy`, `inlinePolicies.0.policy`. */
+  readonly input: string;
+  readonly document: PolicyDocument;
+}
+
+export function isPolicyDocument(value: unknown): value is PolicyDocument {
+  return value !== null && typeof value === "object" && Array.isArray((value as { Statement?: unknown }).Statement);
+}
+
+/** Every policy document in a stack's resource inputs, in resource order. */
+export function policiesOf(stack: RenderedStack): FoundPolicy[] {
+  const found: FoundPolicy[] = [];
+  const walk = (resource: RenderedResource, value: unknown, path: string[]) => {
+    if (isPolicyDocument(value)) {
+      found.push({ resource, input: path.join("."), document: value });
+    } else if (value !== null && typeof value === "object") {
+      for (const [key, child] of Object.entries(value)) walk(resource, child, [...path, key]);
+    }
+  };
+  for (const resource of stack.resources) walk(resource, resource.inputs, []);
+  return found;
+}
+
+const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : [value].flat());
+
+export function formatPrincipal(statement: PolicyStatement): string {
+  const negated = statement.NotPrincipal !== undefined;
+  const principal = negated ? statement.NotPrincipal : statement.Principal;
+  if (principal === undefined) return "-";
+  const text =
+    typeof principal === "string"
+      ? principal
+      : Object.entries(principal as Record<string, string | string[]>)
+          .map(([kind, ids]) => `${kind}:${list(ids).join(",")}`)
+          .join(" ");
+  return negated ? `not ${text}` : text;
+}
+
+export function formatConditions(statement: PolicyStatement): string {
+  if (!statement.Condition) return "-";
+  return Object.entries(statement.Condition)
+    .flatMap(([operator, entries]) =>
+      Object.entries(entries).map(([key, value]) => `${operator} ${key}=${[value].flat().map(String).join("|")}`),
+    )
+    .join("; ");
+}
+
+/** One statement's columns: Sid, effect, principal, actions, resources, conditions. */
+export function statementColumns(statement: PolicyStatement): string[] {
+  const actions = statement.NotAction !== undefined ? `not ${list(statement.NotAction).join(",")}` : list(statement.Action).join(",");
+  const resources =
+    statement.NotResource !== undefined ? `not ${list(statement.NotResource).join(",")}` : list(statement.Resource).join(",") || "-";
+  return [statement.Sid ?? "-", statement.Effect, formatPrincipal(statement), actions, resources, formatConditions(statement)];
+}
+
+/** Columns padded to the widest cell of each column; the last column is never padded. */
+export function alignColumns(rows: string[][], indent: string): string[] {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column].length))) ?? [];
+  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  "));
+}
+
+export function formatPolicy(policy: FoundPolicy, indent = "    "): string[] {
+  return [
+    `  policy ${policy.resource.type} ${policy.resource.name} .${policy.input}`,
+    ...alignColumns(policy.document.Statement.map(statementColumns), indent),
+  ];
+}
+
+/** Where each provider's credentials come from: the role it assumes and the accounts it may touch. */
+export function formatProviders(stack: RenderedStack): string[] {
+  return Object.entries(stack.providers).map(([name, provider]) => {
+    const roles = ((provider.inputs.assumeRoles as { roleArn?: string }[] | undefined) ?? []).map((r) => r.roleArn).join(",");
+    const allowed = ((provider.inputs.allowedAccountIds as string[] | undefined) ?? []).join(",");
+    return `  provider ${name}: assumes ${roles || "(no role)"}, allowedAccountIds ${allowed || "(any)"}, region ${provider.inputs.region ?? "(unset)"}`;
+  });
+}
+
+export function formatStackSummary(stack: RenderedStack): string[] {
+  const custom = stack.resources.filter((r) => r.custom);
+  const lines = [
+    `${stack.stack} (${stack.kind}, account ${stack.accountId} ${stack.accountName}, ${stack.region}): ${custom.length} resources`,
+    ...formatProviders(stack),
+  ];
+  const onDefault = custom.filter((r) => r.provider === DEFAULT_PROVIDER);
+  if (onDefault.length > 0) {
+    lines.push(`  ! ${onDefault.length} resources use the default provider (ambient credentials, not the account's role): ${onDefault.map((r) => r.name).join(", ")}`);
+  }
+  const flags = (r: RenderedResource) =>
+    [r.importId !== undefined ? `import ${r.importId}` : "", r.protect ? "protect" : "", r.retainOnDelete ? "retainOnDelete" : ""]
+      .filter(Boolean)
+      .join(", ");
+  lines.push(
+    ...alignColumns(
+      custom.map((r) => [r.type, r.name, flags(r)]),
+      "    ",
+    ).map((line) => line.trimEnd()),
+  );
+  for (const policy of policiesOf(stack)) lines.push(...formatPolicy(policy));
+  return lines;
+}
+
+/** The whole summary: every stack, a blank line between them. */
+export function formatRenderSummary(stacks: readonly RenderedStack[]): string {
+  return `${stacks.map((stack) => formatStackSummary(stack).join("\n")).join("\n\n")}\n`;
+}

@@ -1,0 +1,71 @@
+import type { Inventory } from "../config/types";
+import { CentralOutput, CONFIG_NAMESPACE, ConfigKey } from "../infra/contract";
+import type { StackConfig, StackOutputs } from "./engine";
+
+/** The configuration the driver sets on each stack: the inventory, and for sources the central outputs. */
+
+export interface CentralOutputs {
+  readonly bucketArn: string;
+  readonly kmsKeyArn: string;
+  /** Absent when the central stack creates the topic and has not been deployed yet. */
+  readonly alarmTopicArn?: string;
+}
+
+const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
+
+export function centralStackConfig(inventoryPath: string): StackConfig {
+  return { [key(ConfigKey.inventory)]: inventoryPath };
+}
+
+export function sourceStackConfig(inventoryPath: string, central: CentralOutputs): StackConfig {
+  return {
+    [key(ConfigKey.inventory)]: inventoryPath,
+    [key(ConfigKey.centralBucketArn)]: central.bucketArn,
+    [key(ConfigKey.centralKmsKeyArn)]: central.kmsKeyArn,
+    ...(central.alarmTopicArn === undefined ? {} : { [key(ConfigKey.centralAlarmTopicArn)]: central.alarmTopicArn }),
+  };
+}
+
+/** The central outputs sources need, or the names of those missing. */
+export function readCentralOutputs(outputs: StackOutputs): { ok: true; value: CentralOutputs } | { ok: false; missing: string[] } {
+  const text = (name: string) => {
+    const value = outputs[name]?.value;
+    return typeof value === "string" && value.length > 0 ? value : undefined;
+  };
+  const bucketArn = text(CentralOutput.bucketArn);
+  const kmsKeyArn = text(CentralOutput.kmsKeyArn);
+  const alarmTopicArn = text(CentralOutput.alarmTopicArn);
+  if (bucketArn === undefined || kmsKeyArn === undefined) {
+    return {
+      ok: false,
+      missing: [
+        ...(bucketArn === undefined ? [CentralOutput.bucketArn] : []),
+        ...(kmsKeyArn === undefined ? [CentralOutput.kmsKeyArn] : []),
+      ],
+    };
+  }
+  return { ok: true, value: { bucketArn, kmsKeyArn, ...(alarmTopicArn === undefined ? {} : { alarmTopicArn }) } };
+}
+
+export function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/**
+ * What a source preview can use before the central stack exists (a preview must not need a deployed
+ * central stack): the bucket ARN is known from its name; the key is named by its alias ARN, which
+ * stands in for the key ARN only in a preview; the topic is passed only when the inventory names it
+ * (the program derives the default topic's ARN itself). `note` says what is a stand-in, for the summary.
+ */
+export function provisionalCentralOutputs(inventory: Inventory): { outputs: CentralOutputs; note: string } {
+  const { central } = inventory;
+  const partition = partitionOf(central.region);
+  const outputs: CentralOutputs = {
+    bucketArn: `arn:${partition}:s3:::${central.bucketName}`,
+    kmsKeyArn: `arn:${partition}:kms:${central.region}:${central.accountId}:${central.kmsAlias}`,
+    ...(central.alarmTopicArn === undefined ? {} : { alarmTopicArn: central.alarmTopicArn }),
+  };
+  return { outputs, note: "central stack not deployed: previewed with the KMS key's alias ARN in place of its key ARN" };
+}

@@ -1,0 +1,207 @@
+import { readFile } from "node:fs/promises";
+import * as path from "node:path";
+import { isAlias, parseDocument, visit, type Document } from "yaml";
+import type { z } from "zod";
+import { describePath, LineIndex, Locator, type PathSegment } from "./locate";
+import { inventoryFileSchema } from "./schema";
+import { checkSections, type Issue, type Sections } from "./semantics";
+import { didYouMean } from "./suggest";
+import type { Inventory } from "./types";
+
+/** One thing wrong with the inventory, at the YAML node it is about. line/column 0: the whole file. */
+export interface Problem {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+export type LoadResult = { ok: true; inventory: Inventory } | { ok: false; problems: Problem[] };
+
+/** `FILE:LINE:COL: message`, the form editors and terminals turn into links. */
+export function formatProblem(problem: Problem): string {
+  return problem.line > 0 ? `${problem.file}:${problem.line}:${problem.column}: ${problem.message}` : `${problem.file}: ${problem.message}`;
+}
+
+/** Reads and validates an inventory file. Never throws for bad input: every problem is in the result. */
+export async function loadInventory(file: string): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    return { ok: false, problems: [{ file, line: 0, column: 0, message: `cannot read the inventory: ${readError(error)}` }] };
+  }
+  return parseInventory(text, file);
+}
+
+function readError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file (pass --inventory PATH, or run from the repository root)";
+  if (code === "EISDIR") return "it is a directory, not a YAML file";
+  if (code === "EACCES") return "permission denied";
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Parses and validates inventory text; `file` is only used in messages and as the inventory's sourcePath. */
+export function parseInventory(text: string, file: string): LoadResult {
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lines = new LineIndex(text);
+  const at = (offset: number, message: string): Problem => ({ file, ...lines.position(offset), message });
+  if (document.errors.length > 0) {
+    return { ok: false, problems: document.errors.map((error) => at(error.pos[0], `YAML syntax: ${firstLine(error.message)}`)) };
+  }
+  let raw: unknown;
+  try {
+    raw = document.toJS();
+  } catch (error) {
+    // Aliases are resolved here: an unknown anchor, or an alias bomb (yaml's resource-exhaustion guard).
+    return { ok: false, problems: [at(firstAliasOffset(document), `YAML: ${(error as Error).message}`)] };
+  }
+  if (raw === null || raw === undefined) {
+    return { ok: false, problems: [at(0, "the inventory is empty; it needs organization, central, defaults and accounts (see docs/inventory.md)")] };
+  }
+
+  const locator = new Locator(document, lines, text);
+  const whole = inventoryFileSchema.safeParse(raw);
+  const issues: Issue[] = whole.success ? [] : whole.error.issues.flatMap((issue) => describeIssue(issue, raw, locator));
+  const sections: Sections = whole.success
+    ? { ...whole.data, accountIds: whole.data.accounts.map((account) => account.id), complete: true }
+    : wellFormedSections(raw);
+  const checked = checkSections(sections, path.resolve(file), (p) => locator.position(p).line);
+  issues.push(...checked.issues);
+
+  if (issues.length === 0 && checked.inventory) return { ok: true, inventory: checked.inventory };
+  const problems = issues.map((issue) => ({ file, ...locator.position(issue.path, issue.target), message: issue.message }));
+  problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { ok: false, problems };
+}
+
+function firstAliasOffset(document: Document): number {
+  let offset = 0;
+  visit(document, (_, node) => {
+    if (isAlias(node)) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    }
+    return undefined;
+  });
+  return offset;
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0];
+}
+
+function wellFormedSections(raw: unknown): Sections {
+  const parts = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
+  const accounts: unknown[] = Array.isArray(parts.accounts) ? parts.accounts : [];
+  return {
+    organization: inventoryFileSchema.shape.organization.safeParse(parts.organization).data,
+    central: inventoryFileSchema.shape.central.safeParse(parts.central).data,
+    defaults: inventoryFileSchema.shape.defaults.safeParse(parts.defaults).data,
+    accounts: accounts.map((entry) => inventoryFileSchema.shape.accounts.element.safeParse(entry).data),
+    accountIds: accounts.map((entry) => inventoryFileSchema.shape.accounts.element.shape.id.safeParse((entry as { id?: unknown } | null)?.id).data),
+    complete: false,
+  };
+}
+
+function valueAt(raw: unknown, segments: readonly PathSegment[]): unknown {
+  let value = raw;
+  for (const segment of segments) {
+    if (typeof value !== "object" || value === null) return undefined;
+    value = (value as Record<PathSegment, unknown>)[segment];
+  }
+  return value;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "nothing (null)";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  return `the ${typeof value} ${String(value)}`;
+}
+
+const EXPECTED: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  boolean: "true or false",
+  object: "a mapping (key: value lines)",
+  record: "a mapping (key: value lines)",
+  array: "a list (- item lines)",
+};
+
+/** The keys zod allows in the object at `segments` (for "did you mean"). */
+function allowedKeys(segments: readonly PathSegment[]): string[] {
+  let schema = unwrap(inventoryFileSchema);
+  for (const segment of segments) {
+    const def = schema._zod.def as { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType; valueType?: z.ZodType };
+    const next = def.type === "object" ? def.shape?.[segment] : def.type === "array" ? def.element : def.type === "record" ? def.valueType : undefined;
+    if (!next) return [];
+    schema = unwrap(next);
+  }
+  const def = schema._zod.def as { type: string; shape?: Record<string, unknown> };
+  return def.type === "object" && def.shape ? Object.keys(def.shape) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  for (;;) {
+    const def = current._zod.def as { type: string; innerType?: z.ZodType; in?: z.ZodType };
+    if (def.innerType) current = def.innerType;
+    else if (def.type === "pipe" && def.in) current = def.in;
+    else return current;
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown, locator: Locator): Issue[] {
+  const segments = issue.path.filter((segment): segment is PathSegment => typeof segment !== "symbol");
+  const where = describePath(segments);
+  const value = valueAt(raw, segments);
+  // `key:` with nothing after it: YAML reads null, which every key refuses.
+  if (value === null && issue.code !== "unrecognized_keys") return [{ path: segments, message: `${where}: no value given` }];
+  switch (issue.code) {
+    case "unrecognized_keys": {
+      const allowed = allowedKeys(segments);
+      return issue.keys.map((key) => ({
+        path: [...segments, key],
+        target: "key" as const,
+        message: `${where}: unknown key \`${key}\`${didYouMean(key, allowed)}`,
+      }));
+    }
+    case "invalid_type": {
+      if (value === undefined) {
+        const parent = segments.slice(0, -1);
+        return [{ path: parent, message: `${describePath(parent)}: missing required key \`${String(segments[segments.length - 1])}\`` }];
+      }
+      if (issue.expected === "string" && typeof value === "number") return [{ path: segments, message: unquotedNumber(segments, where, value, locator) }];
+      const unquote = issue.expected === "boolean" && (value === "true" || value === "false") ? "; remove the quotes" : "";
+      return [{ path: segments, message: `${where}: expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(value)}${unquote}` }];
+    }
+    case "invalid_value": {
+      const options = issue.values.map(String);
+      const shown = options.length <= 10 ? ` (one of ${options.join(", ")})` : "";
+      const hint = typeof value === "string" ? didYouMean(value, options) : "";
+      const what = segments[segments.length - 1] === "region" ? "unknown region" : "not allowed:";
+      return [{ path: segments, message: `${where}: ${what} ${JSON.stringify(value)}${shown}${hint}` }];
+    }
+    case "invalid_key":
+      return [{ path: segments, target: "key", message: `${where}: ${issue.issues[0]?.message ?? issue.message}` }];
+    case "too_small":
+      if (typeof value === "string" && value.length === 0) return [{ path: segments, message: `${where}: must not be empty` }];
+      return [{ path: segments, message: `${where}: ${issue.message}` }];
+    default:
+      return [{ path: segments, message: `${where}: ${issue.message}` }];
+  }
+}
+
+/** YAML reads unquoted digits as a number: an account id loses its leading zeros, a tag becomes a number. */
+function unquotedNumber(segments: readonly PathSegment[], where: string, value: number, locator: Locator): string {
+  const written = locator.sourceText(segments) ?? String(value);
+  const key = String(segments[segments.length - 1]);
+  if (key === "id") {
+    const lost = written !== String(value) ? ` (YAML reads it as the number ${value}${/^0/.test(written) ? " and drops the leading zero" : ""})` : " (YAML reads it as a number)";
+    return `${where}: account id ${written} must be quoted${lost}; write id: "${written}"`;
+  }
+  return `${where}: ${written} is a number to YAML; quote it: ${key}: "${written}"`;
+}

@@ -1,0 +1,148 @@
+import { z } from "zod";
+import { bucketNameProblem } from "./bucket-name";
+import { REGIONS } from "./regions";
+import { DESTINATION_STORAGE_CLASSES } from "./types";
+
+/**
+ * The YAML format people edit (config/accounts.yaml): `defaults` once, overrides per account.
+ * Shapes and formats live here (they also become config/accounts.schema.json, for editors);
+ * rules that need more than one value (uniqueness, role ARN vs account id, RTC vs metrics, the bucket
+ * template) live in config/semantics.ts.
+ */
+
+export const DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole";
+export const DEFAULT_CENTRAL_KMS_ALIAS = "alias/org-s3-backup-central";
+export const DEFAULT_SOURCE_KMS_ALIAS = "alias/org-s3-backup-source";
+
+const accountId = z
+  .string({ error: "must be a 12-digit account id in quotes, such as \"111111111111\"" })
+  .regex(/^\d{12}$/, { error: "must be exactly 12 digits" })
+  .describe("12-digit AWS account id. Always quote it: YAML reads 012345678901 as a number and drops the zero.");
+
+const region = z.enum(REGIONS as [string, ...string[]]).describe("AWS region name, such as eu-west-1.");
+
+const roleName = z
+  .string()
+  .regex(/^[\w+=,.@-]{1,64}$/, { error: "must be an IAM role name: 1 to 64 letters, digits and +=,.@_-" })
+  .describe("Name of the IAM role the deployment assumes in the account; the ARN is built from the account id.");
+
+const roleArn = z
+  .string()
+  .regex(/^arn:(aws|aws-us-gov|aws-cn):iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/, {
+    error: "must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<optional path/>name",
+  })
+  .describe("Full ARN of the role to assume, when the role name alone is not enough (a path, another partition).");
+
+const kmsAlias = z
+  .string()
+  .regex(/^alias\/[A-Za-z0-9/_-]{1,250}$/, { error: "must be a KMS alias: alias/ then letters, digits, /, _ or -" })
+  .refine((alias) => !alias.startsWith("alias/aws/"), { error: "alias/aws/ is reserved for AWS managed keys" })
+  .describe("Alias of the customer managed KMS key created for the bucket.");
+
+const snsTopicArn = z
+  .string()
+  .regex(/^arn:(aws|aws-us-gov|aws-cn):sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, {
+    error: "must be an SNS topic ARN: arn:aws:sns:<region>:<12-digit account>:<topic>",
+  });
+
+const bucketName = z.string().superRefine((name, context) => {
+  const problem = bucketNameProblem(name);
+  if (problem) context.addIssue({ code: "custom", message: `bucket name ${JSON.stringify(name)} ${problem}` });
+});
+
+const tags = z
+  .record(
+    z.string().min(1).max(128, { error: "tag keys are at most 128 characters" }).refine((key) => !key.startsWith("aws:"), {
+      error: "tag keys starting with aws: are reserved by AWS",
+    }),
+    z.string().max(256, { error: "tag values are at most 256 characters" }),
+  )
+  .describe("Tags for every resource; an account's tags are merged over the defaults' tags.");
+
+const positiveDays = z.number().int({ error: "must be a whole number of days" }).positive({ error: "must be more than 0 days" });
+
+const storageClass = z.enum(DESTINATION_STORAGE_CLASSES).describe("Storage class of the replicas in the central bucket.");
+
+/** Every replication key optional: the form of an account's override. */
+const replicationOverride = z.strictObject({
+  storageClass: storageClass.optional(),
+  replicationTimeControl: z.boolean().optional().describe("S3 Replication Time Control (replicas within 15 minutes); implies metrics."),
+  metrics: z.boolean().optional().describe("Replication metrics in CloudWatch; cannot be false while replicationTimeControl is true."),
+  deleteMarkerReplication: z.boolean().optional().describe("Replicate delete markers (a backup usually should not)."),
+});
+
+const defaultsSchema = z.strictObject({
+  region: region.describe("Region of every source account's bucket unless the account says otherwise."),
+  roleName: roleName.default(DEFAULT_ROLE_NAME),
+  bucket: z
+    .string()
+    .min(1)
+    .describe("Bucket-name template for the source buckets; placeholders {accountId}, {name}, {region}."),
+  kmsAlias: kmsAlias.default(DEFAULT_SOURCE_KMS_ALIAS),
+  replication: z
+    .strictObject({
+      storageClass: storageClass.default("STANDARD_IA"),
+      replicationTimeControl: z.boolean().default(true),
+      metrics: z.boolean().default(true),
+      deleteMarkerReplication: z.boolean().default(false),
+    })
+    .prefault({}),
+  monitoring: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+  backfill: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+  tags: tags.default({}),
+});
+
+const centralSchema = z.strictObject({
+  id: accountId,
+  name: z.string().min(1).max(128),
+  region: region.optional().describe("Region of the central bucket; defaults.region when absent."),
+  bucket: bucketName.describe("Name of the central backup bucket (a literal name, no placeholders)."),
+  roleName: roleName.optional(),
+  roleArn: roleArn.optional(),
+  kmsAlias: kmsAlias.default(DEFAULT_CENTRAL_KMS_ALIAS),
+  objectLock: z
+    .strictObject({ mode: z.enum(["GOVERNANCE", "COMPLIANCE"]), days: positiveDays })
+    .optional()
+    .describe("Default Object Lock retention; can only be turned on when the bucket is created."),
+  noncurrentVersions: z
+    .strictObject({
+      transitionAfterDays: positiveDays.optional(),
+      transitionStorageClass: z.enum(["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_IR", "DEEP_ARCHIVE"]).optional(),
+      expireAfterDays: positiveDays.optional(),
+      keepNewerVersions: z.number().int().min(1).max(100).optional(),
+    })
+    .optional()
+    .describe("Lifecycle of noncurrent versions; absent = keep every version forever."),
+  alarmTopicArn: snsTopicArn.optional().describe("SNS topic for replication alarms; absent = one is created centrally."),
+  tags: tags.optional(),
+});
+
+const accountSchema = z.strictObject({
+  id: accountId,
+  name: z.string().min(1).max(128).describe("Human name, used in messages, tags and the {name} placeholder."),
+  enabled: z.boolean().optional().describe("false: keep the entry but plan no stack for it (default true)."),
+  region: region.optional(),
+  bucket: z.string().min(1).optional().describe("This account's bucket name (or template), instead of defaults.bucket."),
+  existingBucket: bucketName.optional().describe("Adopt this existing bucket instead of creating one; never deleted by us."),
+  roleName: roleName.optional(),
+  roleArn: roleArn.optional(),
+  kmsAlias: kmsAlias.optional(),
+  replication: replicationOverride.optional(),
+  monitoring: z.strictObject({ enabled: z.boolean().optional(), alarmTopicArn: snsTopicArn.optional() }).optional(),
+  backfill: z.strictObject({ enabled: z.boolean().optional() }).optional(),
+  tags: tags.optional(),
+});
+
+export const inventoryFileSchema = z.strictObject({
+  organization: z
+    .string()
+    .regex(/^o-[a-z0-9]{10,32}$/, { error: "must be an AWS Organizations id: o- then 10 to 32 lowercase letters or digits" })
+    .describe("AWS Organizations id (o-...)."),
+  central: centralSchema,
+  defaults: defaultsSchema,
+  accounts: z.array(accountSchema).describe("Source accounts, in the order stacks are planned."),
+});
+
+/** The inventory file after zod: shapes checked, `defaults` filled in. */
+export type InventoryFile = z.output<typeof inventoryFileSchema>;
+export type AccountEntry = InventoryFile["accounts"][number];

@@ -1,0 +1,44 @@
+/** "did you mean ...?" for mistyped keys and values. */
+
+/** Edit distance where swapping two neighbouring letters (`nmae`) counts as one edit, like a typo. */
+function editDistance(a: string, b: string): number {
+  let beforePrevious: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) current[j] = Math.min(current[j], beforePrevious[j - 2] + 1);
+    }
+    beforePrevious = previous;
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/**
+ * The candidate closest to `input`, if close enough to be a plausible typo: case differences always are,
+ * otherwise at most a third of the word (and at least 1, at most 3) may differ.
+ */
+export function closest(input: string, candidates: readonly string[]): string | undefined {
+  const lower = input.toLowerCase();
+  const sameIgnoringCase = candidates.find((candidate) => candidate.toLowerCase() === lower);
+  if (sameIgnoringCase !== undefined) return sameIgnoringCase;
+  const allowed = Math.min(3, Math.max(1, Math.floor(input.length / 3)));
+  let best: string | undefined;
+  let bestDistance = allowed + 1;
+  for (const candidate of candidates) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** `; did you mean `x`?` or the empty string. */
+export function didYouMean(input: string, candidates: readonly string[]): string {
+  const match = closest(input, candidates);
+  return match === undefined ? "" : `; did you mean \`${match}\`?`;
+}

@@ -1,0 +1,140 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { Inventory, SourceAccount } from "../config/types";
+import { accountIdOfStack, CENTRAL_STACK, planStacks, sourceStackName } from "../automation/plan";
+import { CentralBackupBucket } from "./central";
+import { CentralOutput, SourceOutput } from "./contract";
+import { bucketArn } from "./policies";
+import { accountProvider } from "./provider";
+import { SourceReplicatedBucket } from "./source";
+
+/**
+ * The Pulumi program as a function of the inventory and the stack name, shared by infra/index.ts and
+ * by `render` (which runs it for every stack in one process): no global state, no file or config reads.
+ */
+
+/** What a source stack needs from the central stack. The bucket ARN is derived from the inventory. */
+export interface CentralRefs {
+  /** Full ARN of the central key; an unknown Output in a preview made before the central stack exists. */
+  readonly kmsKeyArn: pulumi.Input<string>;
+}
+
+/** The inventory, the stack name or the stack's config cannot make a stack: the user's to fix. */
+export class ProgramInputError extends Error {}
+
+/** A stack name the inventory does not define. */
+export class UnknownStackError extends ProgramInputError {}
+
+export function buildStack(inventory: Inventory, stackName: string, central?: CentralRefs): Record<string, pulumi.Output<unknown>> {
+  if (stackName === CENTRAL_STACK) return buildCentral(inventory);
+  const source = sourceOfStack(inventory, stackName);
+  if (!central) throw new ProgramInputError(`stack ${stackName}: the central KMS key ARN is required (the central stack's ${CentralOutput.kmsKeyArn} output)`);
+  return buildSource(inventory, source, central);
+}
+
+function sourceOfStack(inventory: Inventory, stackName: string): SourceAccount {
+  const accountId = accountIdOfStack(stackName);
+  const source = inventory.sources.find((s) => s.accountId === accountId);
+  if (source?.enabled) return source;
+  const valid = planStacks(inventory).map((plan) => plan.name);
+  const why = source ? `account ${source.accountId} (${source.name}) is disabled in ${inventory.sourcePath}` : `no such stack in ${inventory.sourcePath}`;
+  throw new UnknownStackError(`stack '${stackName}': ${why}; valid stacks: ${valid.join(", ")}`);
+}
+
+function centralBucketArn(inventory: Inventory): string {
+  return bucketArn(inventory.central.region, inventory.central.bucketName);
+}
+
+function buildCentral(inventory: Inventory): Record<string, pulumi.Output<unknown>> {
+  const { central } = inventory;
+  const provider = accountProvider(`${CENTRAL_STACK}-aws`, central);
+  const backup = new CentralBackupBucket(
+    CENTRAL_STACK,
+    {
+      organizationId: inventory.organizationId,
+      accountId: central.accountId,
+      region: central.region,
+      bucketName: central.bucketName,
+      kmsAlias: central.kmsAlias,
+      objectLock: central.objectLock,
+      noncurrentVersions: central.noncurrentVersions,
+    },
+    { provider },
+  );
+  return {
+    [CentralOutput.bucketName]: backup.bucketName,
+    [CentralOutput.bucketArn]: backup.bucketArn,
+    [CentralOutput.kmsKeyArn]: backup.kmsKeyArn,
+  };
+}
+
+function buildSource(inventory: Inventory, source: SourceAccount, central: CentralRefs): Record<string, pulumi.Output<unknown>> {
+  const stackName = sourceStackName(source.accountId);
+  const provider = accountProvider(`${stackName}-aws`, source);
+  const replicated = new SourceReplicatedBucket(
+    stackName,
+    {
+      accountId: source.accountId,
+      region: source.region,
+      bucketName: source.bucket.name,
+      existingBucket: source.bucket.existing,
+      kmsAlias: source.kmsAlias,
+      replication: source.replication,
+      centralAccountId: inventory.central.accountId,
+      centralRegion: inventory.central.region,
+      centralBucketArn: centralBucketArn(inventory),
+      centralKmsKeyArn: central.kmsKeyArn,
+      centralObjectLock: inventory.central.objectLock !== undefined,
+    },
+    { provider },
+  );
+  return {
+    [SourceOutput.bucketName]: replicated.bucketName,
+    [SourceOutput.bucketArn]: replicated.bucketArn,
+    [SourceOutput.kmsKeyArn]: replicated.kmsKeyArn,
+    [SourceOutput.replicationRoleArn]: replicated.replicationRoleArn,
+  };
+}
+
+/**
+ * The program as infra/index.ts runs it: central refs from the stack's config. The stack name is
+ * checked first, so a mistyped name is reported as such rather than as a missing config value.
+ */
+export function buildStackFromConfig(inventory: Inventory, stackName: string, config: CentralConfig, preview: boolean): Record<string, pulumi.Output<unknown>> {
+  if (stackName === CENTRAL_STACK) return buildStack(inventory, stackName);
+  sourceOfStack(inventory, stackName);
+  return buildStack(inventory, stackName, centralRefsFromConfig(inventory, config, preview));
+}
+
+/** Config values the driver sets on a source stack (absent when someone runs `pulumi preview` by hand). */
+export interface CentralConfig {
+  readonly centralBucketArn?: string;
+  readonly centralKmsKeyArn?: string;
+}
+
+/**
+ * The central refs of a source stack from its config. Before the central stack exists a preview must
+ * still work: the key ARN is then unknown (or the driver's alias-ARN stand-in). A deployment needs the
+ * real key ARN: S3 accepts any replicaKmsKeyId and replication fails later, so it is checked here.
+ */
+export function centralRefsFromConfig(inventory: Inventory, config: CentralConfig, preview: boolean): CentralRefs {
+  const expectedBucketArn = centralBucketArn(inventory);
+  if (config.centralBucketArn !== undefined && config.centralBucketArn !== expectedBucketArn) {
+    throw new ProgramInputError(
+      `config centralBucketArn is ${config.centralBucketArn} but the inventory's central bucket is ${expectedBucketArn}: re-run the driver so the central stack and this stack agree`,
+    );
+  }
+  if (config.centralKmsKeyArn === undefined) {
+    if (preview) return { kmsKeyArn: pulumi.output(pulumi.unknown as unknown as string) };
+    throw new ProgramInputError(
+      "config centralKmsKeyArn is not set: deploy with `org-s3-backup up` (it passes the central stack's outputs), or set it from the central stack's kmsKeyArn output",
+    );
+  }
+  const { central } = inventory;
+  const keyArn = new RegExp(`^arn:[\\w-]+:kms:${central.region}:${central.accountId}:key/[\\w-]+$`);
+  if (!preview && !keyArn.test(config.centralKmsKeyArn)) {
+    throw new ProgramInputError(
+      `config centralKmsKeyArn '${config.centralKmsKeyArn}' is not a key ARN of account ${central.accountId} in ${central.region}: replication needs the full key ARN (an alias resolves in the source account)`,
+    );
+  }
+  return { kmsKeyArn: config.centralKmsKeyArn };
+}
