@@ -7,6 +7,7 @@ import {
   ListJobsCommand,
   type S3ControlClient,
 } from "@aws-sdk/client-s3-control";
+import { partitionOf } from "../config/regions";
 import type { SourceAccount } from "../config/types";
 import { BACKFILL_MANIFEST_PREFIX, BACKFILL_REPORT_PREFIX, backfillRoleArn } from "../infra/backfill-policies";
 
@@ -40,7 +41,8 @@ export function isBackfillJobOf(accountId: string, job: Pick<JobListDescriptor, 
  * or FAILED, replicated with the rule's own configuration; manifest and completion report written to
  * the source bucket outside the replicated prefix.
  */
-export function createJobRequest(source: SourceAccount, runId: string, partition = "aws"): CreateJobCommandInput {
+export function createJobRequest(source: SourceAccount, runId: string): CreateJobCommandInput {
+  const partition = partitionOf(source.region);
   const bucketArn = `arn:${partition}:s3:::${source.bucket.name}`;
   return {
     AccountId: source.accountId,

@@ -1,3 +1,4 @@
+import { partitionOf } from "../config/regions";
 import type { Inventory } from "../config/types";
 import { CentralOutput, CONFIG_NAMESPACE, ConfigKey } from "../infra/contract";
 import type { StackConfig, StackOutputs } from "./engine";
@@ -7,8 +8,6 @@ import type { StackConfig, StackOutputs } from "./engine";
 export interface CentralOutputs {
   readonly bucketArn: string;
   readonly kmsKeyArn: string;
-  /** Absent when the central stack creates the topic and has not been deployed yet. */
-  readonly alarmTopicArn?: string;
 }
 
 const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
@@ -22,7 +21,6 @@ export function sourceStackConfig(inventoryPath: string, central: CentralOutputs
     [key(ConfigKey.inventory)]: inventoryPath,
     [key(ConfigKey.centralBucketArn)]: central.bucketArn,
     [key(ConfigKey.centralKmsKeyArn)]: central.kmsKeyArn,
-    ...(central.alarmTopicArn === undefined ? {} : { [key(ConfigKey.centralAlarmTopicArn)]: central.alarmTopicArn }),
   };
 }
 
@@ -34,7 +32,6 @@ export function readCentralOutputs(outputs: StackOutputs): { ok: true; value: Ce
   };
   const bucketArn = text(CentralOutput.bucketArn);
   const kmsKeyArn = text(CentralOutput.kmsKeyArn);
-  const alarmTopicArn = text(CentralOutput.alarmTopicArn);
   if (bucketArn === undefined || kmsKeyArn === undefined) {
     return {
       ok: false,
@@ -44,20 +41,14 @@ export function readCentralOutputs(outputs: StackOutputs): { ok: true; value: Ce
       ],
     };
   }
-  return { ok: true, value: { bucketArn, kmsKeyArn, ...(alarmTopicArn === undefined ? {} : { alarmTopicArn }) } };
-}
-
-export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
+  return { ok: true, value: { bucketArn, kmsKeyArn } };
 }
 
 /**
  * What a source preview can use before the central stack exists (a preview must not need a deployed
  * central stack): the bucket ARN is known from its name; the key is named by its alias ARN, which
- * stands in for the key ARN only in a preview; the topic is passed only when the inventory names it
- * (the program derives the default topic's ARN itself). `note` says what is a stand-in, for the summary.
+ * stands in for the key ARN only in a preview. `note` says what is a stand-in, for the summary. (Alarm
+ * topics are not passed at all: the program derives them from the inventory.)
  */
 export function provisionalCentralOutputs(inventory: Inventory): { outputs: CentralOutputs; note: string } {
   const { central } = inventory;
@@ -65,7 +56,6 @@ export function provisionalCentralOutputs(inventory: Inventory): { outputs: Cent
   const outputs: CentralOutputs = {
     bucketArn: `arn:${partition}:s3:::${central.bucketName}`,
     kmsKeyArn: `arn:${partition}:kms:${central.region}:${central.accountId}:${central.kmsAlias}`,
-    ...(central.alarmTopicArn === undefined ? {} : { alarmTopicArn: central.alarmTopicArn }),
   };
   return { outputs, note: "central stack not deployed: previewed with the KMS key's alias ARN in place of its key ARN" };
 }

@@ -104,6 +104,8 @@ export function checkSections(
       }
     }
 
+    checkAlarmTopicRegion(issues, account, index, region, defaults?.monitoring.enabled, central?.alarmTopicArn);
+
     const replication = account.replication;
     if (defaults && replication && (replication.metrics !== undefined || replication.replicationTimeControl !== undefined)) {
       const merged = { ...defaults.replication, ...replication };
@@ -116,6 +118,37 @@ export function checkSections(
 
   if (issues.length > 0 || !sections.complete || !central || !defaults || !sections.organization) return { issues };
   return { issues, inventory: normalize(sections.organization, central, defaults, accounts as AccountEntry[], sourcePath) };
+}
+
+/**
+ * CloudWatch alarms notify only topics in their own region, and PutMetricAlarm would refuse the stack at
+ * deploy time: an account outside the region of the topic it would notify must name its own.
+ */
+function checkAlarmTopicRegion(
+  issues: Issue[],
+  account: AccountEntry,
+  index: number,
+  region: string | undefined,
+  monitoredByDefault: boolean | undefined,
+  centralTopicArn: string | undefined,
+): void {
+  const monitored = (account.enabled ?? true) && (account.monitoring?.enabled ?? monitoredByDefault ?? true);
+  const own = account.monitoring?.alarmTopicArn;
+  const topicArn = own ?? centralTopicArn;
+  if (!monitored || region === undefined || topicArn === undefined) return;
+  const topicRegion = topicArn.split(":")[3];
+  if (topicRegion === region) return;
+  const where = `accounts[${index}]`;
+  issues.push(
+    own !== undefined
+      ? { path: ["accounts", index, "monitoring", "alarmTopicArn"], message: `${where}.monitoring.alarmTopicArn: the topic is in ${topicRegion} but the account is in ${region}; CloudWatch alarms only notify topics in their own region` }
+      : {
+          path: account.region !== undefined ? ["accounts", index, "region"] : ["accounts", index],
+          message:
+            `${where}: the account is in ${region} but central.alarmTopicArn is in ${topicRegion}; CloudWatch alarms only notify topics in their own region — ` +
+            `set ${where}.monitoring.alarmTopicArn to a topic in ${region}, or remove central.alarmTopicArn so a central topic is created in each region`,
+        },
+  );
 }
 
 function rtcWithoutMetrics(where: string, key: "metrics" | "replicationTimeControl"): string {

@@ -3,6 +3,7 @@
  * CLI and the Pulumi program share, and the role's policies as plain data. No Pulumi here, so the CLI can
  * import it without loading the SDK.
  */
+import type { PolicyDocument } from "./policies";
 
 /** Fixed, so that `org-s3-backup backfill` derives the role ARN from the account id alone. */
 export const BACKFILL_ROLE_NAME = "org-s3-backup-batch-replication";
@@ -15,20 +16,6 @@ export const BACKFILL_REPORT_PREFIX = "org-s3-backup-batch-replication/reports";
 export const BACKFILL_MANIFEST_PREFIX = "org-s3-backup-batch-replication/manifests";
 
 export const BATCH_OPERATIONS_PRINCIPAL = "batchoperations.s3.amazonaws.com";
-
-export interface PolicyStatement {
-  readonly Sid: string;
-  readonly Effect: "Allow" | "Deny";
-  readonly Principal?: Record<string, string | string[]>;
-  readonly Action: string | string[];
-  readonly Resource?: string | string[];
-  readonly Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-export interface PolicyDocument {
-  readonly Version: "2012-10-17";
-  readonly Statement: readonly PolicyStatement[];
-}
 
 export function backfillRoleArn(accountId: string, partition = "aws"): string {
   return `arn:${partition}:iam::${accountId}:role/${BACKFILL_ROLE_NAME}`;

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { partitionOf } from "../config/regions";
 import { BACKFILL_ROLE_NAME, batchOperationsTrustPolicy, batchReplicationPolicy } from "./backfill-policies";
 
 export interface BatchReplicationRoleArgs {
@@ -7,8 +8,6 @@ export interface BatchReplicationRoleArgs {
   readonly accountId: string;
   /** Region of the source bucket: Batch Operations jobs run there. */
   readonly region: string;
-  /** `aws` unless deploying to another partition. */
-  readonly partition?: string;
   /** The replicated source bucket: jobs initiate replication on it and write manifests and reports into it. */
   readonly sourceBucketName: pulumi.Input<string>;
   /** The source bucket's KMS key (full ARN). */
@@ -28,7 +27,7 @@ export class BatchReplicationRole extends pulumi.ComponentResource {
 
   constructor(name: string, args: BatchReplicationRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("org-s3-backup:backfill:BatchReplicationRole", name, {}, opts);
-    const partition = args.partition ?? "aws";
+    const partition = partitionOf(args.region);
 
     const role = new aws.iam.Role(
       `${name}-role`,

@@ -12,7 +12,6 @@ export const ConfigKey = {
   /** Set on source stacks by the driver from the central stack's outputs. */
   centralBucketArn: "centralBucketArn",
   centralKmsKeyArn: "centralKmsKeyArn",
-  centralAlarmTopicArn: "centralAlarmTopicArn",
 } as const;
 
 /** Output names of the central stack. */
@@ -20,7 +19,10 @@ export const CentralOutput = {
   bucketName: "bucketName",
   bucketArn: "bucketArn",
   kmsKeyArn: "kmsKeyArn",
+  /** The topic the alarms of sources in the central region notify (the inventory's, or the one created). */
   alarmTopicArn: "alarmTopicArn",
+  /** Region -> topic ARN of every alarm topic the central stack created (one per region with sources). */
+  alarmTopicArns: "alarmTopicArns",
 } as const;
 
 /** Output names of a source stack. */
@@ -29,6 +31,10 @@ export const SourceOutput = {
   bucketArn: "bucketArn",
   kmsKeyArn: "kmsKeyArn",
   replicationRoleArn: "replicationRoleArn",
+  /** ARNs of the replication alarms (absent with monitoring off). */
+  alarmArns: "alarmArns",
+  /** Role of S3 Batch Replication jobs (absent with backfill off). */
+  backfillRoleArn: "backfillRoleArn",
 } as const;
 
 export const DEFAULT_INVENTORY_PATH = "config/accounts.yaml";

@@ -1,11 +1,12 @@
-import type { CentralAccount, SourceAccount } from "../config/types";
-import type { PolicyDocument } from "./backfill-policies";
+import { partitionOf } from "../config/regions";
+import type { CentralAccount, Inventory, SourceAccount } from "../config/types";
+import type { PolicyDocument } from "./policies";
 
 /**
  * Replication alarms as data: which alarms an account gets, which topic they notify, and the central
- * topic's policy. CloudWatch alarms in any organization account may publish to one central topic (the
+ * topics' policy. CloudWatch alarms in any organization account may publish to a central topic (the
  * topic policy grants cloudwatch.amazonaws.com with aws:SourceOrgID), but only to a topic in the alarm's
- * own region: an account in another region needs its own topic (`monitoring.alarmTopicArn`).
+ * own region: so the central account gets one topic per region that has monitored source accounts.
  */
 
 /** Every alarm name starts with this; the topic policy only admits alarms named so. */
@@ -42,20 +43,38 @@ export function topicRegion(topicArn: string): string | undefined {
 export type TopicChoice = { ok: true; topicArn: string } | { ok: false; message: string };
 
 /**
- * ARN of the topic AlarmTopic creates with its default name: derived from the inventory, so a source
- * stack can be previewed before the central stack exists.
+ * ARN of the topic AlarmTopic creates in the central account in `region`: derived from the inventory,
+ * so a source stack can be previewed and deployed without reading the central stack's outputs.
  */
-export function centralAlarmTopicArn(central: CentralAccount, partition = "aws"): string {
-  return `arn:${partition}:sns:${central.region}:${central.accountId}:${DEFAULT_ALARM_TOPIC_NAME}`;
+export function centralAlarmTopicArn(central: CentralAccount, region: string): string {
+  return `arn:${partitionOf(region)}:sns:${region}:${central.accountId}:${DEFAULT_ALARM_TOPIC_NAME}`;
+}
+
+/** The source accounts whose alarms notify a topic of the central stack (none of their own). */
+function notifiesCentralTopic(source: SourceAccount): boolean {
+  return source.enabled && source.monitoring.enabled && source.monitoring.alarmTopicArn === undefined;
+}
+
+/**
+ * Regions in which the central stack creates an alarm topic: none when the inventory names
+ * `central.alarmTopicArn`; otherwise the central region (its topic is the stack's `alarmTopicArn`
+ * output) and every region of a source account whose alarms notify the central account.
+ */
+export function alarmTopicRegions(inventory: Pick<Inventory, "central" | "sources">): string[] {
+  const { central } = inventory;
+  if (central.alarmTopicArn !== undefined) return [];
+  const regions = new Set([central.region, ...inventory.sources.filter(notifiesCentralTopic).map((source) => source.region)]);
+  return [central.region, ...[...regions].filter((region) => region !== central.region).sort()];
 }
 
 /**
  * The topic an account's alarms notify: the account's own `monitoring.alarmTopicArn`, else the
- * inventory's `central.alarmTopicArn`, else the central topic AlarmTopic creates. Refuses a topic in
- * another region, which PutMetricAlarm would reject at deploy time.
+ * inventory's `central.alarmTopicArn`, else the central account's topic in the account's region. Refuses
+ * a topic in another region, which PutMetricAlarm would reject at deploy time (config/semantics.ts
+ * reports the same mistake with its line when the inventory is loaded).
  */
-export function alarmTopicFor(source: SourceAccount, central: CentralAccount, partition = "aws"): TopicChoice {
-  const topicArn = source.monitoring.alarmTopicArn ?? central.alarmTopicArn ?? centralAlarmTopicArn(central, partition);
+export function alarmTopicFor(source: SourceAccount, central: CentralAccount): TopicChoice {
+  const topicArn = source.monitoring.alarmTopicArn ?? central.alarmTopicArn ?? centralAlarmTopicArn(central, source.region);
   const region = topicRegion(topicArn);
   if (region === undefined) return { ok: false, message: `account ${source.accountId} (${source.name}): '${topicArn}' is not an SNS topic ARN` };
   if (region !== source.region) {

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { partitionOf } from "../config/regions";
 import { alarmKinds, alarmName, alarmTopicPolicy, DEFAULT_ALARM_TOPIC_NAME, RTC_LATENCY_THRESHOLD_SECONDS } from "./monitoring-policies";
 
 export interface ReplicationAlarmsArgs {
@@ -85,8 +86,6 @@ export interface AlarmTopicArgs {
   readonly organizationId: string;
   /** Region of the topic; only alarms of this region can notify it. */
   readonly region: string;
-  /** `aws` unless deploying to another partition. */
-  readonly partition?: string;
   /** Topic name (default org-s3-backup-replication-alarms). */
   readonly topicName?: string;
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -102,7 +101,7 @@ export class AlarmTopic extends pulumi.ComponentResource {
 
   constructor(name: string, args: AlarmTopicArgs, opts?: pulumi.ComponentResourceOptions) {
     super("org-s3-backup:monitoring:AlarmTopic", name, {}, opts);
-    const partition = args.partition ?? "aws";
+    const partition = partitionOf(args.region);
 
     const topic = new aws.sns.Topic(`${name}-topic`, { name: args.topicName ?? DEFAULT_ALARM_TOPIC_NAME, tags: args.tags }, { parent: this });
 

@@ -7,6 +7,8 @@
  * keep them the same size for 1 or 5,000 source accounts (bucket policy limit 20 KB, key policy 32 KiB).
  */
 
+import { type Partition, partitionOf } from "../config/regions";
+
 export interface Statement {
   /** Says what the statement is for; unique within its document. */
   readonly Sid: string;
@@ -34,31 +36,30 @@ export const DESTINATION_REPLICATION_ACTIONS = [
   "s3:ObjectOwnerOverrideToBucketOwner",
 ] as const;
 
-export interface Partition {
+export interface PartitionInfo {
   /** `aws`, `aws-cn` or `aws-us-gov`: the second field of every ARN. */
-  readonly name: string;
+  readonly name: Partition;
   /** Suffix of service endpoints, which `kms:ViaService` values carry. */
   readonly dnsSuffix: string;
 }
 
-/** The partition a region belongs to; ARNs and `kms:ViaService` values differ by partition. */
-export function partitionOf(region: string): Partition {
-  if (region.startsWith("cn-")) return { name: "aws-cn", dnsSuffix: "amazonaws.com.cn" };
-  if (region.startsWith("us-gov-")) return { name: "aws-us-gov", dnsSuffix: "amazonaws.com" };
-  return { name: "aws", dnsSuffix: "amazonaws.com" };
+/** The partition of a region; ARNs and `kms:ViaService` values differ by partition. */
+export function partitionInfo(region: string): PartitionInfo {
+  const name = partitionOf(region);
+  return { name, dnsSuffix: name === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com" };
 }
 
 export function bucketArn(region: string, bucketName: string): string {
-  return `arn:${partitionOf(region).name}:s3:::${bucketName}`;
+  return `arn:${partitionInfo(region).name}:s3:::${bucketName}`;
 }
 
 /** The value of `kms:ViaService` when S3 in `region` calls KMS for a caller. */
 export function s3ViaService(region: string): string {
-  return `s3.${region}.${partitionOf(region).dnsSuffix}`;
+  return `s3.${region}.${partitionInfo(region).dnsSuffix}`;
 }
 
 /** Any account's replication role: the only principals of the organization the central side trusts. */
-function anyReplicationRole(partition: Partition): string {
+function anyReplicationRole(partition: PartitionInfo): string {
   return `arn:${partition.name}:iam::*:role/${REPLICATION_ROLE_NAME}`;
 }
 
@@ -75,7 +76,7 @@ export function tlsOnlyStatement(bucket: string): Statement {
 }
 
 /** Key administration and IAM delegation stay with the key's own account (AWS default key policy). */
-function accountRootStatement(partition: Partition, accountId: string): Statement {
+function accountRootStatement(partition: PartitionInfo, accountId: string): Statement {
   return {
     Sid: "AccountAdministersKeyThroughIam",
     Effect: "Allow",
@@ -114,7 +115,7 @@ export interface CentralPolicyArgs {
  * one, and s3:PutBucketVersioning (AWS's console example) would let every account suspend versioning.
  */
 export function centralBucketPolicy(args: CentralPolicyArgs): PolicyDocument {
-  const partition = partitionOf(args.region);
+  const partition = partitionInfo(args.region);
   const bucket = bucketArn(args.region, args.bucketName);
   return {
     Version: "2012-10-17",
@@ -142,7 +143,7 @@ export function centralBucketPolicy(args: CentralPolicyArgs): PolicyDocument {
  * with GenerateDataKey and checks it with Decrypt (AWS: "S3 Bucket Keys and replication").
  */
 export function centralKmsKeyPolicy(args: CentralPolicyArgs): PolicyDocument {
-  const partition = partitionOf(args.region);
+  const partition = partitionInfo(args.region);
   return {
     Version: "2012-10-17",
     Statement: [
@@ -170,7 +171,7 @@ export function centralKmsKeyPolicy(args: CentralPolicyArgs): PolicyDocument {
 export function sourceKmsKeyPolicy(args: { readonly accountId: string; readonly region: string }): PolicyDocument {
   return {
     Version: "2012-10-17",
-    Statement: [accountRootStatement(partitionOf(args.region), args.accountId), s3UseInAccountStatement(args.accountId, args.region)],
+    Statement: [accountRootStatement(partitionInfo(args.region), args.accountId), s3UseInAccountStatement(args.accountId, args.region)],
   };
 }
 

@@ -1,8 +1,11 @@
+import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Inventory, SourceAccount } from "../config/types";
 import { accountIdOfStack, CENTRAL_STACK, planStacks, sourceStackName } from "../automation/plan";
 import { CentralBackupBucket } from "./central";
 import { CentralOutput, SourceOutput } from "./contract";
+import { AlarmTopic } from "./monitoring";
+import { alarmTopicFor, alarmTopicRegions } from "./monitoring-policies";
 import { bucketArn } from "./policies";
 import { accountProvider } from "./provider";
 import { SourceReplicatedBucket } from "./source";
@@ -40,6 +43,13 @@ function sourceOfStack(inventory: Inventory, stackName: string): SourceAccount {
   throw new UnknownStackError(`stack '${stackName}': ${why}; valid stacks: ${valid.join(", ")}`);
 }
 
+/** The inventory's loader refuses a topic in the wrong region; this guards inventories built in code. */
+function sourceAlarmTopic(inventory: Inventory, source: SourceAccount): string {
+  const choice = alarmTopicFor(source, inventory.central);
+  if (!choice.ok) throw new ProgramInputError(choice.message);
+  return choice.topicArn;
+}
+
 function centralBucketArn(inventory: Inventory): string {
   return bucketArn(inventory.central.region, inventory.central.bucketName);
 }
@@ -60,11 +70,29 @@ function buildCentral(inventory: Inventory): Record<string, pulumi.Output<unknow
     },
     { provider },
   );
+  const topicArns = centralAlarmTopics(inventory, provider);
   return {
     [CentralOutput.bucketName]: backup.bucketName,
     [CentralOutput.bucketArn]: backup.bucketArn,
     [CentralOutput.kmsKeyArn]: backup.kmsKeyArn,
+    [CentralOutput.alarmTopicArn]: pulumi.output(central.alarmTopicArn ?? topicArns[central.region]),
+    [CentralOutput.alarmTopicArns]: pulumi.output(topicArns),
   };
+}
+
+/**
+ * One alarm topic per region with monitored sources (CloudWatch only notifies topics of its own region),
+ * each through a provider of the central account in that region. Region -> topic ARN.
+ */
+function centralAlarmTopics(inventory: Inventory, centralProvider: aws.Provider): Record<string, pulumi.Output<string>> {
+  const { central } = inventory;
+  const topicArns: Record<string, pulumi.Output<string>> = {};
+  for (const region of alarmTopicRegions(inventory)) {
+    const provider = region === central.region ? centralProvider : accountProvider(`${CENTRAL_STACK}-aws-${region}`, { ...central, region });
+    const topic = new AlarmTopic(`${CENTRAL_STACK}-alarms-${region}`, { organizationId: inventory.organizationId, region }, { provider });
+    topicArns[region] = topic.topicArn;
+  }
+  return topicArns;
 }
 
 function buildSource(inventory: Inventory, source: SourceAccount, central: CentralRefs): Record<string, pulumi.Output<unknown>> {
@@ -81,9 +109,12 @@ function buildSource(inventory: Inventory, source: SourceAccount, central: Centr
       replication: source.replication,
       centralAccountId: inventory.central.accountId,
       centralRegion: inventory.central.region,
+      centralBucketName: inventory.central.bucketName,
       centralBucketArn: centralBucketArn(inventory),
       centralKmsKeyArn: central.kmsKeyArn,
       centralObjectLock: inventory.central.objectLock !== undefined,
+      alarmTopicArn: source.monitoring.enabled ? sourceAlarmTopic(inventory, source) : undefined,
+      backfill: source.backfill.enabled,
     },
     { provider },
   );
@@ -92,6 +123,8 @@ function buildSource(inventory: Inventory, source: SourceAccount, central: Centr
     [SourceOutput.bucketArn]: replicated.bucketArn,
     [SourceOutput.kmsKeyArn]: replicated.kmsKeyArn,
     [SourceOutput.replicationRoleArn]: replicated.replicationRoleArn,
+    ...(replicated.alarmArns.length > 0 ? { [SourceOutput.alarmArns]: pulumi.all(replicated.alarmArns) } : {}),
+    ...(replicated.backfillRoleArn ? { [SourceOutput.backfillRoleArn]: replicated.backfillRoleArn } : {}),
   };
 }
 

@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ReplicationOptions } from "../config/types";
+import { BatchReplicationRole } from "./backfill";
 import { KEY_DELETION_WINDOW_DAYS } from "./central";
+import { ReplicationAlarms } from "./monitoring";
 import {
   bucketArn,
   REPLICATION_ROLE_NAME,
@@ -29,11 +31,17 @@ export interface SourceReplicatedBucketArgs {
   readonly centralAccountId: string;
   /** Region of the central bucket and key (kms:ViaService of the central key). */
   readonly centralRegion: string;
+  /** Name of the central bucket: the `DestinationBucket` dimension of the replication metrics. */
+  readonly centralBucketName: string;
   readonly centralBucketArn: pulumi.Input<string>;
   /** Full ARN of the central key: an alias would resolve in this account. Unknown before central exists. */
   readonly centralKmsKeyArn: pulumi.Input<string>;
   /** The central bucket has Object Lock (the role must then read retention and legal hold). */
   readonly centralObjectLock: boolean;
+  /** SNS topic (in this region) the replication alarms notify; undefined = no alarms. */
+  readonly alarmTopicArn?: string;
+  /** Creates the role S3 Batch Replication jobs assume (`org-s3-backup backfill`). */
+  readonly backfill: boolean;
 }
 
 /** RTC's only objective, and the event threshold replication metrics report against. */
@@ -58,6 +66,10 @@ export class SourceReplicatedBucket extends pulumi.ComponentResource {
   public readonly replicationRoleArn: pulumi.Output<string>;
   /** Id of the replication rule (the `RuleId` dimension of its CloudWatch metrics). */
   public readonly replicationRuleId: string;
+  /** ARNs of the replication alarms; empty without monitoring or without replication metrics. */
+  public readonly alarmArns: pulumi.Output<string>[];
+  /** Undefined unless backfill is enabled. */
+  public readonly backfillRoleArn: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: SourceReplicatedBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("org-s3-backup:source:SourceReplicatedBucket", name, {}, opts);
@@ -153,15 +165,43 @@ export class SourceReplicatedBucket extends pulumi.ComponentResource {
       { parent: this, dependsOn: [versioning, rolePolicy] },
     );
 
+    const alarms =
+      args.alarmTopicArn === undefined
+        ? undefined
+        : new ReplicationAlarms(
+            `${name}-alarms`,
+            {
+              accountId: args.accountId,
+              sourceBucketName: bucket.name,
+              destinationBucketName: args.centralBucketName,
+              ruleId: this.replicationRuleId,
+              metrics: args.replication.metrics,
+              replicationTimeControl: args.replication.replicationTimeControl,
+              alarmTopicArn: args.alarmTopicArn,
+            },
+            { parent: this },
+          );
+    const backfill = args.backfill
+      ? new BatchReplicationRole(
+          `${name}-backfill`,
+          { accountId: args.accountId, region: args.region, sourceBucketName: bucket.name, sourceKmsKeyArn: key.arn },
+          { parent: this },
+        )
+      : undefined;
+
     this.bucketName = bucket.name;
     this.bucketArn = bucket.arn;
     this.kmsKeyArn = key.arn;
     this.replicationRoleArn = role.arn;
+    this.alarmArns = [alarms?.failedReplicationAlarmArn, alarms?.latencyAlarmArn].filter((arn) => arn !== undefined);
+    this.backfillRoleArn = backfill?.roleArn;
     this.registerOutputs({
       bucketName: this.bucketName,
       bucketArn: this.bucketArn,
       kmsKeyArn: this.kmsKeyArn,
       replicationRoleArn: this.replicationRoleArn,
+      alarmArns: this.alarmArns,
+      backfillRoleArn: this.backfillRoleArn,
     });
   }
 }

@@ -366,6 +366,21 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
     ],
   },
   {
+    name: "a central alarm topic in another region than a monitored account",
+    yaml: afterLine(12, "    region: us-east-1", afterLine(6, "  alarmTopicArn: arn:aws:sns:eu-west-1:999999999999:alarms")),
+    problems: [
+      "13:13: accounts[0]: the account is in us-east-1 but central.alarmTopicArn is in eu-west-1; CloudWatch alarms only notify topics in their own region — " +
+        "set accounts[0].monitoring.alarmTopicArn to a topic in us-east-1, or remove central.alarmTopicArn so a central topic is created in each region",
+    ],
+  },
+  {
+    name: "an account's own alarm topic in another region than the account",
+    yaml: afterLine(12, "    monitoring:\n      alarmTopicArn: arn:aws:sns:us-east-1:111111111111:alarms"),
+    problems: [
+      "14:22: accounts[0].monitoring.alarmTopicArn: the topic is in us-east-1 but the account is in eu-west-1; CloudWatch alarms only notify topics in their own region",
+    ],
+  },
+  {
     name: "a list where a mapping is expected",
     yaml: withLine(2, "central: []\ncentral_old:"),
     problems: [

@@ -6,6 +6,7 @@ import {
   alarmName,
   alarmTopicFor,
   alarmTopicPolicy,
+  alarmTopicRegions,
   centralAlarmTopicArn,
   RTC_LATENCY_THRESHOLD_SECONDS,
   topicRegion,
@@ -44,17 +45,39 @@ describe("monitoring policies", () => {
     });
     expect(alarmTopicFor(sourceAccount("111111111111"), centralAccount({ alarmTopicArn: given }))).to.deep.equal({ ok: true, topicArn: given });
     expect(alarmTopicFor(sourceAccount("111111111111"), centralAccount())).to.deep.equal({ ok: true, topicArn: CENTRAL_TOPIC });
-    expect(centralAlarmTopicArn(centralAccount({ region: "us-gov-west-1" }), "aws-us-gov")).to.equal(
+    expect(centralAlarmTopicArn(centralAccount({ region: "us-gov-west-1" }), "us-gov-west-1")).to.equal(
       "arn:aws-us-gov:sns:us-gov-west-1:999999999999:org-s3-backup-replication-alarms",
     );
   });
 
+  it("sends an account in another region than the central bucket to the central account's topic in its own region", () => {
+    expect(alarmTopicFor(sourceAccount("111111111111", { region: "eu-central-1" }), centralAccount())).to.deep.equal({
+      ok: true,
+      topicArn: "arn:aws:sns:eu-central-1:999999999999:org-s3-backup-replication-alarms",
+    });
+  });
+
+  it("creates a central topic in the central region and in every region with sources that notify it", () => {
+    const central = centralAccount();
+    const sources = [
+      sourceAccount("111111111111", { region: "us-east-1" }),
+      sourceAccount("222222222222", { region: "eu-central-1" }),
+      sourceAccount("333333333333", { region: "us-east-1" }),
+      sourceAccount("444444444444", { region: "ap-south-1", enabled: false }),
+      sourceAccount("555555555555", { region: "sa-east-1", monitoring: { enabled: false } }),
+      sourceAccount("666666666666", { region: "ca-central-1", monitoring: { enabled: true, alarmTopicArn: "arn:aws:sns:ca-central-1:666666666666:own" } }),
+    ];
+    expect(alarmTopicRegions({ central, sources })).to.deep.equal(["eu-west-1", "eu-central-1", "us-east-1"]);
+    expect(alarmTopicRegions({ central: centralAccount({ alarmTopicArn: "arn:aws:sns:eu-west-1:999999999999:given" }), sources })).to.deep.equal([]);
+  });
+
   it("refuses a topic in another region than the account, or not a topic, naming the fix", () => {
-    const choice = alarmTopicFor(sourceAccount("111111111111", { region: "eu-central-1" }), centralAccount());
+    const given = "arn:aws:sns:eu-west-1:999999999999:given";
+    const choice = alarmTopicFor(sourceAccount("111111111111", { region: "eu-central-1" }), centralAccount({ alarmTopicArn: given }));
     expect(choice).to.deep.equal({
       ok: false,
       message:
-        "account 111111111111 (app-111) is in eu-central-1 but its alarm topic arn:aws:sns:eu-west-1:999999999999:org-s3-backup-replication-alarms is in eu-west-1: " +
+        "account 111111111111 (app-111) is in eu-central-1 but its alarm topic arn:aws:sns:eu-west-1:999999999999:given is in eu-west-1: " +
         "CloudWatch alarms only notify topics in their own region; set monitoring.alarmTopicArn to a topic in eu-central-1",
     });
     const regional = "arn:aws:sns:eu-central-1:111111111111:alarms";
@@ -187,7 +210,7 @@ describe("AlarmTopic", () => {
   });
 
   it("takes another name and partition", async () => {
-    const topic = new AlarmTopic("gov", { organizationId: "o-a1b2c3d4e5", region: "us-gov-west-1", partition: "aws-us-gov", topicName: "backup-alarms" });
+    const topic = new AlarmTopic("gov", { organizationId: "o-a1b2c3d4e5", region: "us-gov-west-1", topicName: "backup-alarms" });
     await valueOf(topic.topicArn);
     const [policy] = await mocks.ofType("aws:sns/topicPolicy:TopicPolicy", 1);
     const statement = JSON.parse(policy.inputs.policy).Statement[0];

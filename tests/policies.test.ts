@@ -4,7 +4,7 @@ import { expect } from "chai";
 import {
   centralBucketPolicy,
   centralKmsKeyPolicy,
-  partitionOf,
+  partitionInfo,
   type PolicyDocument,
   replicationRolePolicy,
   type ReplicationRolePolicyArgs,
@@ -14,6 +14,8 @@ import {
   sourceKmsKeyPolicy,
   type Statement,
 } from "../infra/policies";
+import { batchOperationsTrustPolicy, batchReplicationPolicy } from "../infra/backfill-policies";
+import { alarmTopicPolicy } from "../infra/monitoring-policies";
 import { ORG_ID } from "./support/inventory-fixture";
 
 /** Golden files: `UPDATE_GOLDEN=1 npx mocha tests/policies.test.ts` rewrites them after a deliberate change. */
@@ -65,6 +67,19 @@ const allDocuments = (): Record<string, PolicyDocument> => ({
   "source-bucket-policy": sourceBucketPolicy({ region: "eu-central-1", bucketName: "acme-data-111111111111" }),
   "replication-trust-policy": replicationTrustPolicy({ accountId: "111111111111", region: "eu-central-1", bucketName: "acme-data-111111111111" }),
   "replication-role-policy": replicationRolePolicy(ROLE_ARGS),
+  "alarm-topic-policy": alarmTopicPolicy({
+    topicArn: "arn:aws:sns:eu-central-1:999999999999:org-s3-backup-replication-alarms",
+    organizationId: ORG_ID,
+    region: "eu-central-1",
+    partition: "aws",
+  }),
+  "batch-replication-trust-policy": batchOperationsTrustPolicy({ accountId: "111111111111", region: "eu-central-1", partition: "aws" }),
+  "batch-replication-role-policy": batchReplicationPolicy({
+    partition: "aws",
+    region: "eu-central-1",
+    sourceBucketName: "acme-data-111111111111",
+    sourceKmsKeyArn: SOURCE_KEY,
+  }),
 });
 
 describe("policies", () => {
@@ -240,9 +255,9 @@ describe("policies", () => {
 
   describe("partitions", () => {
     it("derives the partition and the S3 endpoint suffix from the region", () => {
-      expect(partitionOf("eu-west-1")).to.deep.equal({ name: "aws", dnsSuffix: "amazonaws.com" });
-      expect(partitionOf("us-gov-west-1")).to.deep.equal({ name: "aws-us-gov", dnsSuffix: "amazonaws.com" });
-      expect(partitionOf("cn-north-1")).to.deep.equal({ name: "aws-cn", dnsSuffix: "amazonaws.com.cn" });
+      expect(partitionInfo("eu-west-1")).to.deep.equal({ name: "aws", dnsSuffix: "amazonaws.com" });
+      expect(partitionInfo("us-gov-west-1")).to.deep.equal({ name: "aws-us-gov", dnsSuffix: "amazonaws.com" });
+      expect(partitionInfo("cn-north-1")).to.deep.equal({ name: "aws-cn", dnsSuffix: "amazonaws.com.cn" });
       expect(s3ViaService("cn-north-1")).to.equal("s3.cn-north-1.amazonaws.com.cn");
     });
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { planStacks } from "../automation/plan";
-import { renderStacks } from "../automation/render";
+import { type RenderedStack, renderStacks } from "../automation/render";
 import { stackProgram } from "../automation/render-program";
 import type { PolicyDocument, PolicyStatement } from "../automation/render-summary";
 import { ALLOW_ALL, concretize, decide, type ProofRequest, type ProofSource, type ProofWorld, proofWorld, requestContext } from "./support/iam-proof";
@@ -17,6 +17,7 @@ const OUTSIDER_ACCOUNT = "444455556666";
 const OUTSIDER_ORG = "o-zz9zz9zz9z";
 
 let world: ProofWorld;
+let concrete: RenderedStack[];
 let a: ProofSource;
 let b: ProofSource;
 
@@ -82,7 +83,8 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
     this.timeout(60_000);
     const inventory = await bundledInventory();
     const rendered = await renderStacks(inventory, planStacks(inventory), stackProgram);
-    world = proofWorld(inventory.organizationId, concretize(rendered));
+    concrete = concretize(rendered);
+    world = proofWorld(inventory.organizationId, concrete);
     if (world.sources.length < 2) throw new Error("the proof needs two enabled source accounts in the bundled inventory");
     [a, b] = world.sources;
   });
@@ -293,6 +295,97 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
       const key = { ...world.central.keyPolicy, Statement: [...world.central.keyPolicy.Statement, orgWide("kms", "*")] };
       expect(await onBucket(admin, "s3:PutBucketPolicy", bucket)).to.equal("Allowed");
       expect(await onKey(admin, "kms:ScheduleKeyDeletion", key)).to.equal("Allowed");
+    });
+  });
+
+  describe("replication alarms reach a central topic of their own region", () => {
+    interface AlarmRoute {
+      readonly source: RenderedStack;
+      readonly alarmArn: string;
+      readonly topicArn: string;
+    }
+    const routes = (): AlarmRoute[] =>
+      concrete
+        .filter((stack) => stack.kind === "source")
+        .flatMap((source) =>
+          source.resources
+            .filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")
+            .map((alarm) => ({
+              source,
+              alarmArn: `arn:aws:cloudwatch:${source.region}:${source.accountId}:alarm:${String(alarm.inputs.name)}`,
+              topicArn: String((alarm.inputs.alarmActions as string[])[0]),
+            })),
+        );
+    const central = () => concrete.find((stack) => stack.kind === "central")!;
+    const topicPolicyOf = (topicArn: string): PolicyDocument | undefined => {
+      const found = central().resources.find((r) => r.type === "aws:sns/topicPolicy:TopicPolicy" && r.inputs.arn === topicArn);
+      return found?.inputs.policy as PolicyDocument | undefined;
+    };
+    const publish = (route: AlarmRoute, policy: PolicyDocument | undefined, context: Record<string, string> = {}) =>
+      decide({
+        principal: "cloudwatch.amazonaws.com",
+        action: "sns:Publish",
+        resource: route.topicArn,
+        resourceAccount: central().accountId,
+        identityPolicies: [],
+        resourcePolicy: policy,
+        context: { "aws:SourceOrgID": world.organizationId, "aws:SourceAccount": route.source.accountId, "aws:SourceArn": route.alarmArn, ...context },
+      });
+
+    it("gives every monitored account's alarm a topic the central stack creates in the alarm's region, which admits it", async () => {
+      const all = routes();
+      expect(new Set(all.map((route) => route.source.region)).size, "the bundled inventory spans two regions").to.equal(2);
+      for (const route of all) {
+        expect(route.topicArn.split(":")[3], route.alarmArn).to.equal(route.source.region);
+        expect(topicPolicyOf(route.topicArn), `no central topic ${route.topicArn}`).to.not.equal(undefined);
+        expect(await publish(route, topicPolicyOf(route.topicArn)), route.alarmArn).to.equal("Allowed");
+      }
+    });
+
+    it("refuses alarms of another organization and alarms not named by this project", async () => {
+      const route = routes()[0];
+      const policy = topicPolicyOf(route.topicArn);
+      expect(await publish(route, policy, { "aws:SourceOrgID": OUTSIDER_ORG })).to.not.equal("Allowed");
+      expect(await publish(route, policy, { "aws:SourceArn": route.alarmArn.replace(/alarm:.*/, "alarm:someone-elses") })).to.not.equal("Allowed");
+    });
+
+    it("can fail: without the aws:SourceOrgID condition another organization's alarm may publish", async () => {
+      const route = routes()[0];
+      const open = mutate(topicPolicyOf(route.topicArn)!, (statement) => dropConditions(statement, /SourceOrgID/i));
+      expect(await publish(route, open, { "aws:SourceOrgID": OUTSIDER_ORG })).to.equal("Allowed");
+    });
+  });
+
+  describe("the backfill role", () => {
+    const backfillStack = () => concrete.find((stack) => stack.resources.some((r) => r.name.endsWith("-backfill-role")))!;
+    const assume = (stack: RenderedStack, context: Record<string, string>, trust?: PolicyDocument) => {
+      const role = stack.resources.find((r) => r.name.endsWith("-backfill-role"))!;
+      return decide({
+        principal: "batchoperations.s3.amazonaws.com",
+        action: "sts:AssumeRole",
+        resource: `arn:aws:iam::${stack.accountId}:role/${String(role.inputs.name)}`,
+        resourceAccount: stack.accountId,
+        identityPolicies: [],
+        resourcePolicy: trust ?? (role.inputs.assumeRolePolicy as PolicyDocument),
+        context,
+      });
+    };
+    const jobOf = (stack: RenderedStack, account = stack.accountId) => ({
+      "aws:SourceAccount": account,
+      "aws:SourceArn": `arn:aws:s3:${stack.region}:${account}:job/5f0f1e2d-job`,
+    });
+
+    it("may be assumed by Batch Operations jobs of its own account only", async () => {
+      const stack = backfillStack();
+      expect(await assume(stack, jobOf(stack))).to.equal("Allowed");
+      expect(await assume(stack, jobOf(stack, OUTSIDER_ACCOUNT))).to.not.equal("Allowed");
+    });
+
+    it("can fail: without the confused-deputy conditions another account's job may assume it", async () => {
+      const stack = backfillStack();
+      const role = stack.resources.find((r) => r.name.endsWith("-backfill-role"))!;
+      const open = mutate(role.inputs.assumeRolePolicy as PolicyDocument, (statement) => dropConditions(statement));
+      expect(await assume(stack, jobOf(stack, OUTSIDER_ACCOUNT), open)).to.equal("Allowed");
     });
   });
 });

@@ -11,6 +11,8 @@ import { inventory, sourceAccount } from "./support/inventory-fixture";
 import { isKnown, type RecordedResource, setPulumiMocks } from "./support/pulumi-mocks";
 
 const CENTRAL_KEY = "arn:aws:kms:eu-west-1:999999999999:key/9999bbbb-9999-bbbb-9999-bbbb9999bbbb";
+/** The ARN the mocks give a created alarm topic (they know no provider region, so always eu-west-1). */
+const MOCK_TOPIC = "arn:aws:sns:eu-west-1:123456789012:org-s3-backup-replication-alarms";
 
 interface Rendered {
   resources: RecordedResource[];
@@ -79,7 +81,43 @@ describe("program", () => {
         [CentralOutput.bucketName]: "acme-org-backup-999999999999",
         [CentralOutput.bucketArn]: "arn:aws:s3:::acme-org-backup-999999999999",
         [CentralOutput.kmsKeyArn]: "arn:aws:kms:eu-west-1:123456789012:key/central-key-physical",
+        [CentralOutput.alarmTopicArn]: MOCK_TOPIC,
+        [CentralOutput.alarmTopicArns]: { "eu-west-1": MOCK_TOPIC },
       });
+    });
+
+    it("creates an alarm topic in every region with monitored sources, through a central-account provider of that region", async () => {
+      const spread = inventory({
+        sources: [
+          sourceAccount("111111111111", { region: "us-east-1" }),
+          sourceAccount("222222222222", { region: "ap-southeast-2" }),
+          sourceAccount("333333333333", { region: "sa-east-1", monitoring: { enabled: false } }),
+        ],
+      });
+      const stack = await render(spread, "central");
+      const topics = stack.resources.filter((r) => r.type === "aws:sns/topic:Topic");
+      expect(topics.map((topic) => `${topic.name} ${providerNameOf(topic)}`)).to.deep.equal([
+        "central-alarms-eu-west-1-topic central-aws",
+        "central-alarms-ap-southeast-2-topic central-aws-ap-southeast-2",
+        "central-alarms-us-east-1-topic central-aws-us-east-1",
+      ]);
+      for (const provider of providers(stack)) {
+        expect(providerConfig(provider), provider.name).to.deep.include({ allowedAccountIds: ["999999999999"] });
+      }
+      expect(providerConfig(providers(stack).find((p) => p.name === "central-aws-us-east-1")!).region).to.equal("us-east-1");
+      expect(stack.outputs[CentralOutput.alarmTopicArns]).to.deep.equal({
+        "eu-west-1": MOCK_TOPIC,
+        "ap-southeast-2": MOCK_TOPIC,
+        "us-east-1": MOCK_TOPIC,
+      });
+    });
+
+    it("creates no topic when the inventory names one, and exports that one", async () => {
+      const given = "arn:aws:sns:eu-west-1:999999999999:backup-alarms";
+      const stack = await render(inventory({ central: { alarmTopicArn: given } }), "central");
+      expect(stack.resources.filter((r) => r.type === "aws:sns/topic:Topic")).to.deep.equal([]);
+      expect(stack.outputs[CentralOutput.alarmTopicArn]).to.equal(given);
+      expect(stack.outputs[CentralOutput.alarmTopicArns]).to.deep.equal({});
     });
   });
 
@@ -106,8 +144,36 @@ describe("program", () => {
         account: "999999999999",
         encryptionConfiguration: { replicaKmsKeyId: CENTRAL_KEY },
       });
-      expect(Object.keys(stack.outputs).sort()).to.deep.equal(Object.values(SourceOutput).sort());
+      expect(Object.keys(stack.outputs).sort()).to.deep.equal(Object.values(SourceOutput).filter((name) => name !== SourceOutput.backfillRoleArn).sort());
       expect(stack.outputs[SourceOutput.bucketArn]).to.equal("arn:aws:s3:::acme-data-222222222222");
+      expect(stack.outputs[SourceOutput.alarmArns]).to.have.length(2);
+    });
+
+    it("sends the alarms to the central account's topic in the source's own region", async () => {
+      const abroad = inventory({ sources: [sourceAccount("111111111111", { region: "us-east-1" })] });
+      const stack = await render(abroad, "account-111111111111");
+      const alarms = stack.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
+      expect(alarms).to.have.length(2);
+      for (const alarm of alarms) {
+        expect(alarm.inputs.alarmActions).to.deep.equal(["arn:aws:sns:us-east-1:999999999999:org-s3-backup-replication-alarms"]);
+      }
+    });
+
+    it("creates no alarm with monitoring off, and the backfill role only with backfill on", async () => {
+      const quiet = inventory({ sources: [sourceAccount("111111111111", { monitoring: { enabled: false }, backfill: { enabled: true } })] });
+      const stack = await render(quiet, "account-111111111111");
+      expect(stack.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")).to.deep.equal([]);
+      expect(stack.outputs).to.not.have.property(SourceOutput.alarmArns);
+      expect(stack.outputs[SourceOutput.backfillRoleArn]).to.equal("arn:aws:iam::123456789012:role/org-s3-backup-batch-replication");
+    });
+
+    it("refuses an alarm topic in another region than the account, naming the fix", () => {
+      const given = "arn:aws:sns:eu-west-1:999999999999:backup-alarms";
+      const wrong = inventory({ central: { alarmTopicArn: given }, sources: [sourceAccount("111111111111", { region: "us-east-1" })] });
+      expect(() => buildStack(wrong, "account-111111111111", { kmsKeyArn: CENTRAL_KEY })).to.throw(
+        ProgramInputError,
+        "set monitoring.alarmTopicArn to a topic in us-east-1",
+      );
     });
 
     it("adopts an existing bucket instead of creating it", async () => {

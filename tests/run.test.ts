@@ -70,7 +70,6 @@ describe("run", () => {
           "org-s3-backup:inventory": "/repo/config/accounts.yaml",
           "org-s3-backup:centralBucketArn": CENTRAL_OUTPUTS.bucketArn.value,
           "org-s3-backup:centralKmsKeyArn": CENTRAL_OUTPUTS.kmsKeyArn.value,
-          "org-s3-backup:centralAlarmTopicArn": CENTRAL_OUTPUTS.alarmTopicArn.value,
         });
       }
     });
@@ -185,7 +184,6 @@ describe("run", () => {
       const config = engine.config.get("account-111111111111")!;
       expect(config["org-s3-backup:centralBucketArn"]).to.equal("arn:aws:s3:::acme-org-backup-999999999999");
       expect(config["org-s3-backup:centralKmsKeyArn"]).to.equal("arn:aws:kms:eu-west-1:999999999999:alias/org-s3-backup-central");
-      expect(config).to.not.have.property("org-s3-backup:centralAlarmTopicArn");
       expect(report.results[1].notes).to.deep.equal(["central stack not deployed: previewed with the KMS key's alias ARN in place of its key ARN"]);
     });
 

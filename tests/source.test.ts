@@ -21,10 +21,13 @@ const ARGS: SourceReplicatedBucketArgs = {
   replication: RTC,
   centralAccountId: "999999999999",
   centralRegion: "eu-west-1",
+  centralBucketName: "acme-org-backup-999999999999",
   centralBucketArn: CENTRAL_BUCKET,
   centralKmsKeyArn: CENTRAL_KEY,
   centralObjectLock: false,
+  backfill: false,
 };
+const TOPIC = "arn:aws:sns:eu-central-1:999999999999:org-s3-backup-replication-alarms";
 
 interface Deployed {
   mocks: PulumiMocks;
@@ -266,6 +269,49 @@ describe("SourceReplicatedBucket", () => {
       const asked = { ...RTC, deleteMarkerReplication: true, storageClass: "GLACIER_IR" } as const;
       expect(rule(asked).deleteMarkerReplication).to.deep.equal({ status: "Enabled" });
       expect(destinationOf(asked).storageClass).to.equal("GLACIER_IR");
+    });
+  });
+
+  describe("with monitoring and backfill", () => {
+    let monitored: Deployed;
+    before(async () => {
+      monitored = await deploy({ ...ARGS, alarmTopicArn: TOPIC, backfill: true });
+    });
+
+    it("alarms on the rule's failures and latency, dimensioned by source bucket, central bucket and rule id", () => {
+      const alarms = monitored.mocks.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
+      expect(alarms.map((alarm) => alarm.inputs.metricName).sort()).to.deep.equal(["OperationsFailedReplication", "ReplicationLatency"]);
+      for (const alarm of alarms) {
+        expect(alarm.inputs.dimensions).to.deep.equal({
+          SourceBucket: "acme-data-111111111111",
+          DestinationBucket: "acme-org-backup-999999999999",
+          RuleId: "org-s3-backup-111111111111",
+        });
+        expect(alarm.inputs.alarmActions).to.deep.equal([TOPIC]);
+      }
+      const rule = monitored.one(REPLICATION).inputs.rules[0];
+      expect(rule.id).to.equal(monitored.component.replicationRuleId);
+    });
+
+    it("creates the Batch Replication role for backfill, under the component, through the same provider", async () => {
+      const role = monitored.mocks.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "account-111111111111-backfill-role");
+      expect(role?.inputs.name).to.equal("org-s3-backup-batch-replication");
+      expect(role?.provider?.split("::")[3]).to.equal("account-111111111111-aws");
+      expect(await valueOf(monitored.component.backfillRoleArn!)).to.equal("arn:aws:iam::123456789012:role/org-s3-backup-batch-replication");
+      expect(monitored.mocks.options.get("org-s3-backup:backfill:BatchReplicationRole account-111111111111-backfill")?.parent).to.equal("account-111111111111");
+    });
+
+    it("creates neither without a topic nor backfill, and outputs no alarm", () => {
+      expect(created.count("aws:cloudwatch/metricAlarm:MetricAlarm")).to.equal(0);
+      expect(created.count("aws:iam/role:Role")).to.equal(1);
+      expect(created.component.alarmArns).to.deep.equal([]);
+      expect(created.component.backfillRoleArn).to.equal(undefined);
+    });
+
+    it("has only the failure alarm when replication metrics are on without RTC", async () => {
+      const metricsOnly = await deploy({ ...ARGS, alarmTopicArn: TOPIC, replication: { ...RTC, replicationTimeControl: false } });
+      expect(metricsOnly.one("aws:cloudwatch/metricAlarm:MetricAlarm").inputs.metricName).to.equal("OperationsFailedReplication");
+      expect(metricsOnly.component.alarmArns).to.have.length(1);
     });
   });
 

@@ -140,6 +140,12 @@ function concreteValue(stack: RenderedStack, resource: RenderedResource, propert
       if (property === "arn") return `arn:aws:s3:::${bucketName}`;
       return property === "bucket" || property === "id" ? bucketName : undefined;
     }
+    case "aws:sns/topic:Topic": {
+      // A topic lives in the region of its provider, which for the central alarm topics is not the stack's.
+      const region = resource.provider === undefined ? stack.region : String(stack.providers[resource.provider]?.inputs.region ?? stack.region);
+      const topicName = typeof inputs.name === "string" ? inputs.name : resource.name;
+      return property === "arn" || property === "id" ? `arn:aws:sns:${region}:${stack.accountId}:${topicName}` : undefined;
+    }
     default:
       return undefined;
   }
