@@ -1,5 +1,3 @@
-import * as path from "node:path";
-import { parseArgs } from "node:util";
 import type { S3ControlClient } from "@aws-sdk/client-s3-control";
 import type { Inventory, SourceAccount } from "../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../infra/contract";
@@ -14,10 +12,9 @@ import {
   startBackfill,
 } from "../backfill";
 import type { Command, Io } from "../command";
+import { parseArgsOrReport, selectSourceAccounts } from "../command-args";
 import { ExitCode } from "../exit-codes";
 import { loadInventoryOrReport } from "../inventory-arg";
-import { planStacks } from "../plan";
-import { parseIdList, selectStacks } from "../selection";
 import { mapBounded, newRunId } from "../verify";
 
 /** S3 Control calls per account are few and light. */
@@ -76,32 +73,18 @@ export function backfillCommand(deps: BackfillDeps = defaultBackfillDeps): Comma
 export const command = backfillCommand();
 
 async function runBackfill(deps: BackfillDeps, argv: readonly string[], io: Io): Promise<number> {
-  const usage = (message: string) => {
-    io.stderr.write(`org-s3-backup backfill: ${message}\nRun \`org-s3-backup backfill --help\` for the options.\n`);
-    return ExitCode.BadInput;
-  };
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: { inventory: { type: "string" }, accounts: { type: "string" }, status: { type: "boolean" }, json: { type: "boolean" } },
-    }));
-  } catch (error) {
-    return usage((error as Error).message);
-  }
+  const args = parseArgsOrReport("backfill", argv, io, { accounts: { type: "string" }, status: { type: "boolean" }, json: { type: "boolean" } });
+  if (!args) return ExitCode.BadInput;
+  const { values, usage } = args;
   const statusOnly = values.status === true;
   // Starting jobs costs money per object: never for every account by default.
   if (!statusOnly && values.accounts === undefined) return usage("name the accounts to backfill with --accounts ID,ID");
 
-  const inventory = await deps.loadInventory(path.resolve(io.cwd, values.inventory ?? DEFAULT_INVENTORY_PATH), io);
+  const inventory = await deps.loadInventory(args.inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
-  const selected = selectStacks(inventory, planStacks(inventory), values.accounts === undefined ? {} : { accounts: parseIdList(values.accounts) });
+  const selected = selectSourceAccounts(inventory, values.accounts, "--accounts: the central account has no source bucket to backfill");
   if (!selected.ok) return usage(selected.message);
-  if (selected.selection.centralNamed) return usage("--accounts: the central account has no source bucket to backfill");
-  const wanted = new Set(selected.selection.sources.map((plan) => plan.accountId));
-  let sources = inventory.sources.filter((source) => wanted.has(source.accountId));
+  let sources = selected.sources;
   if (values.accounts === undefined) sources = sources.filter((source) => source.backfill.enabled);
   const refusal = backfillRefusals(sources);
   if (refusal) return usage(refusal);

@@ -1,10 +1,10 @@
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import type { Inventory } from "../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../infra/contract";
 import { type Backend, missingPassphrase, resolveBackend } from "../backend";
 import type { Command, Io } from "../command";
+import { type ArgValues, parseArgsOrReport } from "../command-args";
 import {
   DEFAULT_FAILURE_TOLERANCE,
   defaultConcurrency,
@@ -110,6 +110,20 @@ Exit codes: 0 all succeeded, 1 a stack failed, drifted or was skipped, 2 bad inp
 Engine logs: logs/<run-timestamp>/<stack>.log. Details: docs/driver.md.
 `;
 
+/** The options COMMON_OPTIONS_HELP describes (--inventory comes with parseArgsOrReport). */
+const DEPLOY_OPTIONS = {
+  accounts: { type: "string" },
+  exclude: { type: "string" },
+  concurrency: { type: "string" },
+  "failure-tolerance": { type: "string" },
+  json: { type: "boolean" },
+  backend: { type: "string" },
+  "install-cli": { type: "boolean" },
+} as const;
+
+/** Only `up` takes it (DeploySpec.prune): for the other commands --prune stays an unknown option. */
+const PRUNE_OPTION = { prune: { type: "boolean" } } as const;
+
 export function deployCommand(spec: DeploySpec, deps: DeployDeps = defaultDeps): Command {
   return {
     name: spec.name,
@@ -131,40 +145,22 @@ interface Settings {
   readonly prune: boolean;
 }
 
-function parseDeployArgs(spec: DeploySpec, argv: readonly string[], cwd: string): { ok: true; settings: Settings } | { ok: false; message: string } {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        inventory: { type: "string" },
-        accounts: { type: "string" },
-        exclude: { type: "string" },
-        concurrency: { type: "string" },
-        "failure-tolerance": { type: "string" },
-        json: { type: "boolean" },
-        backend: { type: "string" },
-        "install-cli": { type: "boolean" },
-        ...(spec.prune ? { prune: { type: "boolean" as const } } : {}),
-      },
-    }));
-  } catch (error) {
-    return { ok: false, message: (error as Error).message };
-  }
+function deploySettings(
+  values: ArgValues<typeof DEPLOY_OPTIONS & typeof PRUNE_OPTION>,
+  inventoryPath: string,
+): { ok: true; settings: Settings } | { ok: false; message: string } {
   const concurrency = values.concurrency === undefined ? undefined : parseConcurrency(values.concurrency);
   if (concurrency && !concurrency.ok) return concurrency;
   const tolerance = values["failure-tolerance"] === undefined ? undefined : parseFailureTolerance(values["failure-tolerance"]);
   if (tolerance && !tolerance.ok) return tolerance;
-  const prune = (values as { prune?: boolean }).prune === true;
+  const prune = values.prune === true;
   if (prune && values.accounts !== undefined) {
     return { ok: false, message: "--prune acts on every orphan stack and cannot be combined with --accounts" };
   }
   return {
     ok: true,
     settings: {
-      inventoryPath: path.resolve(cwd, values.inventory ?? DEFAULT_INVENTORY_PATH),
+      inventoryPath,
       ...(values.accounts === undefined ? {} : { accounts: parseIdList(values.accounts) }),
       ...(values.exclude === undefined ? {} : { exclude: parseIdList(values.exclude) }),
       ...(concurrency ? { concurrency: concurrency.value } : {}),
@@ -178,11 +174,10 @@ function parseDeployArgs(spec: DeploySpec, argv: readonly string[], cwd: string)
 }
 
 async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly string[], io: Io): Promise<number> {
-  const usage = (message: string) => {
-    io.stderr.write(`org-s3-backup ${spec.name}: ${message}\nRun \`org-s3-backup ${spec.name} --help\` for the options.\n`);
-    return ExitCode.BadInput;
-  };
-  const parsed = parseDeployArgs(spec, argv, io.cwd);
+  const args = parseArgsOrReport(spec.name, argv, io, spec.prune ? { ...DEPLOY_OPTIONS, ...PRUNE_OPTION } : DEPLOY_OPTIONS);
+  if (!args) return ExitCode.BadInput;
+  const { usage } = args;
+  const parsed = deploySettings(args.values, args.inventoryPath);
   if (!parsed.ok) return usage(parsed.message);
   const settings = parsed.settings;
   const resolved = resolveBackend(settings.backendFlag, io.env, deps.repoRoot);

@@ -1,12 +1,11 @@
 import { promises as fs } from "node:fs";
-import * as path from "node:path";
-import { parseArgs } from "node:util";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { formatProblem, parseInventory } from "../../config/load";
 import type { Inventory } from "../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../infra/contract";
 import { AwsClients, awsErrorText, isEnvironmentError, ORGANIZATIONS_REGION, sessionName } from "../aws-clients";
 import type { Command, Io } from "../command";
+import { parseArgsOrReport } from "../command-args";
 import {
   addAccountsToYaml,
   compareWithOrganization,
@@ -89,34 +88,20 @@ export function discoverCommand(deps: DiscoverDeps = defaultDiscoverDeps): Comma
 export const command = discoverCommand();
 
 async function runDiscover(deps: DiscoverDeps, argv: readonly string[], io: Io): Promise<number> {
-  const usage = (message: string) => {
-    io.stderr.write(`org-s3-backup discover: ${message}\nRun \`org-s3-backup discover --help\` for the options.\n`);
-    return ExitCode.BadInput;
-  };
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        inventory: { type: "string" },
-        ou: { type: "string", multiple: true },
-        "role-arn": { type: "string" },
-        write: { type: "boolean" },
-        json: { type: "boolean" },
-      },
-    }));
-  } catch (error) {
-    return usage((error as Error).message);
-  }
+  const args = parseArgsOrReport("discover", argv, io, {
+    ou: { type: "string", multiple: true },
+    "role-arn": { type: "string" },
+    write: { type: "boolean" },
+    json: { type: "boolean" },
+  });
+  if (!args) return ExitCode.BadInput;
+  const { values, usage, inventoryPath } = args;
   const ous = values.ou ?? [];
   const badOu = ous.find((ou) => !isParentId(ou));
   if (badOu !== undefined) return usage(`--ou: '${badOu}' is not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)`);
   const roleArn = values["role-arn"];
   if (roleArn !== undefined && !/^arn:[\w-]+:iam::\d{12}:role\/.+$/.test(roleArn)) return usage(`--role-arn: '${roleArn}' is not an IAM role ARN`);
 
-  const inventoryPath = path.resolve(io.cwd, values.inventory ?? DEFAULT_INVENTORY_PATH);
   const inventory = await deps.loadInventory(inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
 

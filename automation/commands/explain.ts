@@ -1,7 +1,6 @@
-import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { DEFAULT_INVENTORY_PATH } from "../../infra/contract";
 import type { Command, Io } from "../command";
+import { parseArgsOrReport } from "../command-args";
 import { ExitCode } from "../exit-codes";
 import { explainAccount, formatExplanation } from "../explain";
 import { planStacks } from "../plan";
@@ -37,23 +36,11 @@ export function explainCommand(deps: RenderDeps = defaultRenderDeps): Command {
 export const command = explainCommand();
 
 async function runExplain(deps: RenderDeps, argv: readonly string[], io: Io): Promise<number> {
-  const usage = (message: string) => {
-    io.stderr.write(`org-s3-backup explain: ${message}\nRun \`org-s3-backup explain --help\` for the options.\n`);
-    return ExitCode.BadInput;
-  };
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: { account: { type: "string" }, inventory: { type: "string" } },
-    }));
-  } catch (error) {
-    return usage((error as Error).message);
-  }
+  const args = parseArgsOrReport("explain", argv, io, { account: { type: "string" } });
+  if (!args) return ExitCode.BadInput;
+  const { values, usage } = args;
   if (values.account === undefined) return usage("--account ID is required");
-  const inventory = await deps.loadInventory(path.resolve(io.cwd, values.inventory ?? DEFAULT_INVENTORY_PATH), io);
+  const inventory = await deps.loadInventory(args.inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
   const plans = planStacks(inventory);
   const target = plans.find((plan) => plan.kind === "source" && plan.accountId === values.account);

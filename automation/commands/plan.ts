@@ -1,8 +1,7 @@
-import * as path from "node:path";
-import { parseArgs } from "node:util";
 import type { Inventory } from "../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../infra/contract";
 import type { Command, Io } from "../command";
+import { parseArgsOrReport } from "../command-args";
 import { ExitCode } from "../exit-codes";
 import { displayPath, loadInventoryOrReport } from "../inventory-arg";
 import { planStacks, type StackPlan } from "../plan";
@@ -30,25 +29,14 @@ export const command: Command = {
 };
 
 async function runPlan(argv: readonly string[], io: Io): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: { inventory: { type: "string" }, json: { type: "boolean" } },
-    }));
-  } catch (error) {
-    io.stderr.write(`org-s3-backup plan: ${(error as Error).message}\nRun \`org-s3-backup plan --help\` for the options.\n`);
-    return ExitCode.BadInput;
-  }
-  const file = path.resolve(io.cwd, values.inventory ?? DEFAULT_INVENTORY_PATH);
-  const inventory = await loadInventoryOrReport(file, io);
+  const args = parseArgsOrReport("plan", argv, io, { json: { type: "boolean" } });
+  if (!args) return ExitCode.BadInput;
+  const inventory = await loadInventoryOrReport(args.inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
   const stacks = planStacks(inventory);
   const disabled = inventory.sources.filter((source) => !source.enabled).map((source) => ({ accountId: source.accountId, name: source.name }));
-  if (values.json) {
-    const document = { inventory: displayPath(file, io.cwd), organizationId: inventory.organizationId, stacks, disabled };
+  if (args.values.json) {
+    const document = { inventory: displayPath(args.inventoryPath, io.cwd), organizationId: inventory.organizationId, stacks, disabled };
     io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   } else {
     io.stdout.write(formatPlanTable(stacks, inventory));

@@ -1,9 +1,9 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import type { Inventory } from "../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../infra/contract";
 import type { Command, Io } from "../command";
+import { parseArgsOrReport } from "../command-args";
 import { ExitCode } from "../exit-codes";
 import { planStacks } from "../plan";
 import { canonicalJson, type RenderedStack, renderStacks, type StackProgram } from "../render";
@@ -56,27 +56,14 @@ export function renderCommand(deps: RenderDeps = defaultRenderDeps): Command {
 export const command = renderCommand();
 
 async function runRender(deps: RenderDeps, argv: readonly string[], io: Io): Promise<number> {
-  const usage = (message: string) => {
-    io.stderr.write(`org-s3-backup render: ${message}\nRun \`org-s3-backup render --help\` for the options.\n`);
-    return ExitCode.BadInput;
-  };
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        inventory: { type: "string" },
-        out: { type: "string" },
-        accounts: { type: "string" },
-        json: { type: "boolean" },
-      },
-    }));
-  } catch (error) {
-    return usage((error as Error).message);
-  }
-  const inventory = await deps.loadInventory(path.resolve(io.cwd, values.inventory ?? DEFAULT_INVENTORY_PATH), io);
+  const args = parseArgsOrReport("render", argv, io, {
+    out: { type: "string" },
+    accounts: { type: "string" },
+    json: { type: "boolean" },
+  });
+  if (!args) return ExitCode.BadInput;
+  const { values, usage } = args;
+  const inventory = await deps.loadInventory(args.inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
   const plans = planStacks(inventory);
   const selected = selectStacks(inventory, plans, { accounts: values.accounts === undefined ? undefined : parseIdList(values.accounts) });

@@ -1,7 +1,6 @@
-import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { DEFAULT_INVENTORY_PATH } from "../../infra/contract";
 import type { Command, Io } from "../command";
+import { parseArgsOrReport } from "../command-args";
 import { ExitCode } from "../exit-codes";
 import { displayPath, loadInventoryOrReport } from "../inventory-arg";
 
@@ -28,21 +27,15 @@ export const command: Command = {
 };
 
 async function runValidate(argv: readonly string[], io: Io): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { inventory: { type: "string" } } }));
-  } catch (error) {
-    io.stderr.write(`org-s3-backup validate: ${(error as Error).message}\nRun \`org-s3-backup validate --help\` for the options.\n`);
-    return ExitCode.BadInput;
-  }
-  const file = path.resolve(io.cwd, values.inventory ?? DEFAULT_INVENTORY_PATH);
-  const inventory = await loadInventoryOrReport(file, io);
+  const args = parseArgsOrReport("validate", argv, io, {});
+  if (!args) return ExitCode.BadInput;
+  const inventory = await loadInventoryOrReport(args.inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
   const enabled = inventory.sources.filter((source) => source.enabled).length;
   const disabled = inventory.sources.length - enabled;
   const { central } = inventory;
   io.stdout.write(
-    `${displayPath(file, io.cwd)}: valid — organization ${inventory.organizationId}, central ${central.accountId} (${central.region}), ` +
+    `${displayPath(args.inventoryPath, io.cwd)}: valid — organization ${inventory.organizationId}, central ${central.accountId} (${central.region}), ` +
       `${enabled} source account${enabled === 1 ? "" : "s"} enabled, ${disabled} disabled\n`,
   );
   return ExitCode.Ok;

@@ -1,14 +1,11 @@
-import * as path from "node:path";
-import { parseArgs } from "node:util";
 import type { Inventory } from "../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../infra/contract";
 import { AwsClients } from "../aws-clients";
 import type { Command, Io } from "../command";
+import { parseArgsOrReport, selectSourceAccounts } from "../command-args";
 import { parseConcurrency } from "../concurrency";
 import { ExitCode } from "../exit-codes";
 import { loadInventoryOrReport } from "../inventory-arg";
-import { planStacks } from "../plan";
-import { parseIdList, selectStacks } from "../selection";
 import {
   type CanaryStore,
   canaryTargets,
@@ -73,40 +70,25 @@ export function verifyCommand(deps: VerifyDeps = defaultVerifyDeps): Command {
 export const command = verifyCommand();
 
 async function runVerify(deps: VerifyDeps, argv: readonly string[], io: Io): Promise<number> {
-  const usage = (message: string) => {
-    io.stderr.write(`org-s3-backup verify: ${message}\nRun \`org-s3-backup verify --help\` for the options.\n`);
-    return ExitCode.BadInput;
-  };
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        inventory: { type: "string" },
-        accounts: { type: "string" },
-        timeout: { type: "string" },
-        concurrency: { type: "string" },
-        cleanup: { type: "boolean" },
-        json: { type: "boolean" },
-      },
-    }));
-  } catch (error) {
-    return usage((error as Error).message);
-  }
+  const args = parseArgsOrReport("verify", argv, io, {
+    accounts: { type: "string" },
+    timeout: { type: "string" },
+    concurrency: { type: "string" },
+    cleanup: { type: "boolean" },
+    json: { type: "boolean" },
+  });
+  if (!args) return ExitCode.BadInput;
+  const { values, usage } = args;
   const timeout = parseTimeout(values.timeout ?? DEFAULT_VERIFY_TIMEOUT);
   if (!timeout.ok) return usage(timeout.message);
   const concurrency = values.concurrency === undefined ? { ok: true as const, value: DEFAULT_VERIFY_CONCURRENCY } : parseConcurrency(values.concurrency);
   if (!concurrency.ok) return usage(concurrency.message);
 
-  const inventory = await deps.loadInventory(path.resolve(io.cwd, values.inventory ?? DEFAULT_INVENTORY_PATH), io);
+  const inventory = await deps.loadInventory(args.inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
-  const selected = selectStacks(inventory, planStacks(inventory), values.accounts === undefined ? {} : { accounts: parseIdList(values.accounts) });
+  const selected = selectSourceAccounts(inventory, values.accounts, "--accounts: the central account has no source bucket to verify; name source accounts");
   if (!selected.ok) return usage(selected.message);
-  if (selected.selection.centralNamed) return usage("--accounts: the central account has no source bucket to verify; name source accounts");
-  const wanted = new Set(selected.selection.sources.map((plan) => plan.accountId));
-  const sources = inventory.sources.filter((source) => wanted.has(source.accountId));
+  const { sources } = selected;
   if (sources.length === 0) return usage(`no enabled source account to verify in ${inventory.sourcePath}`);
 
   const runId = newRunId(deps.now());
