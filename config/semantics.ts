@@ -53,6 +53,8 @@ export function checkSections(
   const templateUsable = defaults ? checkTemplate(issues, defaults.bucket) : false;
   if (defaults && defaults.replication.replicationTimeControl && !defaults.replication.metrics) {
     issues.push({ path: ["defaults", "replication", "metrics"], message: rtcWithoutMetrics("defaults.replication", "metrics") });
+  } else if (defaults && defaults.monitoring.enabled && !defaults.replication.metrics) {
+    issues.push({ path: ["defaults", "replication", "metrics"], message: monitoringWithoutMetrics("defaults", "replication.metrics") });
   }
 
   const firstIdAt = new Map<string, number>();
@@ -114,6 +116,16 @@ export function checkSections(
         issues.push({ path: at("replication", key), message: rtcWithoutMetrics(`${where}.replication`, key) });
       }
     }
+    const metricsSet = replication?.metrics !== undefined;
+    const monitoringSet = account.monitoring?.enabled !== undefined;
+    if (defaults && (account.enabled ?? true) && (metricsSet || monitoringSet)) {
+      const merged = { ...defaults.replication, ...replication };
+      const monitored = account.monitoring?.enabled ?? defaults.monitoring.enabled;
+      if (monitored && !merged.metrics && !merged.replicationTimeControl) {
+        const key = metricsSet ? "replication.metrics" : "monitoring.enabled";
+        issues.push({ path: metricsSet ? at("replication", "metrics") : at("monitoring", "enabled"), message: monitoringWithoutMetrics(where, key) });
+      }
+    }
   });
 
   if (issues.length > 0 || !sections.complete || !central || !defaults || !sections.organization) return { issues };
@@ -148,6 +160,14 @@ function checkAlarmTopicRegion(
             `${where}: the account is in ${region} but central.alarmTopicArn is in ${topicRegion}; CloudWatch alarms only notify topics in their own region — ` +
             `set ${where}.monitoring.alarmTopicArn to a topic in ${region}, or remove central.alarmTopicArn so a central topic is created in each region`,
         },
+  );
+}
+
+/** The alarms watch replication metrics: monitoring without them would silently create no alarm. */
+function monitoringWithoutMetrics(where: string, key: "replication.metrics" | "monitoring.enabled"): string {
+  return (
+    `${where}.${key}: monitoring is on but replication metrics are off, so there is nothing to alarm on — ` +
+    "set replication.metrics: true, or monitoring.enabled: false to go without alarms"
   );
 }
 

@@ -262,9 +262,30 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
   },
   {
     name: "RTC turned on by an account whose defaults turn metrics off",
-    yaml: afterLine(9, "  replication:\n    replicationTimeControl: false\n    metrics: false", afterLine(12, "    replication:\n      replicationTimeControl: true")),
+    yaml: afterLine(9, "  replication:\n    replicationTimeControl: false\n    metrics: false\n  monitoring:\n    enabled: false", afterLine(12, "    replication:\n      replicationTimeControl: true")),
     problems: [
-      "17:31: accounts[0].replication.replicationTimeControl: replicationTimeControl is true but metrics is false — Replication Time Control always publishes replication metrics; remove `metrics: false` or set `replicationTimeControl: false`",
+      "19:31: accounts[0].replication.replicationTimeControl: replicationTimeControl is true but metrics is false — Replication Time Control always publishes replication metrics; remove `metrics: false` or set `replicationTimeControl: false`",
+    ],
+  },
+  {
+    name: "monitoring on by default with metrics off by default",
+    yaml: afterLine(9, "  replication:\n    replicationTimeControl: false\n    metrics: false"),
+    problems: [
+      "12:14: defaults.replication.metrics: monitoring is on but replication metrics are off, so there is nothing to alarm on — set replication.metrics: true, or monitoring.enabled: false to go without alarms",
+    ],
+  },
+  {
+    name: "an account turning metrics off while monitored",
+    yaml: afterLine(12, "    replication:\n      replicationTimeControl: false\n      metrics: false"),
+    problems: [
+      "15:16: accounts[0].replication.metrics: monitoring is on but replication metrics are off, so there is nothing to alarm on — set replication.metrics: true, or monitoring.enabled: false to go without alarms",
+    ],
+  },
+  {
+    name: "an account turning monitoring on while its defaults turn metrics off",
+    yaml: afterLine(9, "  replication:\n    replicationTimeControl: false\n    metrics: false\n  monitoring:\n    enabled: false", afterLine(12, "    monitoring:\n      enabled: true")),
+    problems: [
+      "19:16: accounts[0].monitoring.enabled: monitoring is on but replication metrics are off, so there is nothing to alarm on — set replication.metrics: true, or monitoring.enabled: false to go without alarms",
     ],
   },
   {
@@ -536,9 +557,10 @@ describe("config/load parseInventory: normalization", () => {
     expect(china.sources[2].roleArn).to.equal("arn:aws-cn:iam::333333333333:role/OrganizationAccountAccessRole");
   });
 
-  it("turns metrics off only together with Replication Time Control", () => {
-    const text = afterLine(9, "  replication:\n    replicationTimeControl: false\n    metrics: false");
+  it("turns metrics off only together with Replication Time Control, and monitoring", () => {
+    const text = afterLine(9, "  replication:\n    replicationTimeControl: false\n    metrics: false\n  monitoring:\n    enabled: false");
     expect(parsed(text).sources[0].replication).to.include({ replicationTimeControl: false, metrics: false });
+    expect(parsed(text).sources[0].monitoring).to.deep.equal({ enabled: false });
   });
 
   it("takes the central region from the defaults when central has none", () => {
