@@ -1,3 +1,4 @@
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
@@ -16,7 +17,7 @@ export interface Credentials {
 }
 export type CredentialProvider = () => Promise<Credentials>;
 
-export type AwsService = "s3" | "s3-control" | "sts" | "organizations";
+export type AwsService = "s3" | "s3-control" | "sts" | "organizations" | "cloudwatch";
 
 /** Organizations is a global service served from us-east-1 (aws partition). */
 export const ORGANIZATIONS_REGION = "us-east-1";
@@ -81,6 +82,11 @@ export class AwsClients {
   organizations(credentials: ClientCredentials): OrganizationsClient {
     const endpoint = endpointOverride("organizations", this.env);
     return new OrganizationsClient({ region: ORGANIZATIONS_REGION, ...(credentials ? { credentials } : {}), ...(endpoint ? { endpoint } : {}) });
+  }
+
+  cloudwatch(region: string, credentials: ClientCredentials): CloudWatchClient {
+    const endpoint = endpointOverride("cloudwatch", this.env);
+    return new CloudWatchClient({ region, ...(credentials ? { credentials } : {}), ...(endpoint ? { endpoint } : {}) });
   }
 
   sts(region: string, credentials: ClientCredentials): STSClient {

@@ -1,15 +1,25 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Inventory, SourceAccount } from "../config/types";
+import { type AlarmKind, alarmKinds, alarmName } from "../infra/monitoring-policies";
 import { type AwsClients, awsErrorText, isEnvironmentError, sessionName } from "./aws-clients";
 import type { ExplainLinkId } from "./explain";
 
 /**
- * `verify`: proves replication end to end with a canary object per account. The polling loop is written
- * against two small interfaces (CanaryStore for S3, Clock for time) so that the timeout and failure paths
- * run in milliseconds in tests; the S3 implementation sits at the bottom of this file.
+ * `verify`: proves replication end to end with a canary object per account, and that the account's
+ * replication alarms are in place. The polling loop is written against small interfaces (CanaryStore for
+ * S3, AlarmReader for CloudWatch, Clock for time) so that the timeout, failure and interrupt paths run in
+ * milliseconds in tests; the AWS implementations sit at the bottom of this file.
  */
 
-export type VerifyStatus = "replicated" | "failed" | "timed-out" | "error";
+export type VerifyStatus = "replicated" | "failed" | "timed-out" | "error" | "interrupted";
+
+/** An alarm the source stack creates for a monitored account (infra/monitoring.ts). */
+export interface ExpectedAlarm {
+  readonly kind: AlarmKind;
+  readonly name: string;
+}
 
 /** Where one account's canary goes and where its replica is expected. */
 export interface CanaryTarget {
@@ -23,6 +33,8 @@ export interface CanaryTarget {
   readonly centralBucket: string;
   /** `<accountId>/org-s3-backup-canary/<runId>.txt`, the same key on both sides. */
   readonly key: string;
+  /** The account's replication alarms; undefined when the account is not monitored. */
+  readonly alarms?: readonly ExpectedAlarm[];
 }
 
 /** The S3 calls verify makes. */
@@ -39,15 +51,47 @@ export interface CanaryStore {
   removeReplica(target: CanaryTarget): Promise<void>;
 }
 
+export type AlarmState = "OK" | "INSUFFICIENT_DATA" | "ALARM";
+
+/** The CloudWatch call verify makes. */
+export interface AlarmReader {
+  /**
+   * The state of each of `names` that exists, read in the account's region as the account's role; a name
+   * absent from the answer is an alarm that does not exist.
+   */
+  states(target: CanaryTarget, names: readonly string[]): Promise<ReadonlyMap<string, AlarmState>>;
+}
+
+/** The AWS side of verify. */
+export interface VerifyAws {
+  readonly canaries: CanaryStore;
+  readonly alarms: AlarmReader;
+}
+
+export interface AlarmCheck extends ExpectedAlarm {
+  readonly state: AlarmState | "missing";
+}
+
+/** What verify learned about an account's alarms. */
+export type AlarmsOutcome =
+  | { readonly status: "unmonitored" }
+  | { readonly status: "read"; readonly alarms: readonly AlarmCheck[] }
+  /** DescribeAlarms was refused or did not answer; the reason is in the row's notes. */
+  | { readonly status: "unreadable" }
+  /** Interrupted before the alarms were read. */
+  | { readonly status: "not-checked" };
+
 export interface Clock {
   /** Milliseconds, monotonic enough for measuring latency. */
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or as soon as `signal` aborts (never rejects). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const realClock: Clock = {
   now: () => performance.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  // The only rejection of timers/promises' delay is the abort, which here just ends the wait early.
+  sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined),
 };
 
 export interface VerifyOptions {
@@ -58,6 +102,8 @@ export interface VerifyOptions {
   readonly clock: Clock;
   /** Identifies this run in keys and role session names. */
   readonly runId: string;
+  /** Ctrl-C: stop putting and polling, but still remove the canaries already placed. */
+  readonly signal?: AbortSignal;
 }
 
 export interface VerifyResult {
@@ -72,9 +118,13 @@ export interface VerifyResult {
   readonly suspects: readonly Suspect[];
   /** True when the check itself could not run (no credentials, endpoint unreachable). */
   readonly environment: boolean;
-  /** Clean-up problems; they never change the result. */
+  /** Clean-up and alarm-read problems; they never change the result. */
   readonly notes: readonly string[];
+  readonly alarms: AlarmsOutcome;
 }
+
+/** A result before the alarms are read. */
+type Decided = Omit<VerifyResult, "alarms">;
 
 export const CANARY_FOLDER = "org-s3-backup-canary";
 
@@ -103,7 +153,24 @@ export function canaryTargets(inventory: Inventory, sources: readonly SourceAcco
     centralRoleArn: central.roleArn,
     centralBucket: central.bucketName,
     key: canaryKey(source.accountId, runId),
+    ...(source.monitoring.enabled ? { alarms: expectedAlarms(source) } : {}),
   }));
+}
+
+export function expectedAlarms(source: SourceAccount): ExpectedAlarm[] {
+  return alarmKinds(source.replication).map((kind) => ({ kind, name: alarmName(source.accountId, kind) }));
+}
+
+function alarmChecks(expected: readonly ExpectedAlarm[], states: ReadonlyMap<string, AlarmState>): AlarmCheck[] {
+  return expected.map((alarm) => ({ ...alarm, state: states.get(alarm.name) ?? "missing" }));
+}
+
+/**
+ * Alarms that are not in place (monitoring not deployed) or firing (replication failed or fell behind
+ * recently). INSUFFICIENT_DATA is normal: S3 publishes the metrics only while it replicates.
+ */
+export function alarmProblems(outcome: AlarmsOutcome): AlarmCheck[] {
+  return outcome.status === "read" ? outcome.alarms.filter((alarm) => alarm.state === "missing" || alarm.state === "ALARM") : [];
 }
 
 /** Waits between polls: 1 s doubling to 10 s, so a fast replica is seen quickly and a slow one cheaply. */
@@ -158,33 +225,64 @@ interface Watch {
   versionId?: string;
   startedAt: number;
   statusSeen?: string;
-  result?: VerifyResult;
+  result?: Decided;
+  alarms: AlarmsOutcome;
+  /** The alarm read could not run for lack of environment (exit 3, as for the canary). */
+  alarmsUnreachable: boolean;
 }
 
 /**
  * Every account at once: put all canaries, then poll all pending accounts in rounds (1 s, 2 s, 4 s, 8 s,
- * then every 10 s) until each is replicated, FAILED or past its timeout, then remove the canaries. Each
- * call phase has at most `concurrency` requests in flight. Because the accounts wait together, the
- * whole run takes about one timeout, not one per account. Never throws; results in target order.
+ * then every 10 s) until each is replicated, FAILED or past its timeout, then remove the canaries, then
+ * read the monitored accounts' alarms. Each call phase has at most `concurrency` requests in flight.
+ * Because the accounts wait together, the whole run takes about one timeout, not one per account. When
+ * `signal` aborts, no canary is put and no poll started any more, the pending accounts are
+ * `interrupted` and the alarms not read, but every canary placed is still removed. Never throws; results
+ * in target order.
  */
-export async function verifyAll(targets: readonly CanaryTarget[], store: CanaryStore, options: VerifyOptions): Promise<VerifyResult[]> {
-  const { clock, concurrency } = options;
-  const watches: Watch[] = targets.map((target) => ({ target, notes: [], placed: false, startedAt: 0 }));
+export async function verifyAll(targets: readonly CanaryTarget[], aws: VerifyAws, options: VerifyOptions): Promise<VerifyResult[]> {
+  const { clock, concurrency, signal } = options;
+  const stopped = () => signal?.aborted === true;
+  const watches: Watch[] = targets.map((target) => ({
+    target,
+    notes: [],
+    placed: false,
+    startedAt: 0,
+    alarms: { status: target.alarms ? "not-checked" : "unmonitored" },
+    alarmsUnreachable: false,
+  }));
 
   await mapBounded(watches, concurrency, async (watch) => {
+    if (stopped()) return;
     try {
-      watch.versionId = await store.put(watch.target, canaryBody(watch.target, options.runId));
+      watch.versionId = await aws.canaries.put(watch.target, canaryBody(watch.target, options.runId));
       watch.placed = true;
       watch.startedAt = clock.now();
     } catch (error) {
       watch.result = errorResult(watch, "put", error);
     }
   });
+  await poll(watches, aws.canaries, options);
+  for (const watch of watches) watch.result ??= interruptedResult(watch);
 
-  for (let round = 0; ; round++) {
+  await mapBounded(watches.filter((watch) => watch.placed), concurrency, (watch) => removeCanary(watch, aws.canaries, options.cleanup));
+  await mapBounded(watches.filter((watch) => watch.target.alarms), concurrency, async (watch) => {
+    if (!stopped()) await readAlarms(watch, aws.alarms);
+  });
+  return watches.map((watch) => {
+    const result = watch.result as Decided;
+    return { ...result, environment: result.environment || watch.alarmsUnreachable, alarms: watch.alarms };
+  });
+}
+
+/** Polls the pending accounts in rounds until each is decided or `signal` aborts. */
+async function poll(watches: readonly Watch[], store: CanaryStore, options: VerifyOptions): Promise<void> {
+  const { clock, concurrency, signal } = options;
+  for (let round = 0; !signal?.aborted; round++) {
     const pending = watches.filter((watch) => !watch.result);
-    if (pending.length === 0) break;
+    if (pending.length === 0) return;
     await mapBounded(pending, concurrency, async (watch) => {
+      if (signal?.aborted) return;
       try {
         watch.result = await check(watch, store, options);
       } catch (error) {
@@ -192,31 +290,42 @@ export async function verifyAll(targets: readonly CanaryTarget[], store: CanaryS
       }
     });
     const waiting = watches.filter((watch) => !watch.result);
-    if (waiting.length === 0) break;
+    if (waiting.length === 0) return;
     const untilFirstDeadline = Math.min(...waiting.map((watch) => watch.startedAt + options.timeoutMs - clock.now()));
     // A deadline already reached still gets its last poll in the next round, without waiting.
-    await clock.sleep(Math.max(0, Math.min(pollDelayMs(round), untilFirstDeadline)));
+    await clock.sleep(Math.max(0, Math.min(pollDelayMs(round), untilFirstDeadline)), signal);
   }
+}
 
-  await mapBounded(watches.filter((watch) => watch.placed), concurrency, async (watch) => {
+async function removeCanary(watch: Watch, store: CanaryStore, cleanup: boolean): Promise<void> {
+  try {
+    await store.removeSource(watch.target, watch.versionId);
+  } catch (error) {
+    watch.notes.push(`canary left in the source bucket: ${awsErrorText(error)}`);
+  }
+  if (cleanup && watch.result?.status === "replicated") {
     try {
-      await store.removeSource(watch.target, watch.versionId);
+      await store.removeReplica(watch.target);
     } catch (error) {
-      watch.notes.push(`canary left in the source bucket: ${awsErrorText(error)}`);
+      watch.notes.push(`replica left in the central bucket: ${awsErrorText(error)}`);
     }
-    if (options.cleanup && watch.result?.status === "replicated") {
-      try {
-        await store.removeReplica(watch.target);
-      } catch (error) {
-        watch.notes.push(`replica left in the central bucket: ${awsErrorText(error)}`);
-      }
-    }
-  });
-  return watches.map((watch) => watch.result as VerifyResult);
+  }
+}
+
+async function readAlarms(watch: Watch, reader: AlarmReader): Promise<void> {
+  const expected = watch.target.alarms ?? [];
+  try {
+    const states = await reader.states(watch.target, expected.map((alarm) => alarm.name));
+    watch.alarms = { status: "read", alarms: alarmChecks(expected, states) };
+  } catch (error) {
+    watch.alarms = { status: "unreadable" };
+    watch.alarmsUnreachable = isEnvironmentError(error);
+    watch.notes.push(`could not read the alarms (cloudwatch:DescribeAlarms as the account's role): ${awsErrorText(error)}`);
+  }
 }
 
 /** One poll of one account: a result when it is decided, undefined to keep waiting. */
-async function check(watch: Watch, store: CanaryStore, options: VerifyOptions): Promise<VerifyResult | undefined> {
+async function check(watch: Watch, store: CanaryStore, options: VerifyOptions): Promise<Decided | undefined> {
   const { target } = watch;
   const base = { accountId: target.accountId, accountName: target.accountName, key: target.key, environment: false, notes: watch.notes };
   if (await store.replicaExists(target)) {
@@ -236,7 +345,7 @@ async function check(watch: Watch, store: CanaryStore, options: VerifyOptions): 
   };
 }
 
-function errorResult(watch: Watch, phase: "put" | "poll", error: unknown): VerifyResult {
+function errorResult(watch: Watch, phase: "put" | "poll", error: unknown): Decided {
   const { target } = watch;
   return {
     accountId: target.accountId,
@@ -246,6 +355,20 @@ function errorResult(watch: Watch, phase: "put" | "poll", error: unknown): Verif
     detail: `${phase === "put" ? "could not put the canary" : "could not check the replica"}: ${awsErrorText(error)}`,
     suspects: phase === "put" ? [SUSPECTS.deployerRole] : [SUSPECTS.centralRole],
     environment: isEnvironmentError(error),
+    notes: watch.notes,
+  };
+}
+
+function interruptedResult(watch: Watch): Decided {
+  const { target } = watch;
+  return {
+    accountId: target.accountId,
+    accountName: target.accountName,
+    key: target.key,
+    status: "interrupted",
+    detail: watch.placed ? "interrupted before the replica was seen" : "interrupted before the canary was put",
+    suspects: [],
+    environment: false,
     notes: watch.notes,
   };
 }
@@ -282,10 +405,14 @@ export function parseTimeout(text: string): { ok: true; ms: number } | { ok: fal
   return { ok: true, ms: Number(match[1]) * unit[(match[2] ?? "s") as keyof typeof unit] };
 }
 
-/** 3 when any check could not run for lack of environment, else 1 when any account is not replicated. */
-export function verifyExitCode(results: readonly VerifyResult[]): 0 | 1 | 3 {
+/**
+ * 130 when the run was interrupted; 3 when any check could not run for lack of environment; 1 when any
+ * account is not replicated or has an alarm missing or in ALARM; else 0.
+ */
+export function verifyExitCode(results: readonly VerifyResult[], interrupted = false): 0 | 1 | 3 | 130 {
+  if (interrupted || results.some((r) => r.status === "interrupted")) return 130;
   if (results.some((r) => r.environment)) return 3;
-  return results.every((r) => r.status === "replicated") ? 0 : 1;
+  return results.every((r) => r.status === "replicated" && alarmProblems(r.alarms).length === 0) ? 0 : 1;
 }
 
 const STATUS_LABEL: Readonly<Record<VerifyStatus, string>> = {
@@ -293,15 +420,39 @@ const STATUS_LABEL: Readonly<Record<VerifyStatus, string>> = {
   failed: "FAILED",
   "timed-out": "TIMED OUT",
   error: "ERROR",
+  interrupted: "interrupted",
 };
 
+/** The ALARMS cell: `-` unmonitored, `ok`, or the problems (`missing: failed-replication; ALARM: replication-latency`). */
+export function formatAlarms(outcome: AlarmsOutcome): string {
+  if (outcome.status === "unmonitored") return "-";
+  if (outcome.status === "unreadable") return "unknown";
+  if (outcome.status === "not-checked") return "not checked";
+  const problems = alarmProblems(outcome);
+  if (problems.length === 0) return "ok";
+  const group = (state: AlarmCheck["state"]) => problems.filter((alarm) => alarm.state === state).map((alarm) => alarm.kind);
+  return [["missing", group("missing")] as const, ["ALARM", group("ALARM")] as const]
+    .filter(([, kinds]) => kinds.length > 0)
+    .map(([state, kinds]) => `${state}: ${kinds.join(", ")}`)
+    .join("; ");
+}
+
+function alarmAdvice(result: VerifyResult): string[] {
+  return alarmProblems(result.alarms).map((alarm) =>
+    alarm.state === "missing"
+      ? `alarm:    ${alarm.name} does not exist: monitoring is not deployed (org-s3-backup up --accounts ${result.accountId})`
+      : `alarm:    ${alarm.name} is in ALARM: replication failed or fell behind recently`,
+  );
+}
+
 export function formatVerifyTable(results: readonly VerifyResult[]): string {
-  const header = ["ACCOUNT", "NAME", "RESULT", "LATENCY", "DETAIL"];
+  const header = ["ACCOUNT", "NAME", "RESULT", "LATENCY", "ALARMS", "DETAIL"];
   const rows = results.map((r) => ({
-    cells: [r.accountId, r.accountName, STATUS_LABEL[r.status], r.latencyMs === undefined ? "-" : formatMs(r.latencyMs), r.detail],
+    cells: [r.accountId, r.accountName, STATUS_LABEL[r.status], r.latencyMs === undefined ? "-" : formatMs(r.latencyMs), formatAlarms(r.alarms), r.detail],
     more: [
       ...r.suspects.map((s, i) => `${i === 0 ? "suspects: " : "          "}${s.link}: ${s.why}`),
       ...(r.status === "failed" || r.status === "timed-out" ? [`check:    org-s3-backup explain --account ${r.accountId}`] : []),
+      ...alarmAdvice(r),
       ...r.notes.map((n) => `note: ${n}`),
     ],
   }));
@@ -311,7 +462,9 @@ export function formatVerifyTable(results: readonly VerifyResult[]): string {
   const counts = new Map<VerifyStatus, number>();
   for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
   const totals = [...counts].map(([status, n]) => `${n} ${STATUS_LABEL[status]}`).join(", ");
-  return [line(header), ...rows.flatMap((row) => [line(row.cells), ...row.more.map((m) => `${indent}${m}`)]), "", `verify: ${totals || "no accounts"}`].join("\n") + "\n";
+  const alarmed = results.filter((r) => alarmProblems(r.alarms).length > 0).length;
+  const summary = `verify: ${totals || "no accounts"}${alarmed > 0 ? `; ${alarmed} account(s) with alarms missing or in ALARM` : ""}`;
+  return [line(header), ...rows.flatMap((row) => [line(row.cells), ...row.more.map((m) => `${indent}${m}`)]), "", summary].join("\n") + "\n";
 }
 
 export function verifyJson(results: readonly VerifyResult[], runId: string, exitCode: number): object {
@@ -327,8 +480,27 @@ export function verifyJson(results: readonly VerifyResult[], runId: string, exit
       ...(r.latencyMs === undefined ? {} : { latencyMs: Math.round(r.latencyMs) }),
       detail: r.detail,
       suspects: r.suspects,
+      alarms: r.alarms,
       notes: r.notes,
     })),
+  };
+}
+
+/** verify's calls to real AWS (or the emulator the environment names), sharing one assumed role per account. */
+export function awsVerifyCalls(clients: AwsClients, runId: string): VerifyAws {
+  return { canaries: s3CanaryStore(clients, runId), alarms: cloudWatchAlarmReader(clients, runId) };
+}
+
+/** The AlarmReader of real CloudWatch: DescribeAlarms by name, in the account's region, as its role. */
+export function cloudWatchAlarmReader(clients: AwsClients, runId: string): AlarmReader {
+  const session = sessionName("verify", runId);
+  return {
+    async states(t, names) {
+      const cloudwatch = clients.cloudwatch(t.sourceRegion, clients.assumeRole(t.sourceRoleArn, t.sourceRegion, session));
+      // At most two names, well under a page (50 alarms): no NextToken to follow.
+      const answer = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [...names] }));
+      return new Map((answer.MetricAlarms ?? []).flatMap((alarm) => (alarm.AlarmName && alarm.StateValue ? [[alarm.AlarmName, alarm.StateValue] as const] : [])));
+    },
   };
 }
 

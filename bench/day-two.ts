@@ -1,14 +1,14 @@
 /**
  * Day-two figures: `npx tsx bench/day-two.ts [accounts]` (default 200).
- * 1. verify's own cost per account against the local emulator (put, head, status, delete as assumed
- *    roles), with replication played instantly: the floor under S3's replication time.
+ * 1. verify's own cost per account against the local emulator (put, head, status, delete, describe
+ *    alarms as assumed roles), with replication played instantly: the floor under S3's replication time.
  * 2. discover --write's YAML splice into an inventory of 5,000 accounts.
  * Needs moto_server on PATH for (1); never talks to AWS.
  */
 import { CopyObjectCommand, CreateBucketCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, type S3Client } from "@aws-sdk/client-s3";
 import { AwsClients } from "../automation/aws-clients";
 import { addAccountsToYaml } from "../automation/discover";
-import { canaryTargets, type Clock, s3CanaryStore, verifyAll } from "../automation/verify";
+import { awsVerifyCalls, canaryTargets, type Clock, verifyAll } from "../automation/verify";
 import { inventory, sourceAccount } from "../tests/support/inventory-fixture";
 import { motoUnavailableReason, startMoto } from "../tests/support/moto";
 
@@ -46,7 +46,7 @@ async function benchVerify(count: number): Promise<void> {
     };
     for (const concurrency of [1, 16]) {
       const runId = `bench-${concurrency}`;
-      const store = s3CanaryStore(new AwsClients(moto.env), runId);
+      const aws = awsVerifyCalls(new AwsClients(moto.env), runId);
       const started = performance.now();
       let replayMs = 0;
       const timedClock: Clock = {
@@ -57,7 +57,7 @@ async function benchVerify(count: number): Promise<void> {
           replayMs += performance.now() - at;
         },
       };
-      const results = await verifyAll(canaryTargets(inv, sources, runId), store, { timeoutMs: 60_000, cleanup: true, concurrency, clock: timedClock, runId });
+      const results = await verifyAll(canaryTargets(inv, sources, runId), aws, { timeoutMs: 60_000, cleanup: true, concurrency, clock: timedClock, runId });
       const ms = performance.now() - started - replayMs;
       const replicated = results.filter((r) => r.status === "replicated").length;
       console.log(

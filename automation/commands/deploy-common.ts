@@ -16,6 +16,7 @@ import {
 } from "../concurrency";
 import type { Engine } from "../engine";
 import { ExitCode } from "../exit-codes";
+import { type Interrupts, processInterrupts } from "../interrupts";
 import { planStacks } from "../plan";
 import { createProgress, runLogDir } from "../progress";
 import { type Operation, type RunReport, runStacks } from "../run";
@@ -28,12 +29,6 @@ import { exitCodeOf, formatSummaryTable, lockAdvice, summaryJson } from "../summ
  */
 
 export type EngineLookup = { ok: true; connect(backend: Backend, env: NodeJS.ProcessEnv): Promise<Engine> } | { ok: false; message: string };
-
-/** Lets a test replace SIGINT with a function call. */
-export interface Interrupts {
-  /** Calls `handler` on each Ctrl-C until the returned function is called. */
-  onInterrupt(handler: () => void): () => void;
-}
 
 export interface DeployDeps {
   /** Finds the Pulumi CLI (installing the pinned version when asked) before anything is done. */
@@ -61,13 +56,6 @@ export interface DeploySpec {
 }
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
-
-const processInterrupts: Interrupts = {
-  onInterrupt(handler) {
-    process.on("SIGINT", handler);
-    return () => process.off("SIGINT", handler);
-  },
-};
 
 export const defaultDeps: DeployDeps = {
   async findEngine(install) {

@@ -5,17 +5,19 @@ import type { Command, Io } from "../command";
 import { parseArgsOrReport, selectSourceAccounts } from "../command-args";
 import { parseConcurrency } from "../concurrency";
 import { ExitCode } from "../exit-codes";
+import { type Interrupts, processInterrupts } from "../interrupts";
 import { loadInventoryOrReport } from "../inventory-arg";
 import {
-  type CanaryStore,
+  awsVerifyCalls,
+  CANARY_FOLDER,
   canaryTargets,
   type Clock,
   formatVerifyTable,
   newRunId,
   parseTimeout,
   realClock,
-  s3CanaryStore,
   verifyAll,
+  type VerifyAws,
   verifyExitCode,
   verifyJson,
 } from "../verify";
@@ -26,16 +28,21 @@ export const DEFAULT_VERIFY_TIMEOUT = "15m";
 
 export interface VerifyDeps {
   loadInventory(path: string, io: Io): Promise<Inventory | undefined>;
-  /** The S3 calls, as the account and central roles (the environment may point them at an emulator). */
-  canaryStore(env: NodeJS.ProcessEnv, runId: string): CanaryStore;
+  /** The S3 and CloudWatch calls, as the account and central roles (the environment may point them at an emulator). */
+  aws(env: NodeJS.ProcessEnv, runId: string): VerifyAws;
   readonly clock: Clock;
+  readonly interrupts: Interrupts;
+  /** Leaves the process at once (second Ctrl-C). */
+  exit(code: number): void;
   now(): Date;
 }
 
 export const defaultVerifyDeps: VerifyDeps = {
   loadInventory: loadInventoryOrReport,
-  canaryStore: (env, runId) => s3CanaryStore(new AwsClients(env), runId),
+  aws: (env, runId) => awsVerifyCalls(new AwsClients(env), runId),
   clock: realClock,
+  interrupts: processInterrupts,
+  exit: (code) => process.exit(code),
   now: () => new Date(),
 };
 
@@ -46,6 +53,14 @@ Proves that replication works: puts a small canary object under
 account's roleArn), then polls the central bucket for the replica (as the central roleArn) until it
 appears, S3 marks the canary FAILED, or the timeout passes. Canaries are removed from the source
 buckets afterwards; central copies stay as evidence unless --cleanup.
+
+For each monitored account it then reads the replication alarms (CloudWatch DescribeAlarms, in the
+account's region, as its roleArn). The ALARMS column says ok, - (not monitored), or the problems:
+an alarm missing (monitoring not deployed) or in ALARM (replication failed or fell behind recently).
+INSUFFICIENT_DATA is normal: S3 publishes the metrics only while it replicates.
+
+Ctrl-C stops polling, removes the canaries already placed, prints the results (pending accounts
+interrupted) and exits 130; a second Ctrl-C exits at once and may leave canaries behind.
 
 Options:
   --inventory PATH    Inventory file (default: ${DEFAULT_INVENTORY_PATH})
@@ -58,9 +73,11 @@ Options:
   -h, --help          This help
 
 Credentials: the caller's (environment or AWS profile), which must be allowed to assume every
-account's roleArn and the central roleArn. AWS_ENDPOINT_URL points the calls at an emulator.
-Exit codes: 0 every account replicated, 1 an account failed or timed out, 2 bad input,
-3 no credentials or endpoint unreachable. Details: docs/day-two.md.
+account's roleArn and the central roleArn; the account role also needs cloudwatch:DescribeAlarms.
+AWS_ENDPOINT_URL points the calls at an emulator.
+Exit codes: 0 every account replicated with its alarms in place, 1 an account failed or timed out
+or has an alarm missing or in ALARM, 2 bad input, 3 no credentials or endpoint unreachable,
+130 interrupted. Details: docs/day-two.md.
 `;
 
 export function verifyCommand(deps: VerifyDeps = defaultVerifyDeps): Command {
@@ -94,20 +111,36 @@ async function runVerify(deps: VerifyDeps, argv: readonly string[], io: Io): Pro
   const runId = newRunId(deps.now());
   const targets = canaryTargets(inventory, sources, runId);
   if (!values.json) io.stderr.write(`verify: ${targets.length} account(s), run ${runId}, timeout ${values.timeout ?? DEFAULT_VERIFY_TIMEOUT}\n`);
-  const results = await verifyAll(targets, deps.canaryStore(io.env, runId), {
+  const abort = new AbortController();
+  const stopListening = listenForInterrupts(deps, io, abort);
+  const results = await verifyAll(targets, deps.aws(io.env, runId), {
     timeoutMs: timeout.ms,
     cleanup: values.cleanup === true,
     concurrency: concurrency.value,
     clock: deps.clock,
     runId,
-  });
-  const exitCode = verifyExitCode(results);
+    signal: abort.signal,
+  }).finally(stopListening);
+  const exitCode = verifyExitCode(results, abort.signal.aborted);
   if (values.json) io.stdout.write(`${JSON.stringify(verifyJson(results, runId, exitCode), null, 2)}\n`);
   else {
     io.stdout.write(formatVerifyTable(results));
     if (exitCode === ExitCode.Environment) {
-      io.stderr.write("verify: some checks could not run: no AWS credentials, or the endpoint is unreachable (see ERROR rows).\n");
+      io.stderr.write("verify: some checks could not run: no AWS credentials, or the endpoint is unreachable (see ERROR rows and notes).\n");
     }
   }
   return exitCode;
+}
+
+/** First Ctrl-C: stop polling but still remove the canaries; the second leaves at once. */
+function listenForInterrupts(deps: VerifyDeps, io: Io, abort: AbortController): () => void {
+  return deps.interrupts.onInterrupt(() => {
+    if (abort.signal.aborted) {
+      io.stderr.write(`Second Ctrl-C: exiting now; canaries may stay in the source buckets under <accountId>/${CANARY_FOLDER}/.\n`);
+      deps.exit(ExitCode.Interrupted);
+      return;
+    }
+    io.stderr.write("Ctrl-C: stopping, removing the canaries placed so far (Ctrl-C again to exit at once)...\n");
+    abort.abort();
+  });
 }
