@@ -327,7 +327,7 @@ async function readAlarms(watch: Watch, reader: AlarmReader): Promise<void> {
 /** One poll of one account: a result when it is decided, undefined to keep waiting. */
 async function check(watch: Watch, store: CanaryStore, options: VerifyOptions): Promise<Decided | undefined> {
   const { target } = watch;
-  const base = { accountId: target.accountId, accountName: target.accountName, key: target.key, environment: false, notes: watch.notes };
+  const base = resultBase(watch);
   if (await store.replicaExists(target)) {
     return { ...base, status: "replicated", latencyMs: options.clock.now() - watch.startedAt, detail: `replica found in ${target.centralBucket}`, suspects: [] };
   }
@@ -345,31 +345,28 @@ async function check(watch: Watch, store: CanaryStore, options: VerifyOptions): 
   };
 }
 
-function errorResult(watch: Watch, phase: "put" | "poll", error: unknown): Decided {
+/** What every result of an account carries, whatever its status. */
+function resultBase(watch: Watch): Pick<Decided, "accountId" | "accountName" | "key" | "environment" | "notes"> {
   const { target } = watch;
+  return { accountId: target.accountId, accountName: target.accountName, key: target.key, environment: false, notes: watch.notes };
+}
+
+function errorResult(watch: Watch, phase: "put" | "poll", error: unknown): Decided {
   return {
-    accountId: target.accountId,
-    accountName: target.accountName,
-    key: target.key,
+    ...resultBase(watch),
     status: "error",
     detail: `${phase === "put" ? "could not put the canary" : "could not check the replica"}: ${awsErrorText(error)}`,
     suspects: phase === "put" ? [SUSPECTS.deployerRole] : [SUSPECTS.centralRole],
     environment: isEnvironmentError(error),
-    notes: watch.notes,
   };
 }
 
 function interruptedResult(watch: Watch): Decided {
-  const { target } = watch;
   return {
-    accountId: target.accountId,
-    accountName: target.accountName,
-    key: target.key,
+    ...resultBase(watch),
     status: "interrupted",
     detail: watch.placed ? "interrupted before the replica was seen" : "interrupted before the canary was put",
     suspects: [],
-    environment: false,
-    notes: watch.notes,
   };
 }
 
