@@ -6,9 +6,9 @@
  * Needs moto_server on PATH for (1); never talks to AWS.
  */
 import { CopyObjectCommand, CreateBucketCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, type S3Client } from "@aws-sdk/client-s3";
-import { AwsClients } from "../automation/aws-clients";
-import { addAccountsToYaml } from "../automation/discover";
-import { awsVerifyCalls, canaryTargets, type Clock, verifyAll } from "../automation/verify";
+import { AwsClients } from "../automation/day-two/aws-clients";
+import { addAccountsToYaml } from "../automation/day-two/discover";
+import { awsVerifyCalls, canaryTargets, type Clock, verifyAll } from "../automation/day-two/verify";
 import { inventory, sourceAccount } from "../tests/support/inventory-fixture";
 import { motoUnavailableReason, startMoto } from "../tests/support/moto";
 

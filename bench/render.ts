@@ -5,10 +5,10 @@
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { writeRenders } from "../automation/commands/render";
-import { planStacks } from "../automation/plan";
-import { renderStacks } from "../automation/render";
-import { stackProgram } from "../automation/render-program";
+import { writeRenders } from "../automation/cli/commands/render";
+import { planStacks } from "../automation/driver/plan";
+import { renderStacks } from "../automation/review/render";
+import { stackProgram } from "../automation/review/render-program";
 import { inventory, sourceAccount } from "../tests/support/inventory-fixture";
 
 async function main(): Promise<void> {

@@ -9,11 +9,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Writable } from "node:stream";
-import { MemoryEngine } from "../automation/engine-memory";
-import { planStacks } from "../automation/plan";
-import { createProgress } from "../automation/progress";
-import { runStacks } from "../automation/run";
-import { selectStacks } from "../automation/selection";
+import { MemoryEngine } from "../automation/engine/memory";
+import { planStacks } from "../automation/driver/plan";
+import { createProgress } from "../automation/driver/progress";
+import { runStacks } from "../automation/driver/run";
+import { selectStacks } from "../automation/driver/selection";
 import { inventory as makeInventory } from "../tests/support/inventory-fixture";
 
 const LATENCY_MS = Number(process.argv[2] ?? 50);

@@ -1,14 +1,14 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Inventory, SourceAccount } from "../config/types";
-import { accountIdOfStack, CENTRAL_STACK, planStacks, sourceStackName } from "../automation/plan";
-import { CentralBackupBucket } from "./central";
+import { accountIdOfStack, CENTRAL_STACK, planStacks, sourceStackName } from "../automation/driver/plan";
+import { CentralBackupBucket } from "./components/central-backup-bucket";
 import { CentralOutput, SourceOutput } from "./contract";
-import { AlarmTopic } from "./monitoring";
-import { alarmTopicFor, alarmTopicRegions } from "./monitoring-policies";
-import { bucketArn } from "./policies";
+import { AlarmTopic } from "./components/replication-alarms";
+import { alarmTopicFor, alarmTopicRegions } from "./policies/monitoring";
+import { bucketArn } from "./policies/source";
 import { accountProvider } from "./provider";
-import { SourceReplicatedBucket } from "./source";
+import { SourceReplicatedBucket } from "./components/source-replicated-bucket";
 
 /**
  * The Pulumi program as a function of the inventory and the stack name, shared by infra/index.ts and

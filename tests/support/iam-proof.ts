@@ -1,7 +1,7 @@
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { replicationRole, rolePolicies } from "../../automation/explain";
-import { placeholdersIn, type RenderedResource, type RenderedStack } from "../../automation/render";
-import { isPolicyDocument, type PolicyDocument } from "../../automation/render-summary";
+import { replicationRole, rolePolicies } from "../../automation/review/explain";
+import { placeholdersIn, type RenderedResource, type RenderedStack } from "../../automation/review/render";
+import { isPolicyDocument, type PolicyDocument } from "../../automation/review/render-summary";
 
 /**
  * Runs rendered policies through @cloud-copilot/iam-simulate, an IAM evaluator we did not write, so that

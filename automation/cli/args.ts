@@ -1,0 +1,75 @@
+import * as path from "node:path";
+import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
+import type { Inventory, SourceAccount } from "../../config/types";
+import { DEFAULT_INVENTORY_PATH } from "../../infra/contract";
+import type { Io } from "./command";
+import { ExitCode } from "./exit-codes";
+import { planStacks } from "../driver/plan";
+import { parseIdList, selectStacks } from "../driver/selection";
+
+/** Every command reads the inventory, so the option is added here rather than in each table. */
+const INVENTORY_OPTION = { inventory: { type: "string" } } as const;
+
+type StrictConfig<Options extends ParseArgsOptionsConfig> = {
+  args: string[];
+  strict: true;
+  allowPositionals: false;
+  options: Options & typeof INVENTORY_OPTION;
+};
+
+export type ArgValues<Options extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<StrictConfig<Options>>>["values"];
+
+export interface CommandArgs<Options extends ParseArgsOptionsConfig> {
+  readonly values: ArgValues<Options>;
+  /** `--inventory` (default DEFAULT_INVENTORY_PATH), resolved against io.cwd. */
+  readonly inventoryPath: string;
+  /** Prints `message` as this command's usage error and returns ExitCode.BadInput, for the command to return. */
+  usage(message: string): number;
+}
+
+/**
+ * The first step of every command: parse `argv` strictly (no positionals, no unknown flags) against
+ * the command's own `options` plus `--inventory`. On a parse error it prints the usage error and
+ * returns undefined (the caller exits with ExitCode.BadInput), like loadInventoryOrReport.
+ */
+export function parseArgsOrReport<Options extends ParseArgsOptionsConfig>(
+  command: string,
+  argv: readonly string[],
+  io: Io,
+  options: Options,
+): CommandArgs<Options> | undefined {
+  const usage = (message: string) => {
+    io.stderr.write(`org-s3-backup ${command}: ${message}\nRun \`org-s3-backup ${command} --help\` for the options.\n`);
+    return ExitCode.BadInput;
+  };
+  let values: ArgValues<Options>;
+  try {
+    // parseArgs cannot work out the values' type while the option table is still generic here.
+    values = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { ...options, ...INVENTORY_OPTION } }).values as ArgValues<Options>;
+  } catch (error) {
+    usage((error as Error).message);
+    return undefined;
+  }
+  const { inventory } = values as { inventory?: string };
+  return {
+    values,
+    inventoryPath: path.resolve(io.cwd, inventory ?? DEFAULT_INVENTORY_PATH),
+    usage,
+  };
+}
+
+/**
+ * For the commands that act on source buckets only (verify, backfill): the source accounts `--accounts`
+ * names, or every enabled one without it. Naming the central account is refused with `centralRefusal`.
+ */
+export function selectSourceAccounts(
+  inventory: Inventory,
+  accounts: string | undefined,
+  centralRefusal: string,
+): { ok: true; sources: SourceAccount[] } | { ok: false; message: string } {
+  const selected = selectStacks(inventory, planStacks(inventory), accounts === undefined ? {} : { accounts: parseIdList(accounts) });
+  if (!selected.ok) return selected;
+  if (selected.selection.centralNamed) return { ok: false, message: centralRefusal };
+  const wanted = new Set(selected.selection.sources.map((plan) => plan.accountId));
+  return { ok: true, sources: inventory.sources.filter((source) => wanted.has(source.accountId)) };
+}

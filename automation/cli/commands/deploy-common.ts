@@ -1,0 +1,256 @@
+import * as os from "node:os";
+import * as path from "node:path";
+import type { Inventory } from "../../../config/types";
+import { DEFAULT_INVENTORY_PATH } from "../../../infra/contract";
+import { type Backend, missingPassphrase, resolveBackend } from "../../engine/backend";
+import type { Command, Io } from "../command";
+import { type ArgValues, parseArgsOrReport } from "../args";
+import {
+  DEFAULT_FAILURE_TOLERANCE,
+  defaultConcurrency,
+  type FailureTolerance,
+  formatTolerance,
+  MAX_DEFAULT_CONCURRENCY,
+  parseConcurrency,
+  parseFailureTolerance,
+} from "../../driver/concurrency";
+import type { Engine } from "../../engine/engine";
+import { ExitCode } from "../exit-codes";
+import { type Interrupts, processInterrupts } from "../interrupts";
+import { planStacks } from "../../driver/plan";
+import { createProgress, runLogDir } from "../../driver/progress";
+import { type Operation, type RunReport, runStacks } from "../../driver/run";
+import { findOrphans, parseIdList, selectStacks } from "../../driver/selection";
+import { exitCodeOf, formatSummaryTable, lockAdvice, summaryJson } from "../../driver/summary";
+
+/**
+ * What preview, up, destroy, drift and outputs share: parse arguments -> load the inventory -> select
+ * stacks -> check the environment -> run -> report. Side effects come in through DeployDeps.
+ */
+
+export type EngineLookup = { ok: true; connect(backend: Backend, env: NodeJS.ProcessEnv): Promise<Engine> } | { ok: false; message: string };
+
+export interface DeployDeps {
+  /** Finds the Pulumi CLI (installing the pinned version when asked) before anything is done. */
+  findEngine(install: boolean): Promise<EngineLookup>;
+  loadInventory(path: string, io: Io): Promise<Inventory | undefined>;
+  readonly interrupts: Interrupts;
+  /** Leaves the process at once (second Ctrl-C). */
+  exit(code: number): void;
+  freeMemoryBytes(): number;
+  cpuCount(): number;
+  /** Holds Pulumi.yaml, `.pulumi-state/` and `logs/`. */
+  readonly repoRoot: string;
+  now(): Date;
+}
+
+export interface DeploySpec {
+  readonly name: Operation;
+  readonly summary: string;
+  /** Help text of the command's own behaviour; the common options are appended. */
+  readonly description: string;
+  /** `up` only: destroy orphan stacks. */
+  readonly prune?: boolean;
+  /** Extra human output after the summary table (outputs prints the values). */
+  readonly render?: (report: RunReport, io: Io) => void;
+}
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+
+export const defaultDeps: DeployDeps = {
+  async findEngine(install) {
+    // Loaded here so that usage errors and tests never pay for loading Pulumi.
+    const cli = require("../../engine/pulumi-cli") as typeof import("../../engine/pulumi-cli");
+    const lookup = install ? await cli.installPulumiCli() : await cli.locatePulumiCli();
+    if (!lookup.ok) return lookup;
+    const { createAutomationEngine } = require("../../engine/automation") as typeof import("../../engine/automation");
+    return {
+      ok: true,
+      connect: (backend, env) => createAutomationEngine({ workDir: REPO_ROOT, backend, env, pulumiCommand: lookup.command }),
+    };
+  },
+  loadInventory: (inventoryPath, io) => (require("../inventory-arg") as typeof import("../inventory-arg")).loadInventoryOrReport(inventoryPath, io),
+  interrupts: processInterrupts,
+  exit: (code) => process.exit(code),
+  freeMemoryBytes: () => os.freemem(),
+  cpuCount: () => os.availableParallelism(),
+  repoRoot: REPO_ROOT,
+  now: () => new Date(),
+};
+
+export const COMMON_OPTIONS_HELP = `
+Options:
+  --inventory PATH          Inventory file (default: ${DEFAULT_INVENTORY_PATH})
+  --accounts ID,ID          Only these accounts (12-digit ids; 'central' for the central stack)
+  --exclude ID,ID           Leave these accounts out
+  --concurrency N           Stacks run at once (default: free memory / 512 MB, at most 2 per CPU
+                            and at most ${MAX_DEFAULT_CONCURRENCY})
+  --failure-tolerance N|P%  Failures tolerated before no new stack starts; running ones finish and
+                            the rest are reported as skipped (default: ${formatTolerance(DEFAULT_FAILURE_TOLERANCE)})
+  --backend URL             State backend (default: $PULUMI_BACKEND_URL, else file://<repo>/.pulumi-state)
+  --install-cli             Install the pinned Pulumi CLI first if it is missing
+  --json                    Print the summary as JSON on stdout (progress still goes to stderr)
+  -h, --help                This help
+
+Needs the Pulumi CLI and, with a file or cloud-storage backend, PULUMI_CONFIG_PASSPHRASE.
+Exit codes: 0 all succeeded, 1 a stack failed, drifted or was skipped, 2 bad input,
+3 environment missing (CLI, passphrase, backend), 130 interrupted.
+Engine logs: logs/<run-timestamp>/<stack>.log. Details: docs/driver.md.
+`;
+
+/** The options COMMON_OPTIONS_HELP describes (--inventory comes with parseArgsOrReport). */
+const DEPLOY_OPTIONS = {
+  accounts: { type: "string" },
+  exclude: { type: "string" },
+  concurrency: { type: "string" },
+  "failure-tolerance": { type: "string" },
+  json: { type: "boolean" },
+  backend: { type: "string" },
+  "install-cli": { type: "boolean" },
+} as const;
+
+/** Only `up` takes it (DeploySpec.prune): for the other commands --prune stays an unknown option. */
+const PRUNE_OPTION = { prune: { type: "boolean" } } as const;
+
+export function deployCommand(spec: DeploySpec, deps: DeployDeps = defaultDeps): Command {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    help: `${spec.description.trim()}\n${COMMON_OPTIONS_HELP}`,
+    run: (argv, io) => runDeploy(spec, deps, argv, io),
+  };
+}
+
+interface Settings {
+  readonly inventoryPath: string;
+  readonly accounts?: string[];
+  readonly exclude?: string[];
+  readonly concurrency?: number;
+  readonly tolerance: FailureTolerance;
+  readonly json: boolean;
+  readonly backendFlag?: string;
+  readonly installCli: boolean;
+  readonly prune: boolean;
+}
+
+function deploySettings(
+  values: ArgValues<typeof DEPLOY_OPTIONS & typeof PRUNE_OPTION>,
+  inventoryPath: string,
+): { ok: true; settings: Settings } | { ok: false; message: string } {
+  const concurrency = values.concurrency === undefined ? undefined : parseConcurrency(values.concurrency);
+  if (concurrency && !concurrency.ok) return concurrency;
+  const tolerance = values["failure-tolerance"] === undefined ? undefined : parseFailureTolerance(values["failure-tolerance"]);
+  if (tolerance && !tolerance.ok) return tolerance;
+  const prune = values.prune === true;
+  if (prune && values.accounts !== undefined) {
+    return { ok: false, message: "--prune acts on every orphan stack and cannot be combined with --accounts" };
+  }
+  return {
+    ok: true,
+    settings: {
+      inventoryPath,
+      ...(values.accounts === undefined ? {} : { accounts: parseIdList(values.accounts) }),
+      ...(values.exclude === undefined ? {} : { exclude: parseIdList(values.exclude) }),
+      ...(concurrency ? { concurrency: concurrency.value } : {}),
+      tolerance: tolerance ? tolerance.value : DEFAULT_FAILURE_TOLERANCE,
+      json: values.json === true,
+      ...(values.backend === undefined ? {} : { backendFlag: values.backend }),
+      installCli: values["install-cli"] === true,
+      prune,
+    },
+  };
+}
+
+async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly string[], io: Io): Promise<number> {
+  const args = parseArgsOrReport(spec.name, argv, io, spec.prune ? { ...DEPLOY_OPTIONS, ...PRUNE_OPTION } : DEPLOY_OPTIONS);
+  if (!args) return ExitCode.BadInput;
+  const { usage } = args;
+  const parsed = deploySettings(args.values, args.inventoryPath);
+  if (!parsed.ok) return usage(parsed.message);
+  const settings = parsed.settings;
+  const resolved = resolveBackend(settings.backendFlag, io.env, deps.repoRoot);
+  if (!resolved.ok) return usage(resolved.message);
+  const backend = resolved.backend;
+
+  const inventory = await deps.loadInventory(settings.inventoryPath, io);
+  if (!inventory) return ExitCode.BadInput;
+  const selected = selectStacks(inventory, planStacks(inventory), {
+    ...(settings.accounts ? { accounts: settings.accounts } : {}),
+    ...(settings.exclude ? { exclude: settings.exclude } : {}),
+  });
+  if (!selected.ok) return usage(selected.message);
+
+  // Everything the environment lacks, said at once, before anything is done.
+  const lookup = await deps.findEngine(settings.installCli);
+  const passphrase = missingPassphrase(backend, io.env);
+  if (!lookup.ok || passphrase !== undefined) {
+    const problems = [lookup.ok ? undefined : lookup.message, passphrase].filter((problem) => problem !== undefined);
+    io.stderr.write(`org-s3-backup ${spec.name}: cannot start, nothing was changed.\n${problems.join("\n")}\n`);
+    return ExitCode.Environment;
+  }
+  let engine: Engine;
+  let existingStacks: string[];
+  try {
+    engine = await lookup.connect(backend, io.env);
+    existingStacks = await engine.listStacks();
+  } catch (error) {
+    io.stderr.write(`org-s3-backup ${spec.name}: the backend ${backend.url} is not reachable, nothing was changed.\n  ${(error as Error).message.split("\n").join("\n  ")}\n`);
+    return ExitCode.Environment;
+  }
+
+  const orphans = findOrphans(existingStacks, inventory);
+  const concurrency = settings.concurrency ?? defaultConcurrency(deps.freeMemoryBytes(), deps.cpuCount());
+  const logDir = runLogDir(deps.repoRoot, deps.now());
+  const progress = createProgress({ stream: io.stderr, live: io.stderr.isTTY === true, logDir });
+  const abort = new AbortController();
+  let interrupts = 0;
+  const stopListening = deps.interrupts.onInterrupt(() => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      io.stderr.write("Second Ctrl-C: exiting now; running stacks may stay locked (see docs/driver.md).\n");
+      deps.exit(ExitCode.Interrupted);
+      return;
+    }
+    io.stderr.write("Ctrl-C: cancelling running stacks and starting no new ones (Ctrl-C again to exit at once)...\n");
+    abort.abort();
+  });
+
+  io.stderr.write(
+    `${spec.name}: ${selected.selection.sources.length} source account(s), concurrency ${concurrency}, failure tolerance ${formatTolerance(settings.tolerance)}, backend ${backend.url}\n`,
+  );
+  let report: RunReport;
+  try {
+    report = await runStacks(engine, {
+      operation: spec.name,
+      inventory,
+      inventoryPath: settings.inventoryPath,
+      selection: selected.selection,
+      existingStacks,
+      ...(settings.prune ? { prune: orphans } : {}),
+      concurrency,
+      tolerance: settings.tolerance,
+      signal: abort.signal,
+      observer: progress,
+    });
+  } finally {
+    stopListening();
+    await progress.close();
+  }
+
+  const exitCode = exitCodeOf(report);
+  if (settings.json) {
+    io.stdout.write(`${JSON.stringify(summaryJson(report, { exitCode, logDir, orphans }), null, 2)}\n`);
+  } else {
+    io.stdout.write(formatSummaryTable(report));
+    spec.render?.(report, io);
+    if (orphans.length > 0 && !settings.prune) io.stdout.write(orphanNotice(orphans, spec.name));
+    io.stdout.write(`Engine logs: ${logDir}\n`);
+  }
+  io.stderr.write(lockAdvice(report));
+  return exitCode;
+}
+
+function orphanNotice(orphans: readonly string[], command: string): string {
+  const hint = command === "up" || command === "preview" ? " `org-s3-backup up --prune` destroys them (protected data is kept)." : "";
+  return `Orphan stacks (account no longer in the inventory, or disabled): ${orphans.join(", ")}.${hint}\n`;
+}

@@ -1,0 +1,54 @@
+import { DEFAULT_INVENTORY_PATH } from "../../../infra/contract";
+import type { Command, Io } from "../command";
+import { parseArgsOrReport } from "../args";
+import { ExitCode } from "../exit-codes";
+import { explainAccount, formatExplanation } from "../../review/explain";
+import { planStacks } from "../../driver/plan";
+import { renderStacks } from "../../review/render";
+import { defaultRenderDeps, type RenderDeps } from "./render";
+
+const HELP = `Usage: org-s3-backup explain --account ID [options]
+
+For one source account, prints the chain of rights replication rests on, from the rendered policies
+(see \`render\`; no credentials needed):
+  role trust -> role policy -> source key policy -> central bucket policy -> central key policy
+Each link shows what it must grant, the policy it was read from and its relevant statements, and says
+which needed actions it does not grant. The first such link is where a failed replication likely breaks.
+
+Options:
+  --account ID        The source account (12 digits)
+  --inventory PATH    Inventory file (default: ${DEFAULT_INVENTORY_PATH})
+  -h, --help          This help
+
+Exit codes: 0 explained (even if a link is broken: read the output), 2 bad input or unknown account.
+Details: docs/review.md.
+`;
+
+export function explainCommand(deps: RenderDeps = defaultRenderDeps): Command {
+  return {
+    name: "explain",
+    summary: "Show the chain of rights one account's replication needs, link by link",
+    help: HELP,
+    run: (argv, io) => runExplain(deps, argv, io),
+  };
+}
+
+export const command = explainCommand();
+
+async function runExplain(deps: RenderDeps, argv: readonly string[], io: Io): Promise<number> {
+  const args = parseArgsOrReport("explain", argv, io, { account: { type: "string" } });
+  if (!args) return ExitCode.BadInput;
+  const { values, usage } = args;
+  if (values.account === undefined) return usage("--account ID is required");
+  const inventory = await deps.loadInventory(args.inventoryPath, io);
+  if (!inventory) return ExitCode.BadInput;
+  const plans = planStacks(inventory);
+  const target = plans.find((plan) => plan.kind === "source" && plan.accountId === values.account);
+  if (!target) {
+    const known = plans.filter((plan) => plan.kind === "source").map((plan) => plan.accountId);
+    return usage(`account ${values.account} is not an enabled source account of ${inventory.sourcePath}; known: ${known.join(", ") || "(none)"}`);
+  }
+  const rendered = await renderStacks(inventory, [plans[0], target], deps.program());
+  io.stdout.write(formatExplanation(target.accountId, explainAccount(rendered, target.accountId)));
+  return ExitCode.Ok;
+}

@@ -1,0 +1,69 @@
+import type { Inventory } from "../../../config/types";
+import { DEFAULT_INVENTORY_PATH } from "../../../infra/contract";
+import type { Command, Io } from "../command";
+import { parseArgsOrReport } from "../args";
+import { ExitCode } from "../exit-codes";
+import { displayPath, loadInventoryOrReport } from "../inventory-arg";
+import { planStacks, type StackPlan } from "../../driver/plan";
+
+const HELP = `Usage: org-s3-backup plan [--inventory PATH] [--json]
+
+Lists the stacks a deployment runs, in order, from the inventory alone (offline, no credentials):
+the central stack first, then one stack per enabled source account in file order. For each: the
+account, its region, the role the deployment assumes there, and the stacks it depends on.
+Disabled accounts (enabled: false) get no stack and are listed after the table.
+
+Options:
+  --inventory PATH   Inventory file (default: ${DEFAULT_INVENTORY_PATH})
+  --json             Print {inventory, organizationId, stacks, disabled} as JSON instead of a table
+  -h, --help         This help
+
+Exit codes: 0 planned, 2 invalid inventory or usage. Format reference: docs/inventory.md.
+`;
+
+export const command: Command = {
+  name: "plan",
+  summary: "List the stacks in deployment order, with account, region and role (offline)",
+  help: HELP,
+  run: runPlan,
+};
+
+async function runPlan(argv: readonly string[], io: Io): Promise<number> {
+  const args = parseArgsOrReport("plan", argv, io, { json: { type: "boolean" } });
+  if (!args) return ExitCode.BadInput;
+  const inventory = await loadInventoryOrReport(args.inventoryPath, io);
+  if (!inventory) return ExitCode.BadInput;
+  const stacks = planStacks(inventory);
+  const disabled = inventory.sources.filter((source) => !source.enabled).map((source) => ({ accountId: source.accountId, name: source.name }));
+  if (args.values.json) {
+    const document = { inventory: displayPath(args.inventoryPath, io.cwd), organizationId: inventory.organizationId, stacks, disabled };
+    io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  } else {
+    io.stdout.write(formatPlanTable(stacks, inventory));
+  }
+  return ExitCode.Ok;
+}
+
+/** The plan as an aligned text table, followed by the disabled accounts. */
+export function formatPlanTable(stacks: readonly StackPlan[], inventory: Inventory): string {
+  const header = ["#", "STACK", "ACCOUNT", "NAME", "REGION", "ROLE", "DEPENDS ON"];
+  const rows = stacks.map((stack, index) => [
+    String(index + 1),
+    stack.name,
+    stack.accountId,
+    stack.accountName,
+    stack.region,
+    stack.roleArn,
+    stack.dependsOn.join(",") || "-",
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd();
+  const lines = [line(header), ...rows.map(line)];
+  const sources = stacks.length - 1;
+  lines.push("", `${stacks.length} stack${stacks.length === 1 ? "" : "s"}: central and ${sources} source account${sources === 1 ? "" : "s"}.`);
+  const disabled = inventory.sources.filter((source) => !source.enabled);
+  if (disabled.length > 0) {
+    lines.push(`Disabled (no stack): ${disabled.map((source) => `${source.accountId} (${source.name})`).join(", ")}.`);
+  }
+  return `${lines.join("\n")}\n`;
+}

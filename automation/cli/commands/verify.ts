@@ -1,0 +1,146 @@
+import type { Inventory } from "../../../config/types";
+import { DEFAULT_INVENTORY_PATH } from "../../../infra/contract";
+import { AwsClients } from "../../day-two/aws-clients";
+import type { Command, Io } from "../command";
+import { parseArgsOrReport, selectSourceAccounts } from "../args";
+import { parseConcurrency } from "../../driver/concurrency";
+import { ExitCode } from "../exit-codes";
+import { type Interrupts, processInterrupts } from "../interrupts";
+import { loadInventoryOrReport } from "../inventory-arg";
+import {
+  awsVerifyCalls,
+  CANARY_FOLDER,
+  canaryTargets,
+  type Clock,
+  formatVerifyTable,
+  newRunId,
+  parseTimeout,
+  realClock,
+  verifyAll,
+  type VerifyAws,
+  verifyExitCode,
+  verifyJson,
+} from "../../day-two/verify";
+
+/** Canary checks are small HTTP calls, not Pulumi processes: more of them fit than stacks. */
+export const DEFAULT_VERIFY_CONCURRENCY = 16;
+export const DEFAULT_VERIFY_TIMEOUT = "15m";
+
+export interface VerifyDeps {
+  loadInventory(path: string, io: Io): Promise<Inventory | undefined>;
+  /** The S3 and CloudWatch calls, as the account and central roles (the environment may point them at an emulator). */
+  aws(env: NodeJS.ProcessEnv, runId: string): VerifyAws;
+  readonly clock: Clock;
+  readonly interrupts: Interrupts;
+  /** Leaves the process at once (second Ctrl-C). */
+  exit(code: number): void;
+  now(): Date;
+}
+
+export const defaultVerifyDeps: VerifyDeps = {
+  loadInventory: loadInventoryOrReport,
+  aws: (env, runId) => awsVerifyCalls(new AwsClients(env), runId),
+  clock: realClock,
+  interrupts: processInterrupts,
+  exit: (code) => process.exit(code),
+  now: () => new Date(),
+};
+
+const HELP = `Usage: org-s3-backup verify [options]
+
+Proves that replication works: puts a small canary object under
+<accountId>/org-s3-backup-canary/<runId>.txt in each selected account's source bucket (as the
+account's roleArn), then polls the central bucket for the replica (as the central roleArn) until it
+appears, S3 marks the canary FAILED, or the timeout passes. Canaries are removed from the source
+buckets afterwards; central copies stay as evidence unless --cleanup.
+
+For each monitored account it then reads the replication alarms (CloudWatch DescribeAlarms, in the
+account's region, as its roleArn). The ALARMS column says ok, - (not monitored), or the problems:
+an alarm missing (monitoring not deployed) or in ALARM (replication failed or fell behind recently).
+INSUFFICIENT_DATA is normal: S3 publishes the metrics only while it replicates.
+
+Ctrl-C stops polling, removes the canaries already placed, prints the results (pending accounts
+interrupted) and exits 130; a second Ctrl-C exits at once and may leave canaries behind.
+
+Options:
+  --inventory PATH    Inventory file (default: ${DEFAULT_INVENTORY_PATH})
+  --accounts ID,ID    Only these source accounts (default: every enabled one)
+  --timeout DURATION  How long to wait for each replica, e.g. 15m, 90s, 1h (default: ${DEFAULT_VERIFY_TIMEOUT},
+                      the Replication Time Control objective)
+  --concurrency N     Accounts checked at once (default: ${DEFAULT_VERIFY_CONCURRENCY})
+  --cleanup           Also delete the replicas from the central bucket
+  --json              Print the results as JSON on stdout
+  -h, --help          This help
+
+Credentials: the caller's (environment or AWS profile), which must be allowed to assume every
+account's roleArn and the central roleArn; the account role also needs cloudwatch:DescribeAlarms.
+AWS_ENDPOINT_URL points the calls at an emulator.
+Exit codes: 0 every account replicated with its alarms in place, 1 an account failed or timed out
+or has an alarm missing or in ALARM, 2 bad input, 3 no credentials or endpoint unreachable,
+130 interrupted. Details: docs/day-two.md.
+`;
+
+export function verifyCommand(deps: VerifyDeps = defaultVerifyDeps): Command {
+  return { name: "verify", summary: "Prove replication works with a canary object per account", help: HELP, run: (argv, io) => runVerify(deps, argv, io) };
+}
+
+export const command = verifyCommand();
+
+async function runVerify(deps: VerifyDeps, argv: readonly string[], io: Io): Promise<number> {
+  const args = parseArgsOrReport("verify", argv, io, {
+    accounts: { type: "string" },
+    timeout: { type: "string" },
+    concurrency: { type: "string" },
+    cleanup: { type: "boolean" },
+    json: { type: "boolean" },
+  });
+  if (!args) return ExitCode.BadInput;
+  const { values, usage } = args;
+  const timeout = parseTimeout(values.timeout ?? DEFAULT_VERIFY_TIMEOUT);
+  if (!timeout.ok) return usage(timeout.message);
+  const concurrency = values.concurrency === undefined ? { ok: true as const, value: DEFAULT_VERIFY_CONCURRENCY } : parseConcurrency(values.concurrency);
+  if (!concurrency.ok) return usage(concurrency.message);
+
+  const inventory = await deps.loadInventory(args.inventoryPath, io);
+  if (!inventory) return ExitCode.BadInput;
+  const selected = selectSourceAccounts(inventory, values.accounts, "--accounts: the central account has no source bucket to verify; name source accounts");
+  if (!selected.ok) return usage(selected.message);
+  const { sources } = selected;
+  if (sources.length === 0) return usage(`no enabled source account to verify in ${inventory.sourcePath}`);
+
+  const runId = newRunId(deps.now());
+  const targets = canaryTargets(inventory, sources, runId);
+  if (!values.json) io.stderr.write(`verify: ${targets.length} account(s), run ${runId}, timeout ${values.timeout ?? DEFAULT_VERIFY_TIMEOUT}\n`);
+  const abort = new AbortController();
+  const stopListening = listenForInterrupts(deps, io, abort);
+  const results = await verifyAll(targets, deps.aws(io.env, runId), {
+    timeoutMs: timeout.ms,
+    cleanup: values.cleanup === true,
+    concurrency: concurrency.value,
+    clock: deps.clock,
+    runId,
+    signal: abort.signal,
+  }).finally(stopListening);
+  const exitCode = verifyExitCode(results, abort.signal.aborted);
+  if (values.json) io.stdout.write(`${JSON.stringify(verifyJson(results, runId, exitCode), null, 2)}\n`);
+  else {
+    io.stdout.write(formatVerifyTable(results));
+    if (exitCode === ExitCode.Environment) {
+      io.stderr.write("verify: some checks could not run: no AWS credentials, or the endpoint is unreachable (see ERROR rows and notes).\n");
+    }
+  }
+  return exitCode;
+}
+
+/** First Ctrl-C: stop polling but still remove the canaries; the second leaves at once. */
+function listenForInterrupts(deps: VerifyDeps, io: Io, abort: AbortController): () => void {
+  return deps.interrupts.onInterrupt(() => {
+    if (abort.signal.aborted) {
+      io.stderr.write(`Second Ctrl-C: exiting now; canaries may stay in the source buckets under <accountId>/${CANARY_FOLDER}/.\n`);
+      deps.exit(ExitCode.Interrupted);
+      return;
+    }
+    io.stderr.write("Ctrl-C: stopping, removing the canaries placed so far (Ctrl-C again to exit at once)...\n");
+    abort.abort();
+  });
+}

@@ -1,0 +1,292 @@
+import type { Inventory } from "../../config/types";
+import { type FailureTolerance, toleratedFailures } from "./concurrency";
+import type { ChangeCounts, Engine, EngineStack, OperationOptions, StackConfig, StackOutputs } from "../engine/engine";
+import { NO_CHANGES } from "../engine/engine";
+import { describeFailure, type Failure } from "../engine/errors";
+import { accountIdOfStack, CENTRAL_STACK, type StackPlan } from "./plan";
+import type { Selection } from "./selection";
+import {
+  type CentralOutputs,
+  centralStackConfig,
+  provisionalCentralOutputs,
+  readCentralOutputs,
+  sourceStackConfig,
+} from "./stack-config";
+
+/**
+ * Orchestration: central first, its outputs into every source stack's config, then the sources with
+ * bounded concurrency and failure tolerance. Knows the Engine interface only, never Pulumi's classes.
+ */
+
+export type Operation = "preview" | "up" | "destroy" | "drift" | "outputs";
+/** What was done to one stack: the command's operation, or `prune` for an orphan. */
+export type Action = Operation | "prune";
+export type StackRole = "central" | "source" | "orphan";
+/**
+ * `absent`: the stack does not exist in the backend and the action had nothing to do (destroy, outputs).
+ * `skipped`: not run because of an earlier failure, the failure tolerance or an interruption.
+ */
+export type StackStatus = "succeeded" | "drifted" | "failed" | "skipped" | "cancelled" | "absent";
+
+export interface StackResult {
+  readonly stack: string;
+  readonly accountId: string;
+  readonly accountName: string;
+  readonly role: StackRole;
+  readonly action: Action;
+  readonly status: StackStatus;
+  readonly counts: ChangeCounts;
+  readonly durationMs: number;
+  readonly failure?: Failure;
+  /** Why a stack was skipped or absent. */
+  readonly reason?: string;
+  /** What the user should know about an otherwise fine result. */
+  readonly notes: readonly string[];
+  readonly outputs?: StackOutputs;
+  /** Protected resources a destroy or prune kept. */
+  readonly retained?: readonly string[];
+}
+
+export interface RunReport {
+  readonly operation: Operation;
+  /** Central first, then sources in inventory order, then orphans. */
+  readonly results: readonly StackResult[];
+  readonly interrupted: boolean;
+  /** Stacks interrupted while holding the backend lock (up, destroy, prune). */
+  readonly mayHoldLock: readonly string[];
+  readonly durationMs: number;
+}
+
+export interface RunObserver {
+  started(stack: string, action: Action): void;
+  output(stack: string, chunk: string): void;
+  progress(stack: string, counts: ChangeCounts): void;
+  finished(result: StackResult): void;
+}
+
+export interface RunRequest {
+  readonly operation: Operation;
+  readonly inventory: Inventory;
+  /** Absolute path the stacks' `inventory` config points at. */
+  readonly inventoryPath: string;
+  readonly selection: Selection;
+  /** Stacks that exist in the backend (Engine.listStacks). */
+  readonly existingStacks: readonly string[];
+  /** Orphan stacks to destroy and remove (up --prune). */
+  readonly prune?: readonly string[];
+  readonly concurrency: number;
+  readonly tolerance: FailureTolerance;
+  readonly signal?: AbortSignal;
+  readonly observer?: RunObserver;
+}
+
+interface Task {
+  readonly name: string;
+  readonly accountId: string;
+  readonly accountName: string;
+  readonly role: StackRole;
+  readonly action: Action;
+  readonly config?: StackConfig;
+  readonly notes?: readonly string[];
+}
+
+const SILENT: RunObserver = { started() {}, output() {}, progress() {}, finished() {} };
+const LOCKING_ACTIONS: ReadonlySet<Action> = new Set(["up", "destroy", "prune"]);
+
+export async function runStacks(engine: Engine, request: RunRequest): Promise<RunReport> {
+  const start = Date.now();
+  const observer = request.observer ?? SILENT;
+  const existing = new Set(request.existingStacks);
+  const results = new Map<string, StackResult>();
+  const { selection, operation } = request;
+
+  const finish = (result: StackResult): StackResult => {
+    results.set(result.stack, result);
+    observer.finished(result);
+    return result;
+  };
+  const skip = (task: Task, reason: string, status: StackStatus = "skipped") =>
+    finish({ ...base(task), status, reason, counts: NO_CHANGES, durationMs: 0 });
+
+  const execute = async (task: Task): Promise<StackResult> => {
+    const creates = task.action === "preview" || task.action === "up";
+    if (!creates && !existing.has(task.name)) {
+      return task.action === "drift"
+        ? finish({ ...base(task), status: "failed", counts: NO_CHANGES, durationMs: 0, failure: notDeployed(task.name) })
+        : skip(task, "not deployed", "absent");
+    }
+    observer.started(task.name, task.action);
+    const began = Date.now();
+    const options: OperationOptions = {
+      signal: request.signal,
+      onOutput: (chunk) => observer.output(task.name, chunk),
+      onProgress: (counts) => observer.progress(task.name, counts),
+    };
+    try {
+      const stack = await engine.openStack(task.name, { create: creates });
+      existing.add(task.name);
+      if (task.config) await stack.setConfig(task.config);
+      const outcome = await perform(stack, task.action, options);
+      if (task.action === "prune") existing.delete(task.name);
+      return finish({ ...base(task), ...outcome, durationMs: Date.now() - began });
+    } catch (error) {
+      const status = request.signal?.aborted ? "cancelled" : "failed";
+      return finish({ ...base(task), status, counts: NO_CHANGES, durationMs: Date.now() - began, failure: describeFailure(error) });
+    }
+  };
+
+  const central = centralTask(selection.centralPlan, operation, request.inventoryPath);
+  const sources = selection.sources.map((plan) => sourceTask(plan, operation));
+  const orphans = (request.prune ?? []).map(orphanTask);
+
+  if (operation === "preview" || operation === "up") {
+    const centralResult = selection.central ? await execute(central) : undefined;
+    const feed = await centralFeed(engine, request, existing, centralResult);
+    const pending = [...sources, ...orphans];
+    if (!feed.ok) {
+      for (const task of pending) skip(task, feed.reason);
+    } else {
+      const configured = pending.map((task) =>
+        task.role === "source"
+          ? { ...task, config: sourceStackConfig(request.inventoryPath, feed.outputs), notes: feed.note ? [feed.note] : [] }
+          : task,
+      );
+      await pool(configured, request, execute, skip);
+    }
+  } else if (operation === "destroy") {
+    await pool(sources, request, execute, skip);
+    if (selection.central && selection.centralNamed) {
+      const remaining = request.existingStacks.filter(
+        (name) => accountIdOfStack(name) !== undefined && results.get(name)?.status !== "succeeded",
+      );
+      if (request.signal?.aborted) skip(central, "interrupted");
+      else if (remaining.length > 0) skip(central, `source stacks still deployed (${remaining.join(", ")}): destroy them first`);
+      else await execute(central);
+    }
+  } else {
+    await pool(selection.central ? [central, ...sources] : sources, request, execute, skip);
+  }
+
+  const ordered = [central, ...sources, ...orphans].flatMap((task) => results.get(task.name) ?? []);
+  return {
+    operation,
+    results: ordered,
+    interrupted: request.signal?.aborted ?? false,
+    mayHoldLock: ordered.filter((r) => r.status === "cancelled" && LOCKING_ACTIONS.has(r.action)).map((r) => r.stack),
+    durationMs: Date.now() - start,
+  };
+}
+
+/**
+ * Runs tasks with at most `concurrency` in flight. Once failures exceed the tolerance (or the run is
+ * interrupted) no new task starts; running ones finish; the rest are reported as skipped.
+ */
+async function pool(
+  tasks: readonly Task[],
+  request: RunRequest,
+  execute: (task: Task) => Promise<StackResult>,
+  skip: (task: Task, reason: string) => StackResult,
+): Promise<void> {
+  const tolerated = toleratedFailures(request.tolerance, tasks.length);
+  let failures = 0;
+  let next = 0;
+  const stopReason = (): string | undefined => {
+    if (request.signal?.aborted) return "interrupted";
+    if (failures > tolerated) return `failure tolerance exceeded (${failures} failed, ${tolerated} tolerated)`;
+    return undefined;
+  };
+  const worker = async () => {
+    while (next < tasks.length && stopReason() === undefined) {
+      const result = await execute(tasks[next++]);
+      if (result.status === "failed") failures += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(request.concurrency, tasks.length) }, worker));
+  const reason = stopReason() ?? "not started";
+  for (const task of tasks.slice(next)) skip(task, reason);
+}
+
+type CentralFeed = { ok: true; outputs: CentralOutputs; note?: string } | { ok: false; reason: string };
+
+/**
+ * The central outputs sources are configured with. An up needs the real ones; a preview uses what is
+ * deployed, else stand-ins from the inventory (a source preview must work before central exists).
+ */
+async function centralFeed(engine: Engine, request: RunRequest, existing: ReadonlySet<string>, centralResult: StackResult | undefined): Promise<CentralFeed> {
+  const up = request.operation === "up";
+  if (request.signal?.aborted) return { ok: false, reason: "interrupted" };
+  if (up && centralResult && centralResult.status !== "succeeded") return { ok: false, reason: "central stack failed" };
+  const outputs = centralResult?.outputs ?? (existing.has(CENTRAL_STACK) ? await readOutputs(engine) : undefined);
+  const read = outputs ? readCentralOutputs(outputs) : undefined;
+  if (read?.ok) return { ok: true, outputs: read.value };
+  if (up) {
+    const missing = read ? `lacks outputs ${read.missing.join(", ")}` : "is not deployed";
+    return { ok: false, reason: `central stack ${missing}: run \`up\` with the central stack first` };
+  }
+  const provisional = provisionalCentralOutputs(request.inventory);
+  return { ok: true, outputs: provisional.outputs, note: provisional.note };
+}
+
+async function readOutputs(engine: Engine): Promise<StackOutputs | undefined> {
+  try {
+    return await (await engine.openStack(CENTRAL_STACK, { create: false })).outputs();
+  } catch {
+    return undefined;
+  }
+}
+
+async function perform(stack: EngineStack, action: Action, options: OperationOptions): Promise<Omit<StackResult, keyof ReturnType<typeof base> | "durationMs">> {
+  switch (action) {
+    case "preview": {
+      const result = await stack.preview(options);
+      return { status: "succeeded", counts: result.counts };
+    }
+    case "up": {
+      const result = await stack.up(options);
+      return { status: "succeeded", counts: result.counts, outputs: result.outputs };
+    }
+    case "destroy": {
+      const result = await stack.destroy(options);
+      return { status: "succeeded", counts: result.counts, retained: result.retained };
+    }
+    case "prune": {
+      const result = await stack.destroy(options);
+      await stack.remove();
+      return { status: "succeeded", counts: result.counts, retained: result.retained };
+    }
+    case "drift": {
+      const { counts } = await stack.drift(options);
+      return { status: counts.create + counts.update + counts.delete > 0 ? "drifted" : "succeeded", counts };
+    }
+    case "outputs":
+      return { status: "succeeded", counts: NO_CHANGES, outputs: await stack.outputs() };
+  }
+}
+
+function base(task: Task) {
+  return { stack: task.name, accountId: task.accountId, accountName: task.accountName, role: task.role, action: task.action, notes: task.notes ?? [] };
+}
+
+function notDeployed(stack: string): Failure {
+  const raw = `${stack}: the stack does not exist in the backend (never deployed, or deployed with another --backend)`;
+  return { category: "not-deployed", excerpt: [raw], raw };
+}
+
+function centralTask(plan: StackPlan, operation: Operation, inventoryPath: string): Task {
+  return {
+    name: plan.name,
+    accountId: plan.accountId,
+    accountName: plan.accountName,
+    role: "central",
+    action: operation,
+    ...(operation === "preview" || operation === "up" ? { config: centralStackConfig(inventoryPath) } : {}),
+  };
+}
+
+function sourceTask(plan: StackPlan, operation: Operation): Task {
+  return { name: plan.name, accountId: plan.accountId, accountName: plan.accountName, role: "source", action: operation };
+}
+
+function orphanTask(name: string): Task {
+  return { name, accountId: accountIdOfStack(name) ?? "", accountName: "(not in inventory)", role: "orphan", action: "prune" };
+}

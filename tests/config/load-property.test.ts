@@ -1,0 +1,81 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseInventory } from "../../config/load";
+
+/**
+ * Random edits of the bundled example, in the ways people break YAML by hand: the loader must either
+ * accept the result or report problems located inside the file. It must never throw.
+ */
+const EXAMPLE = fs.readFileSync(path.resolve(__dirname, "..", "..", "config", "accounts.yaml"), "utf8");
+const LINES = EXAMPLE.split("\n");
+const KEY_LINE = /^(\s*(?:- )?)([A-Za-z][\w-]*):(.*)$/;
+const keyLines = LINES.map((line, index) => (KEY_LINE.test(line) ? index : -1)).filter((index) => index >= 0);
+
+type Edit = (lines: string[]) => string[];
+
+const pickKeyLine = fc.constantFrom(...keyLines);
+
+const edits: fc.Arbitrary<Edit>[] = [
+  // Delete a key (and whatever is nested under it stays, now misplaced).
+  pickKeyLine.map<Edit>((index) => (lines) => lines.filter((_, i) => i !== index)),
+  // Change a scalar's type.
+  fc.tuple(pickKeyLine, fc.constantFrom("42", "true", "null", "[]", "{}", '""', "012345678901", "-1", "1.5")).map<Edit>(
+    ([index, value]) =>
+      (lines) =>
+        lines.map((line, i) => (i === index ? line.replace(KEY_LINE, (_, indent: string, key: string) => `${indent}${key}: ${value}`) : line)),
+  ),
+  // Insert garbage characters anywhere.
+  fc.tuple(fc.nat(LINES.length - 1), fc.nat(80), fc.string({ unit: fc.constantFrom(..."{}[]:-#&*!|>'\"%@` \t\nabc01"), maxLength: 6 })).map<Edit>(
+    ([index, column, garbage]) =>
+      (lines) =>
+        lines.map((line, i) => (i === index ? line.slice(0, column) + garbage + line.slice(column) : line)),
+  ),
+  // Rename a key.
+  fc.tuple(pickKeyLine, fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9]{0,12}$/)).map<Edit>(
+    ([index, name]) =>
+      (lines) =>
+        lines.map((line, i) => (i === index ? line.replace(KEY_LINE, (_, indent: string, _key: string, rest: string) => `${indent}${name}:${rest}`) : line)),
+  ),
+  // Duplicate an account (its first line and the following indented lines).
+  fc.constant<Edit>((lines) => {
+    const start = lines.findIndex((line) => line.startsWith("  - id:"));
+    let end = start + 1;
+    while (end < lines.length && lines[end].startsWith("    ")) end++;
+    return [...lines, ...lines.slice(start, end)];
+  }),
+  // Re-indent a line.
+  fc.tuple(fc.nat(LINES.length - 1), fc.integer({ min: -4, max: 4 })).map<Edit>(
+    ([index, shift]) =>
+      (lines) =>
+        lines.map((line, i) => (i !== index ? line : shift >= 0 ? " ".repeat(shift) + line : line.slice(Math.min(-shift, line.length - line.trimStart().length)))),
+  ),
+];
+
+describe("config/load parseInventory: random edits of the example", () => {
+  it("either validates or reports problems located inside the file, never throws", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(...edits), { minLength: 1, maxLength: 4 }), (chosen) => {
+        const text = chosen.reduce((lines, edit) => edit(lines), LINES).join("\n");
+        const textLines = text.split("\n");
+        const result = parseInventory(text, "accounts.yaml");
+        if (result.ok) return;
+        expect(result.problems).to.not.be.empty;
+        for (const problem of result.problems) {
+          expect(problem.file).to.equal("accounts.yaml");
+          expect(problem.line, problem.message).to.be.within(1, textLines.length);
+          expect(problem.column, problem.message).to.be.within(1, textLines[problem.line - 1].length + 1);
+          expect(problem.message).to.be.a("string").and.not.be.empty;
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("the edits do break the example (the property above is not vacuous)", () => {
+    const sample = fc.sample(fc.array(fc.oneof(...edits), { minLength: 1, maxLength: 4 }), { numRuns: 200, seed: 42 });
+    const refused = sample.filter((chosen) => !parseInventory(chosen.reduce((lines, edit) => edit(lines), LINES).join("\n"), "a.yaml").ok);
+    expect(refused.length).to.be.greaterThan(100);
+  });
+});

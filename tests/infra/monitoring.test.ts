@@ -1,0 +1,220 @@
+import { expect } from "chai";
+import { AlarmTopic, ReplicationAlarms } from "../../infra/components/replication-alarms";
+import {
+  ALARM_NAME_PREFIX,
+  alarmKinds,
+  alarmName,
+  alarmTopicFor,
+  alarmTopicPolicy,
+  alarmTopicRegions,
+  centralAlarmTopicArn,
+  RTC_LATENCY_THRESHOLD_SECONDS,
+  topicRegion,
+} from "../../infra/policies/monitoring";
+import { centralAccount, sourceAccount } from "../support/inventory-fixture";
+import { childNames, type PulumiMocks, setPulumiMocks, valueOf } from "../support/pulumi-mocks";
+
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const CENTRAL_TOPIC = "arn:aws:sns:eu-west-1:999999999999:org-s3-backup-replication-alarms";
+/** The ARN the mocks give a created topic. */
+const MOCK_TOPIC = "arn:aws:sns:eu-west-1:123456789012:org-s3-backup-replication-alarms";
+
+describe("monitoring policies", () => {
+  it("alarms on failures whenever metrics exist, on latency only with RTC", () => {
+    expect(alarmKinds({ metrics: true, replicationTimeControl: true })).to.deep.equal(["failed-replication", "replication-latency"]);
+    expect(alarmKinds({ metrics: true, replicationTimeControl: false })).to.deep.equal(["failed-replication"]);
+    expect(alarmKinds({ metrics: false, replicationTimeControl: false })).to.deep.equal([]);
+  });
+
+  it("names alarms with the prefix the topic policy admits", () => {
+    expect(alarmName("111111111111", "failed-replication")).to.equal("org-s3-backup-111111111111-failed-replication");
+    expect(alarmName("111111111111", "replication-latency").startsWith(`${ALARM_NAME_PREFIX}-`)).to.equal(true);
+  });
+
+  it("reads the region of a topic ARN", () => {
+    expect(topicRegion(CENTRAL_TOPIC)).to.equal("eu-west-1");
+    expect(topicRegion("arn:aws:sqs:eu-west-1:999999999999:q")).to.equal(undefined);
+  });
+
+  it("routes alarms to the account's topic, else the inventory's central topic, else the one AlarmTopic creates", () => {
+    const own = "arn:aws:sns:eu-west-1:111111111111:mine";
+    const given = "arn:aws:sns:eu-west-1:999999999999:given";
+    expect(alarmTopicFor(sourceAccount("111111111111", { monitoring: { enabled: true, alarmTopicArn: own } }), centralAccount({ alarmTopicArn: given }))).to.deep.equal({
+      ok: true,
+      topicArn: own,
+    });
+    expect(alarmTopicFor(sourceAccount("111111111111"), centralAccount({ alarmTopicArn: given }))).to.deep.equal({ ok: true, topicArn: given });
+    expect(alarmTopicFor(sourceAccount("111111111111"), centralAccount())).to.deep.equal({ ok: true, topicArn: CENTRAL_TOPIC });
+    expect(centralAlarmTopicArn(centralAccount({ region: "us-gov-west-1" }), "us-gov-west-1")).to.equal(
+      "arn:aws-us-gov:sns:us-gov-west-1:999999999999:org-s3-backup-replication-alarms",
+    );
+  });
+
+  it("sends an account in another region than the central bucket to the central account's topic in its own region", () => {
+    expect(alarmTopicFor(sourceAccount("111111111111", { region: "eu-central-1" }), centralAccount())).to.deep.equal({
+      ok: true,
+      topicArn: "arn:aws:sns:eu-central-1:999999999999:org-s3-backup-replication-alarms",
+    });
+  });
+
+  it("creates a central topic in the central region and in every region with sources that notify it", () => {
+    const central = centralAccount();
+    const sources = [
+      sourceAccount("111111111111", { region: "us-east-1" }),
+      sourceAccount("222222222222", { region: "eu-central-1" }),
+      sourceAccount("333333333333", { region: "us-east-1" }),
+      sourceAccount("444444444444", { region: "ap-south-1", enabled: false }),
+      sourceAccount("555555555555", { region: "sa-east-1", monitoring: { enabled: false } }),
+      sourceAccount("666666666666", { region: "ca-central-1", monitoring: { enabled: true, alarmTopicArn: "arn:aws:sns:ca-central-1:666666666666:own" } }),
+    ];
+    expect(alarmTopicRegions({ central, sources })).to.deep.equal(["eu-west-1", "eu-central-1", "us-east-1"]);
+    expect(alarmTopicRegions({ central: centralAccount({ alarmTopicArn: "arn:aws:sns:eu-west-1:999999999999:given" }), sources })).to.deep.equal([]);
+  });
+
+  it("refuses a topic in another region than the account, or not a topic, naming the fix", () => {
+    const given = "arn:aws:sns:eu-west-1:999999999999:given";
+    const choice = alarmTopicFor(sourceAccount("111111111111", { region: "eu-central-1" }), centralAccount({ alarmTopicArn: given }));
+    expect(choice).to.deep.equal({
+      ok: false,
+      message:
+        "account 111111111111 (app-111) is in eu-central-1 but its alarm topic arn:aws:sns:eu-west-1:999999999999:given is in eu-west-1: " +
+        "CloudWatch alarms only notify topics in their own region; set monitoring.alarmTopicArn to a topic in eu-central-1",
+    });
+    const regional = "arn:aws:sns:eu-central-1:111111111111:alarms";
+    expect(alarmTopicFor(sourceAccount("111111111111", { region: "eu-central-1", monitoring: { enabled: true, alarmTopicArn: regional } }), centralAccount())).to.deep.equal({
+      ok: true,
+      topicArn: regional,
+    });
+    expect(alarmTopicFor(sourceAccount("111111111111"), centralAccount({ alarmTopicArn: "arn:aws:sqs:eu-west-1:999999999999:q" })).ok).to.equal(false);
+  });
+
+  it("lets CloudWatch of the organization publish only this project's alarms to the topic", () => {
+    const policy = alarmTopicPolicy({ topicArn: CENTRAL_TOPIC, organizationId: "o-a1b2c3d4e5", region: "eu-west-1", partition: "aws" });
+    expect(policy.Statement).to.have.length(1);
+    expect(policy.Statement[0]).to.deep.equal({
+      Sid: "OrganizationAlarmsPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: CENTRAL_TOPIC,
+      Condition: {
+        StringEquals: { "aws:SourceOrgID": "o-a1b2c3d4e5" },
+        ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:*:alarm:org-s3-backup-*" },
+      },
+    });
+  });
+});
+
+describe("ReplicationAlarms", () => {
+  let mocks: PulumiMocks;
+  before(async () => {
+    mocks = await setPulumiMocks();
+  });
+  beforeEach(() => {
+    mocks.resources.length = 0;
+  });
+
+  const args = {
+    accountId: "111111111111",
+    sourceBucketName: "acme-data-111111111111",
+    destinationBucketName: "acme-org-backup-999999999999",
+    ruleId: "org-s3-backup-111111111111",
+    metrics: true,
+    replicationTimeControl: true,
+    alarmTopicArn: CENTRAL_TOPIC,
+    tags: { "managed-by": "org-s3-backup" },
+  };
+  const dimensions = { SourceBucket: "acme-data-111111111111", DestinationBucket: "acme-org-backup-999999999999", RuleId: "org-s3-backup-111111111111" };
+
+  it("alarms on any failed replication operation of the rule, notifying the topic on ALARM and OK", async () => {
+    const alarms = new ReplicationAlarms("acct", args);
+    expect(await valueOf(alarms.failedReplicationAlarmArn!)).to.equal("arn:aws:cloudwatch:eu-west-1:123456789012:alarm:org-s3-backup-111111111111-failed-replication");
+    const [failed] = (await mocks.ofType(ALARM, 2)).filter((r) => r.name === "acct-failed-replication");
+    expect(failed.inputs).to.deep.equal({
+      name: "org-s3-backup-111111111111-failed-replication",
+      alarmDescription: "Objects of account 111111111111 failed to replicate to the central backup bucket (run org-s3-backup verify)",
+      namespace: "AWS/S3",
+      metricName: "OperationsFailedReplication",
+      dimensions,
+      statistic: "Sum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [CENTRAL_TOPIC],
+      okActions: [CENTRAL_TOPIC],
+      tags: { "managed-by": "org-s3-backup" },
+    });
+  });
+
+  it("alarms on latency above the RTC objective of 900 s when RTC is on", async () => {
+    const alarms = new ReplicationAlarms("acct", args);
+    expect(await valueOf(alarms.latencyAlarmArn!)).to.match(/alarm:org-s3-backup-111111111111-replication-latency$/);
+    const [latency] = (await mocks.ofType(ALARM, 2)).filter((r) => r.name === "acct-replication-latency");
+    expect(latency.inputs).to.deep.include({
+      name: "org-s3-backup-111111111111-replication-latency",
+      namespace: "AWS/S3",
+      metricName: "ReplicationLatency",
+      dimensions,
+      statistic: "Maximum",
+      threshold: RTC_LATENCY_THRESHOLD_SECONDS,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [CENTRAL_TOPIC],
+      okActions: [CENTRAL_TOPIC],
+    });
+    expect(latency.inputs.threshold).to.equal(900);
+  });
+
+  it("creates only the failure alarm without RTC, and nothing without metrics", async () => {
+    const withoutRtc = new ReplicationAlarms("no-rtc", { ...args, replicationTimeControl: false });
+    expect(withoutRtc.latencyAlarmArn).to.equal(undefined);
+    await valueOf(withoutRtc.failedReplicationAlarmArn!);
+    expect(mocks.resources.filter((r) => r.type === ALARM).map((r) => r.name)).to.deep.equal(["no-rtc-failed-replication"]);
+
+    const none = new ReplicationAlarms("none", { ...args, metrics: false, replicationTimeControl: false });
+    expect(none.failedReplicationAlarmArn).to.equal(undefined);
+    expect(none.latencyAlarmArn).to.equal(undefined);
+    await valueOf(none.urn);
+    expect(mocks.resources.filter((r) => r.name.startsWith("none-"))).to.deep.equal([]);
+  });
+
+  it("parents its alarms to the component", async () => {
+    const alarms = new ReplicationAlarms("parented", args);
+    const urn = await valueOf(alarms.urn);
+    expect(urn).to.contain("org-s3-backup:monitoring:ReplicationAlarms::parented");
+    expect(childNames(alarms)).to.have.members(["parented-failed-replication", "parented-replication-latency"]);
+  });
+});
+
+describe("AlarmTopic", () => {
+  let mocks: PulumiMocks;
+  before(async () => {
+    mocks = await setPulumiMocks();
+  });
+  beforeEach(() => {
+    mocks.resources.length = 0;
+  });
+
+  it("creates the topic and a policy admitting the organization's replication alarms", async () => {
+    const topic = new AlarmTopic("central-alarms", { organizationId: "o-a1b2c3d4e5", region: "eu-west-1", tags: { "managed-by": "org-s3-backup" } });
+    expect(await valueOf(topic.topicArn)).to.equal(MOCK_TOPIC);
+    expect(childNames(topic)).to.have.members(["central-alarms-topic", "central-alarms-policy"]);
+    const [sns] = await mocks.ofType("aws:sns/topic:Topic", 1);
+    expect(sns).to.deep.equal({ type: "aws:sns/topic:Topic", name: "central-alarms-topic", inputs: { name: "org-s3-backup-replication-alarms", tags: { "managed-by": "org-s3-backup" } } });
+    const [policy] = await mocks.ofType("aws:sns/topicPolicy:TopicPolicy", 1);
+    expect(policy.name).to.equal("central-alarms-policy");
+    expect(policy.inputs.arn).to.equal(MOCK_TOPIC);
+    expect(JSON.parse(policy.inputs.policy)).to.deep.equal(alarmTopicPolicy({ topicArn: MOCK_TOPIC, organizationId: "o-a1b2c3d4e5", region: "eu-west-1", partition: "aws" }));
+  });
+
+  it("takes another name and partition", async () => {
+    const topic = new AlarmTopic("gov", { organizationId: "o-a1b2c3d4e5", region: "us-gov-west-1", topicName: "backup-alarms" });
+    await valueOf(topic.topicArn);
+    const [policy] = await mocks.ofType("aws:sns/topicPolicy:TopicPolicy", 1);
+    const statement = JSON.parse(policy.inputs.policy).Statement[0];
+    expect(statement.Condition.ArnLike["aws:SourceArn"]).to.equal("arn:aws-us-gov:cloudwatch:us-gov-west-1:*:alarm:org-s3-backup-*");
+    expect(mocks.resources.find((r) => r.type === "aws:sns/topic:Topic")?.inputs.name).to.equal("backup-alarms");
+  });
+});

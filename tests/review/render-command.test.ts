@@ -1,0 +1,113 @@
+import { expect } from "chai";
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PassThrough } from "node:stream";
+import { main } from "../../automation/cli/main";
+import type { Io } from "../../automation/cli/command";
+import { explainCommand } from "../../automation/cli/commands/explain";
+import { renderCommand, type RenderDeps } from "../../automation/cli/commands/render";
+import { ExitCode } from "../../automation/cli/exit-codes";
+import type { RenderedStack } from "../../automation/review/render";
+import { stackProgram } from "../../automation/review/render-program";
+import { inventory } from "../support/inventory-fixture";
+
+/** The render and explain commands on a fixture inventory with the real program. */
+
+function capture(cwd: string): Io & { out: () => string; err: () => string } {
+  let out = "";
+  let err = "";
+  const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
+  const stderr = new PassThrough().on("data", (c: Buffer) => (err += c.toString()));
+  return { stdout, stderr, env: {}, cwd, out: () => out, err: () => err };
+}
+
+const deps = (sources = 3): RenderDeps => ({ loadInventory: async () => inventory({ count: sources }), program: () => stackProgram });
+
+describe("render command", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "render-command-"));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("writes one JSON file per stack, byte-identical on a second run, and prints the summary", async () => {
+    const io = capture(dir);
+    expect(await renderCommand(deps()).run([], io)).to.equal(ExitCode.Ok);
+    const files = (await fs.readdir(path.join(dir, "render"))).sort();
+    expect(files).to.deep.equal(["account-111111111111.json", "account-222222222222.json", "account-333333333333.json", "central.json"]);
+    const first = await Promise.all(files.map((f) => fs.readFile(path.join(dir, "render", f), "utf8")));
+    expect(await renderCommand(deps()).run([], capture(dir))).to.equal(ExitCode.Ok);
+    const second = await Promise.all(files.map((f) => fs.readFile(path.join(dir, "render", f), "utf8")));
+    expect(second).to.deep.equal(first);
+    expect(io.out()).to.match(/^central \(central, account 999999999999/m);
+    expect(io.out()).to.match(/^account-111111111111 \(source, account 111111111111/m);
+    expect(io.out()).to.match(/^\s+policy aws:s3\/bucketPolicy:BucketPolicy /m);
+  });
+
+  it("removes the files of stacks no longer planned on a full render, and keeps them with --accounts", async () => {
+    await renderCommand(deps(3)).run(["--out", "out"], capture(dir));
+    await renderCommand(deps(2)).run(["--out", "out", "--accounts", "111111111111"], capture(dir));
+    expect(await fs.readdir(path.join(dir, "out"))).to.include("account-333333333333.json");
+    await renderCommand(deps(2)).run(["--out", "out"], capture(dir));
+    expect((await fs.readdir(path.join(dir, "out"))).sort()).to.deep.equal(["account-111111111111.json", "account-222222222222.json", "central.json"]);
+  });
+
+  it("renders central and the named accounts with --accounts, and prints JSON with --json", async () => {
+    const io = capture(dir);
+    expect(await renderCommand(deps()).run(["--accounts", "222222222222", "--json"], io)).to.equal(ExitCode.Ok);
+    const stacks = JSON.parse(io.out()) as RenderedStack[];
+    expect(stacks.map((s) => s.stack)).to.deep.equal(["central", "account-222222222222"]);
+  });
+
+  it("exits 2 on an unknown account or flag, writing nothing", async () => {
+    const unknown = capture(dir);
+    expect(await renderCommand(deps()).run(["--accounts", "444444444444"], unknown)).to.equal(ExitCode.BadInput);
+    expect(unknown.err()).to.contain("account 444444444444 is not in the inventory");
+    const flag = capture(dir);
+    expect(await renderCommand(deps()).run(["--bogus"], flag)).to.equal(ExitCode.BadInput);
+    expect(flag.err()).to.contain("--bogus");
+    expect(await fs.readdir(dir)).to.deep.equal([]);
+  });
+
+  it("exits 2 when the inventory does not load", async () => {
+    const failing: RenderDeps = { loadInventory: async () => undefined, program: () => stackProgram };
+    expect(await renderCommand(failing).run([], capture(dir))).to.equal(ExitCode.BadInput);
+  });
+
+  it("is a command of org-s3-backup, with its help", async () => {
+    const io = capture(dir);
+    expect(await main(["render", "--help"], io)).to.equal(ExitCode.Ok);
+    expect(io.out()).to.contain("Usage: org-s3-backup render");
+    const top = capture(dir);
+    await main(["--help"], top);
+    expect(top.out()).to.match(/^\s+render\s+/m);
+    expect(top.out()).to.match(/^\s+explain\s+/m);
+  });
+});
+
+describe("explain command", () => {
+  it("prints the five links for an account, each with its verdict", async () => {
+    const io = capture(os.tmpdir());
+    expect(await explainCommand(deps()).run(["--account", "111111111111"], io)).to.equal(ExitCode.Ok);
+    const out = io.out();
+    for (const title of ["1. Role trust", "2. Role policy", "3. Source key policy", "4. Central bucket policy", "5. Central key policy"]) {
+      expect(out).to.contain(title);
+    }
+    expect(out).to.contain("Every link grants what replication needs.");
+  });
+
+  it("exits 2 for an unknown account, listing the known ones", async () => {
+    const io = capture(os.tmpdir());
+    expect(await explainCommand(deps()).run(["--account", "444444444444"], io)).to.equal(ExitCode.BadInput);
+    expect(io.err()).to.contain("known: 111111111111, 222222222222, 333333333333");
+  });
+
+  it("exits 2 without --account", async () => {
+    const io = capture(os.tmpdir());
+    expect(await explainCommand(deps()).run([], io)).to.equal(ExitCode.BadInput);
+    expect(io.err()).to.contain("--account ID is required");
+  });
+});
