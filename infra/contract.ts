@@ -1,7 +1,25 @@
 /**
  * What the driver and the Pulumi program agree on: configuration keys the driver sets on a stack and the
- * outputs the central stack exports. Both sides import these names; nobody types them by hand.
+ * outputs the central stack exports, and the stack names. Both sides import these names; nobody types them by hand.
  */
+
+/** The central account's stack. Stack names are derived, never typed by hand. */
+export const CENTRAL_STACK = "central";
+
+export function sourceStackName(accountId: string): string {
+  return `account-${accountId}`;
+}
+
+/** Inverse of the naming rule; undefined for names that are not ours. */
+export function accountIdOfStack(stackName: string): string | undefined {
+  const match = /^account-(\d{12})$/.exec(stackName);
+  return match?.[1];
+}
+
+/** Every stack an inventory defines, central first, then each enabled source account in file order. */
+export function stackNames(inventory: { readonly sources: readonly { readonly accountId: string; readonly enabled: boolean }[] }): string[] {
+  return [CENTRAL_STACK, ...inventory.sources.filter((source) => source.enabled).map((source) => sourceStackName(source.accountId))];
+}
 
 /** Pulumi config namespace (the project name in Pulumi.yaml). */
 export const CONFIG_NAMESPACE = "org-s3-backup";

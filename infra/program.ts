@@ -1,12 +1,11 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Inventory, SourceAccount } from "../config/types";
-import { accountIdOfStack, CENTRAL_STACK, planStacks, sourceStackName } from "../automation/driver/plan";
 import { CentralBackupBucket } from "./components/central-backup-bucket";
-import { CentralOutput, SourceOutput } from "./contract";
-import { AlarmTopic } from "./components/replication-alarms";
+import { accountIdOfStack, CENTRAL_STACK, CentralOutput, SourceOutput, sourceStackName, stackNames } from "./contract";
+import { AlarmTopic } from "./components/alarm-topic";
 import { alarmTopicFor, alarmTopicRegions } from "./policies/monitoring";
-import { bucketArn } from "./policies/source";
+import { bucketArn } from "./policies/document";
 import { accountProvider } from "./provider";
 import { SourceReplicatedBucket } from "./components/source-replicated-bucket";
 
@@ -38,7 +37,7 @@ function sourceOfStack(inventory: Inventory, stackName: string): SourceAccount {
   const accountId = accountIdOfStack(stackName);
   const source = inventory.sources.find((s) => s.accountId === accountId);
   if (source?.enabled) return source;
-  const valid = planStacks(inventory).map((plan) => plan.name);
+  const valid = stackNames(inventory);
   const why = source ? `account ${source.accountId} (${source.name}) is disabled in ${inventory.sourcePath}` : `no such stack in ${inventory.sourcePath}`;
   throw new UnknownStackError(`stack '${stackName}': ${why}; valid stacks: ${valid.join(", ")}`);
 }

@@ -1,6 +1,5 @@
 import type { Inventory } from "../../config/types";
-
-export const CENTRAL_STACK = "central";
+import { CENTRAL_STACK, sourceStackName } from "../../infra/contract";
 
 export type StackKind = "central" | "source";
 
@@ -15,16 +14,6 @@ export interface StackPlan {
   readonly roleArn: string;
   /** Names of stacks whose outputs this one needs (sources depend on `central`). */
   readonly dependsOn: readonly string[];
-}
-
-export function sourceStackName(accountId: string): string {
-  return `account-${accountId}`;
-}
-
-/** Inverse of the naming rule; undefined for names that are not ours. */
-export function accountIdOfStack(stackName: string): string | undefined {
-  const match = /^account-(\d{12})$/.exec(stackName);
-  return match?.[1];
 }
 
 /** The ordered stacks for an inventory: central first, then each enabled source account in file order. */

@@ -3,7 +3,8 @@ import { type FailureTolerance, toleratedFailures } from "./concurrency";
 import type { ChangeCounts, Engine, EngineStack, OperationOptions, StackConfig, StackOutputs } from "../engine/engine";
 import { NO_CHANGES } from "../engine/engine";
 import { describeFailure, type Failure } from "../engine/errors";
-import { accountIdOfStack, CENTRAL_STACK, type StackPlan } from "./plan";
+import { type StackPlan } from "./plan";
+import { accountIdOfStack, CENTRAL_STACK } from "../../infra/contract";
 import type { Selection } from "./selection";
 import {
   type CentralOutputs,

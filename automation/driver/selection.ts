@@ -1,5 +1,6 @@
 import type { Inventory } from "../../config/types";
-import { accountIdOfStack, CENTRAL_STACK, type StackPlan } from "./plan";
+import { type StackPlan } from "./plan";
+import { accountIdOfStack, CENTRAL_STACK } from "../../infra/contract";
 
 /** Which stacks a command acts on, from `--accounts` and `--exclude`. Pure functions. */
 

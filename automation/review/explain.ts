@@ -1,6 +1,7 @@
 import { placeholdersIn, type RenderedResource, type RenderedStack } from "./render";
-import { isPolicyDocument, type PolicyDocument, type PolicyStatement, statementColumns, alignColumns } from "./render-summary";
-import { sourceStackName } from "../driver/plan";
+import { isPolicyDocument, type PolicyDocument, type Statement } from "../../infra/policies/document";
+import { alignColumns, statementColumns } from "./render-summary";
+import { sourceStackName } from "../../infra/contract";
 
 /**
  * The chain of rights one account's replication rests on, read from rendered stacks: S3 assumes the
@@ -23,7 +24,7 @@ export interface ExplainLink {
   /** Actions the link must allow. */
   readonly needed: readonly string[];
   /** Statements that mention one of the needed actions (Allow or Deny), as written. */
-  readonly statements: readonly PolicyStatement[];
+  readonly statements: readonly Statement[];
   /** Needed actions no Allow statement covers, or that an unconditional Deny removes. */
   readonly missing: readonly string[];
 }
@@ -144,7 +145,7 @@ function trusts(document: unknown, service: string): boolean {
 }
 
 /** IAM action matching: case-insensitive, `*` and `?` wildcards; NotAction covers what it does not name. */
-export function coversAction(statement: PolicyStatement, action: string): boolean {
+export function coversAction(statement: Statement, action: string): boolean {
   const matches = (pattern: string) =>
     new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(action);
   if (statement.NotAction !== undefined) return ![statement.NotAction].flat().some(matches);

@@ -1,3 +1,4 @@
+import { isPolicyDocument, type PolicyDocument, type Statement } from "../../infra/policies/document";
 import { DEFAULT_PROVIDER, type RenderedResource, type RenderedStack } from "./render";
 
 /**
@@ -5,33 +6,12 @@ import { DEFAULT_PROVIDER, type RenderedResource, type RenderedStack } from "./r
  * line each (`Sid  Allow|Deny  principal  actions  resources  conditions`). Pure: strings in, strings out.
  */
 
-export interface PolicyStatement {
-  readonly Sid?: string;
-  readonly Effect: "Allow" | "Deny";
-  readonly Principal?: unknown;
-  readonly NotPrincipal?: unknown;
-  readonly Action?: string | string[];
-  readonly NotAction?: string | string[];
-  readonly Resource?: string | string[];
-  readonly NotResource?: string | string[];
-  readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
-}
-
-export interface PolicyDocument {
-  readonly Version?: string;
-  readonly Statement: PolicyStatement[];
-}
-
 /** A policy document found among a resource's inputs. */
 export interface FoundPolicy {
   readonly resource: RenderedResource;
   /** Dotted path of the input holding it: `policy`, `assumeRolePolicy`, `inlinePolicies.0.policy`. */
   readonly input: string;
   readonly document: PolicyDocument;
-}
-
-export function isPolicyDocument(value: unknown): value is PolicyDocument {
-  return value !== null && typeof value === "object" && Array.isArray((value as { Statement?: unknown }).Statement);
 }
 
 /** Every policy document in a stack's resource inputs, in resource order. */
@@ -48,9 +28,9 @@ export function policiesOf(stack: RenderedStack): FoundPolicy[] {
   return found;
 }
 
-const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : [value].flat());
+const list = (value: string | readonly string[] | undefined): string[] => (value === undefined ? [] : typeof value === "string" ? [value] : [...value]);
 
-export function formatPrincipal(statement: PolicyStatement): string {
+export function formatPrincipal(statement: Statement): string {
   const negated = statement.NotPrincipal !== undefined;
   const principal = negated ? statement.NotPrincipal : statement.Principal;
   if (principal === undefined) return "-";
@@ -63,7 +43,7 @@ export function formatPrincipal(statement: PolicyStatement): string {
   return negated ? `not ${text}` : text;
 }
 
-export function formatConditions(statement: PolicyStatement): string {
+export function formatConditions(statement: Statement): string {
   if (!statement.Condition) return "-";
   return Object.entries(statement.Condition)
     .flatMap(([operator, entries]) =>
@@ -73,7 +53,7 @@ export function formatConditions(statement: PolicyStatement): string {
 }
 
 /** One statement's columns: Sid, effect, principal, actions, resources, conditions. */
-export function statementColumns(statement: PolicyStatement): string[] {
+export function statementColumns(statement: Statement): string[] {
   const actions = statement.NotAction !== undefined ? `not ${list(statement.NotAction).join(",")}` : list(statement.Action).join(",");
   const resources =
     statement.NotResource !== undefined ? `not ${list(statement.NotResource).join(",")}` : list(statement.Resource).join(",") || "-";

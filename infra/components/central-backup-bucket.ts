@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { CentralAccount } from "../../config/types";
-import { centralBucketPolicy, centralKmsKeyPolicy } from "../policies/source";
+import { centralBucketPolicy, centralKmsKeyPolicy } from "../policies/central";
+import { hardenBucket } from "./bucket-hardening";
 
 export interface CentralBackupBucketArgs {
   /** AWS Organizations id: every account of it may replicate into its own prefix. */
@@ -63,34 +64,16 @@ export class CentralBackupBucket extends pulumi.ComponentResource {
       holdsData,
     );
 
-    const versioning = new aws.s3.BucketVersioning(
-      `${name}-versioning`,
-      { bucket: bucket.bucket, versioningConfiguration: { status: "Enabled" } },
-      guardsData,
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-encryption`,
+    const { versioning } = hardenBucket(
+      name,
       {
         bucket: bucket.bucket,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
+        kmsKeyArn: key.arn,
+        blockPublicAccess: true,
+        ownerEnforced: true,
+        policy: JSON.stringify(centralBucketPolicy(policyArgs)),
       },
-      guardsData,
-    );
-    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
-      `${name}-public-access-block`,
-      { bucket: bucket.bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      guardsData,
-    );
-    new aws.s3.BucketOwnershipControls(
-      `${name}-ownership`,
-      { bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      guardsData,
-    );
-    new aws.s3.BucketPolicy(
-      `${name}-policy`,
-      { bucket: bucket.bucket, policy: JSON.stringify(centralBucketPolicy(policyArgs)) },
-      // S3 answers OperationAborted to concurrent changes of one bucket's public-access settings and policy.
-      { ...guardsData, dependsOn: [publicAccessBlock] },
+      this,
     );
 
     if (args.objectLock) {

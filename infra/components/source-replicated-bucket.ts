@@ -3,15 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ReplicationOptions } from "../../config/types";
 import { BatchReplicationRole } from "./batch-replication-role";
 import { KEY_DELETION_WINDOW_DAYS } from "./central-backup-bucket";
+import { hardenBucket } from "./bucket-hardening";
 import { ReplicationAlarms } from "./replication-alarms";
-import {
-  bucketArn,
-  REPLICATION_ROLE_NAME,
-  replicationRolePolicy,
-  replicationTrustPolicy,
-  sourceBucketPolicy,
-  sourceKmsKeyPolicy,
-} from "../policies/source";
+import { bucketArn, REPLICATION_ROLE_NAME } from "../policies/document";
+import { replicationRolePolicy, replicationTrustPolicy, sourceBucketPolicy, sourceKmsKeyPolicy } from "../policies/source";
 
 export interface SourceReplicatedBucketArgs {
   /** The source account (12 digits). Its objects replicate from `<accountId>/` to `<accountId>/`. */
@@ -95,29 +90,15 @@ export class SourceReplicatedBucket extends pulumi.ComponentResource {
       arn: created ? created.arn : pulumi.output(bucketArn(args.region, args.bucketName)),
     };
 
-    const versioning = new aws.s3.BucketVersioning(
-      `${name}-versioning`,
-      { bucket: bucket.name, versioningConfiguration: { status: "Enabled" } },
-      guardsData,
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-encryption`,
+    const { versioning } = hardenBucket(
+      name,
       {
         bucket: bucket.name,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
+        kmsKeyArn: key.arn,
+        blockPublicAccess: true,
+        policy: JSON.stringify(sourceBucketPolicy({ region: args.region, bucketName: args.bucketName })),
       },
-      guardsData,
-    );
-    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
-      `${name}-public-access-block`,
-      { bucket: bucket.name, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      guardsData,
-    );
-    new aws.s3.BucketPolicy(
-      `${name}-policy`,
-      { bucket: bucket.name, policy: JSON.stringify(sourceBucketPolicy({ region: args.region, bucketName: args.bucketName })) },
-      // S3 answers OperationAborted to concurrent changes of one bucket's public-access settings and policy.
-      { ...guardsData, dependsOn: [publicAccessBlock] },
+      this,
     );
 
     const role = new aws.iam.Role(

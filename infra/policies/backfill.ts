@@ -3,7 +3,7 @@
  * CLI and the Pulumi program share, and the role's policies as plain data. No Pulumi here, so the CLI can
  * import it without loading the SDK.
  */
-import type { PolicyDocument } from "./source";
+import { type PolicyDocument, serviceTrustPolicy } from "./document";
 
 /** Fixed, so that `org-s3-backup backfill` derives the role ARN from the account id alone. */
 export const BACKFILL_ROLE_NAME = "org-s3-backup-batch-replication";
@@ -23,21 +23,12 @@ export function backfillRoleArn(accountId: string, partition = "aws"): string {
 
 /** Only Batch Operations jobs of this account (confused-deputy guard) may assume the role. */
 export function batchOperationsTrustPolicy(args: { accountId: string; region: string; partition: string }): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "BatchOperationsOfThisAccount",
-        Effect: "Allow",
-        Principal: { Service: BATCH_OPERATIONS_PRINCIPAL },
-        Action: "sts:AssumeRole",
-        Condition: {
-          StringEquals: { "aws:SourceAccount": args.accountId },
-          ArnLike: { "aws:SourceArn": `arn:${args.partition}:s3:${args.region}:${args.accountId}:job/*` },
-        },
-      },
-    ],
-  };
+  return serviceTrustPolicy({
+    sid: "BatchOperationsOfThisAccount",
+    service: BATCH_OPERATIONS_PRINCIPAL,
+    sourceAccount: args.accountId,
+    sourceArn: `arn:${args.partition}:s3:${args.region}:${args.accountId}:job/*`,
+  });
 }
 
 export interface BatchReplicationPolicyArgs {

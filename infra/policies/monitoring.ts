@@ -1,6 +1,6 @@
 import { partitionOf } from "../../config/regions";
 import type { CentralAccount, Inventory, SourceAccount } from "../../config/types";
-import type { PolicyDocument } from "./source";
+import type { PolicyDocument } from "./document";
 
 /**
  * Replication alarms as data: which alarms an account gets, which topic they notify, and the central

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { accountIdOfStack, CENTRAL_STACK, planStacks, sourceStackName } from "../../automation/driver/plan";
+import { planStacks } from "../../automation/driver/plan";
+import { accountIdOfStack, CENTRAL_STACK, sourceStackName } from "../../infra/contract";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
 
 describe("automation/plan", () => {

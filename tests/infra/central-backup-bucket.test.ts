@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { CentralBackupBucket, type CentralBackupBucketArgs, noncurrentVersionRule } from "../../infra/components/central-backup-bucket";
-import { centralBucketPolicy, centralKmsKeyPolicy } from "../../infra/policies/source";
+import { centralBucketPolicy, centralKmsKeyPolicy } from "../../infra/policies/central";
 import { accountProvider } from "../../infra/provider";
 import { ORG_ID } from "../support/inventory-fixture";
 import { type PulumiMocks, type RecordedResource, setPulumiMocks, valueOf } from "../support/pulumi-mocks";

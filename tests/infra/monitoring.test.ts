@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { AlarmTopic, ReplicationAlarms } from "../../infra/components/replication-alarms";
+import { AlarmTopic } from "../../infra/components/alarm-topic";
+import { ReplicationAlarms } from "../../infra/components/replication-alarms";
 import {
   ALARM_NAME_PREFIX,
   alarmKinds,

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { planStacks } from "../../automation/driver/plan";
 import { type RenderedStack, renderStacks } from "../../automation/review/render";
 import { stackProgram } from "../../automation/review/render-program";
-import type { PolicyDocument, PolicyStatement } from "../../automation/review/render-summary";
+import type { PolicyDocument, Statement } from "../../infra/policies/document";
 import { ALLOW_ALL, concretize, decide, type ProofRequest, type ProofSource, type ProofWorld, proofWorld, requestContext } from "../support/iam-proof";
 import { bundledInventory } from "../support/bundled-inventory";
 
@@ -63,14 +63,14 @@ const sourceKey = (source: ProofSource) => ({ arn: source.keyArn, account: sourc
 const centralKey = () => ({ arn: world.central.keyArn, account: world.central.accountId, policy: world.central.keyPolicy, region: world.central.region });
 
 /** A copy of `policy` with each statement passed through `edit` (undefined drops it). */
-function mutate(policy: PolicyDocument, edit: (statement: PolicyStatement) => PolicyStatement | undefined): PolicyDocument {
-  return { ...policy, Statement: policy.Statement.map(edit).filter((s): s is PolicyStatement => s !== undefined) };
+function mutate(policy: PolicyDocument, edit: (statement: Statement) => Statement | undefined): PolicyDocument {
+  return { ...policy, Statement: policy.Statement.map(edit).filter((s): s is Statement => s !== undefined) };
 }
 
-const mentions = (statement: PolicyStatement, text: string) => JSON.stringify(statement).includes(text);
+const mentions = (statement: Statement, text: string) => JSON.stringify(statement).includes(text);
 
 /** `statement` without the condition keys matching `key` (all of them by default). */
-function dropConditions(statement: PolicyStatement, key = /./): PolicyStatement {
+function dropConditions(statement: Statement, key = /./): Statement {
   const { Condition, ...rest } = statement;
   const kept = Object.entries(Condition ?? {})
     .map(([operator, entries]) => [operator, Object.fromEntries(Object.entries(entries).filter(([k]) => !key.test(k)))] as const)

@@ -3,12 +3,15 @@ import { coversAction, explainAccount, firstBrokenLink, formatExplanation, Unkno
 import { planStacks } from "../../automation/driver/plan";
 import { placeholder, type RenderedResource, type RenderedStack, renderStacks } from "../../automation/review/render";
 import { stackProgram } from "../../automation/review/render-program";
-import type { PolicyDocument } from "../../automation/review/render-summary";
+import type { Statement } from "../../infra/policies/document";
+
+/** Test documents are edited in place to break one link at a time. */
+type EditableDocument = { Version?: string; Statement: Statement[] };
 import { bundledInventory } from "../support/bundled-inventory";
 
 /** A hand-written central + source pair shaped like a render, so each link can be broken on purpose. */
-function stacks(edit: (docs: Record<string, PolicyDocument>) => void = () => undefined): RenderedStack[] {
-  const docs: Record<string, PolicyDocument> = {
+function stacks(edit: (docs: Record<string, EditableDocument>) => void = () => undefined): RenderedStack[] {
+  const docs: Record<string, EditableDocument> = {
     trust: { Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }] },
     role: {
       Statement: [

@@ -1,7 +1,7 @@
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { replicationRole, rolePolicies } from "../../automation/review/explain";
 import { placeholdersIn, type RenderedResource, type RenderedStack } from "../../automation/review/render";
-import { isPolicyDocument, type PolicyDocument } from "../../automation/review/render-summary";
+import { isPolicyDocument, type PolicyDocument } from "../../infra/policies/document";
 
 /**
  * Runs rendered policies through @cloud-copilot/iam-simulate, an IAM evaluator we did not write, so that
