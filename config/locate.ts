@@ -27,7 +27,8 @@ export class LineIndex {
   constructor(private readonly text: string) {}
 
   position(offset: number): Position {
-    const starts = (this.starts ??= lineStarts(this.text));
+    this.starts ??= lineStarts(this.text);
+    const starts = this.starts;
     let low = 0;
     let high = starts.length - 1;
     while (low < high) {

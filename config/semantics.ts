@@ -51,9 +51,9 @@ export function checkSections(
   }
 
   const templateUsable = defaults ? checkTemplate(issues, defaults.bucket) : false;
-  if (defaults && defaults.replication.replicationTimeControl && !defaults.replication.metrics) {
+  if (defaults?.replication.replicationTimeControl && !defaults.replication.metrics) {
     issues.push({ path: ["defaults", "replication", "metrics"], message: rtcWithoutMetrics("defaults.replication", "metrics") });
-  } else if (defaults && defaults.monitoring.enabled && !defaults.replication.metrics) {
+  } else if (defaults?.monitoring.enabled && !defaults.replication.metrics) {
     issues.push({ path: ["defaults", "replication", "metrics"], message: monitoringWithoutMetrics("defaults", "replication.metrics") });
   }
 

@@ -198,7 +198,7 @@ export function formatBackfillTable(results: readonly AccountBackfill[]): string
   });
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
   const line = (cells: readonly string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ").trimEnd();
-  return [line(header), ...rows.map(line)].join("\n") + "\n";
+  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
 }
 
 export function backfillJson(results: readonly AccountBackfill[], operation: "start" | "status", exitCode: number): object {

@@ -461,7 +461,7 @@ export function formatVerifyTable(results: readonly VerifyResult[]): string {
   const totals = [...counts].map(([status, n]) => `${n} ${STATUS_LABEL[status]}`).join(", ");
   const alarmed = results.filter((r) => alarmProblems(r.alarms).length > 0).length;
   const summary = `verify: ${totals || "no accounts"}${alarmed > 0 ? `; ${alarmed} account(s) with alarms missing or in ALARM` : ""}`;
-  return [line(header), ...rows.flatMap((row) => [line(row.cells), ...row.more.map((m) => `${indent}${m}`)]), "", summary].join("\n") + "\n";
+  return `${[line(header), ...rows.flatMap((row) => [line(row.cells), ...row.more.map((m) => `${indent}${m}`)]), "", summary].join("\n")}\n`;
 }
 
 export function verifyJson(results: readonly VerifyResult[], runId: string, exitCode: number): object {
@@ -507,8 +507,10 @@ export function s3CanaryStore(clients: AwsClients, runId: string): CanaryStore {
   const cache = new Map<string, S3Client>();
   const client = (roleArn: string, region: string): S3Client => {
     const key = `${roleArn} ${region}`;
-    let s3 = cache.get(key);
-    if (!s3) cache.set(key, (s3 = clients.s3(region, clients.assumeRole(roleArn, region, session))));
+    const cached = cache.get(key);
+    if (cached) return cached;
+    const s3 = clients.s3(region, clients.assumeRole(roleArn, region, session));
+    cache.set(key, s3);
     return s3;
   };
   const sourceS3 = (t: CanaryTarget) => client(t.sourceRoleArn, t.sourceRegion);

@@ -3,7 +3,7 @@ import { type FailureTolerance, toleratedFailures } from "./concurrency";
 import type { ChangeCounts, Engine, EngineStack, OperationOptions, StackConfig, StackOutputs } from "../engine/engine";
 import { NO_CHANGES } from "../engine/engine";
 import { describeFailure, type Failure } from "../engine/errors";
-import { type StackPlan } from "./plan";
+import type { StackPlan } from "./plan";
 import { accountIdOfStack, CENTRAL_STACK } from "../../infra/contract";
 import type { Selection } from "./selection";
 import {

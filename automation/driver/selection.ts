@@ -1,5 +1,5 @@
 import type { Inventory } from "../../config/types";
-import { type StackPlan } from "./plan";
+import type { StackPlan } from "./plan";
 import { accountIdOfStack, CENTRAL_STACK } from "../../infra/contract";
 
 /** Which stacks a command acts on, from `--accounts` and `--exclude`. Pure functions. */

@@ -56,7 +56,7 @@ export function formatSummaryTable(report: RunReport): string {
   const totals = Object.entries(counts)
     .map(([status, n]) => `${n} ${RESULT_LABEL[status as StackResult["status"]]}`)
     .join(", ");
-  return [line(header), ...body, "", `${report.operation}: ${totals} in ${formatDuration(report.durationMs)}`].join("\n") + "\n";
+  return `${[line(header), ...body, "", `${report.operation}: ${totals} in ${formatDuration(report.durationMs)}`].join("\n")}\n`;
 }
 
 function countByStatus(report: RunReport): Partial<Record<StackResult["status"], number>> {
@@ -112,7 +112,7 @@ export function summaryJson(report: RunReport, context: SummaryContext): object 
  */
 export function lockAdvice(report: RunReport): string {
   if (report.mayHoldLock.length === 0) return "";
-  return [
+  return `${[
     `Interrupted while these stacks were being changed; they may still hold a lock or pending operations:`,
     ...report.mayHoldLock.map((stack) => `  ${stack}`),
     "If the next run says \"the stack is currently locked\", make sure no other run is active, then for each:",
@@ -120,5 +120,5 @@ export function lockAdvice(report: RunReport): string {
     "If it then reports pending operations, run:",
     ...report.mayHoldLock.map((stack) => `  pulumi refresh --yes --clear-pending-creates --stack ${stack}`),
     "(Run them from the repository root with the same PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE.)",
-  ].join("\n") + "\n";
+  ].join("\n")}\n`;
 }

@@ -169,7 +169,10 @@ async function renderStack(
         const key = resourceKey(type, name);
         if (options.has(key)) throw new Error(`render: two resources named ${key} in stack ${plan.name}`);
         options.set(key, {
-          parent: parent?.__pulumiType === ROOT_STACK_TYPE || !parent ? undefined : resourceKey(parent.__pulumiType!, parent.__name!),
+          parent:
+            parent?.__pulumiType === undefined || parent.__pulumiType === ROOT_STACK_TYPE
+              ? undefined
+              : resourceKey(parent.__pulumiType, parent.__name ?? ""),
           protect: opts.protect,
           retainOnDelete: opts.retainOnDelete,
         });

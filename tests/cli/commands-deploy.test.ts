@@ -121,7 +121,11 @@ describe("deploy commands", () => {
   ] as const) {
     it(`exits 2 on ${argv.join(" ")} before looking for the CLI`, async () => {
       let looked = false;
-      const d = deps(new MemoryEngine(), { findEngine: async () => ((looked = true), { ok: false, message: "" }) });
+      const d = deps(new MemoryEngine(), { findEngine: async () => {
+          looked = true;
+          return { ok: false, message: "" };
+        },
+      });
       const { code, stderr } = await run([...argv], d);
       expect(code).to.equal(2);
       expect(stderr()).to.contain(message);
@@ -187,7 +191,11 @@ describe("deploy commands", () => {
 
   it("asks for the CLI to be installed with --install-cli", async () => {
     const asked: boolean[] = [];
-    const d = deps(undefined, { findEngine: async (install) => (asked.push(install), { ok: false, message: "download failed" }) });
+    const d = deps(undefined, { findEngine: async (install) => {
+        asked.push(install);
+        return { ok: false, message: "download failed" };
+      },
+    });
     await run(["--install-cli"], d);
     await run([], d);
     expect(asked).to.deep.equal([true, false]);

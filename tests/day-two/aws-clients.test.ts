@@ -39,7 +39,7 @@ describe("aws-clients", () => {
   });
 });
 
-describe("aws-clients against the emulator", function () {
+describe("aws-clients against the emulator", () => {
   let moto: Moto;
   let proxy: LocalServer;
   before(async function () {

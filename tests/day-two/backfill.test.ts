@@ -19,7 +19,7 @@ import { BatchReplicationRole } from "../../infra/components/batch-replication-r
 import { BACKFILL_ROLE_NAME, backfillRoleArn, batchOperationsTrustPolicy, batchReplicationPolicy } from "../../infra/policies/backfill";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
 import { type LocalServer, type Moto, type RecordedRequest, skipWithoutMoto, startMoto, startRecordingServer } from "../support/moto";
-import { childNames, setPulumiMocks, valueOf } from "../support/pulumi-mocks";
+import { childNames, setPulumiMocks, outputValue } from "../support/pulumi-mocks";
 
 const ACCOUNT = "111111111111";
 const enabled = sourceAccount(ACCOUNT, { name: "payments", backfill: { enabled: true } });
@@ -215,7 +215,7 @@ describe("backfill: S3 Control calls (local stub server)", () => {
   });
 });
 
-describe("backfill: command (STS on the emulator, S3 Control on the stub)", function () {
+describe("backfill: command (STS on the emulator, S3 Control on the stub)", () => {
   let moto: Moto;
   let server: LocalServer;
   const state: StubState = { jobs: [] };
@@ -335,8 +335,8 @@ describe("BatchReplicationRole", () => {
       sourceKmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:key/k",
       tags: { "managed-by": "org-s3-backup" },
     });
-    expect(await valueOf(component.roleArn)).to.equal("arn:aws:iam::123456789012:role/org-s3-backup-batch-replication");
-    expect(await valueOf(component.roleName)).to.equal(BACKFILL_ROLE_NAME);
+    expect(await outputValue(component.roleArn)).to.equal("arn:aws:iam::123456789012:role/org-s3-backup-batch-replication");
+    expect(await outputValue(component.roleName)).to.equal(BACKFILL_ROLE_NAME);
     expect(childNames(component)).to.have.members(["acct-backfill-role", "acct-backfill-policy"]);
     const [role] = await mocks.ofType("aws:iam/role:Role", 1);
     expect(role.name).to.equal("acct-backfill-role");

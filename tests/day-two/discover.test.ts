@@ -5,7 +5,7 @@ import {
   CreateOrganizationCommand,
   ListRootsCommand,
   MoveAccountCommand,
-  OrganizationsClient,
+  type OrganizationsClient,
 } from "@aws-sdk/client-organizations";
 import { expect } from "chai";
 import { main } from "../../automation/cli/main";
@@ -150,7 +150,7 @@ describe("discover: editing the inventory YAML", () => {
   });
 });
 
-describe("discover: against the emulator's Organizations", function () {
+describe("discover: against the emulator's Organizations", () => {
   let moto: Moto;
   let org: OrganizationsClient;
   let rootId: string;

@@ -542,7 +542,7 @@ describe("verify: Ctrl-C (virtual clock)", () => {
   });
 });
 
-describe("verify: command against the emulator", function () {
+describe("verify: command against the emulator", () => {
   const accounts = {
     ok: sourceAccount("111111111111", { name: "payments" }),
     failing: sourceAccount("222222222222", { name: "ledger" }),

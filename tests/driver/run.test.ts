@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { Inventory } from "../../config/types";
-import { type FailureTolerance } from "../../automation/driver/concurrency";
+import type { FailureTolerance } from "../../automation/driver/concurrency";
 import type { StackOutputs } from "../../automation/engine/engine";
 import { MemoryEngine, type MemoryEngineOptions } from "../../automation/engine/memory";
 import { planStacks } from "../../automation/driver/plan";

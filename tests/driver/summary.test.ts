@@ -64,6 +64,7 @@ describe("summary", () => {
   });
 
   it("gives the same summary as JSON, secrets masked", () => {
+    // biome-ignore lint/suspicious/noExplicitAny: the test walks the JSON the user sees, shape unchecked on purpose
     const json = summaryJson(report([ok, failed]), { exitCode: 1, orphans: ["account-444444444444"], logDir: "/repo/logs/x" }) as Record<string, any>;
     expect(JSON.parse(JSON.stringify(json))).to.deep.include({ operation: "up", exitCode: 1, orphans: ["account-444444444444"], logDir: "/repo/logs/x" });
     expect(json.stacks[0].outputs).to.deep.equal({ bucketArn: "arn:aws:s3:::b", token: "[secret]" });

@@ -137,7 +137,7 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
 
   it("lets operations run concurrently", async () => {
     const names = ["account-111111111111", "account-222222222222", "account-333333333333"];
-    names.forEach((name) => fake.addStack(name));
+    for (const name of names) fake.addStack(name);
     const stacks = await Promise.all(names.map((name) => engine.openStack(name, { create: false })));
     const before = fake.calls.length;
     await Promise.all(stacks.map((stack) => stack.preview()));

@@ -3,7 +3,7 @@ import { CentralBackupBucket, type CentralBackupBucketArgs, noncurrentVersionRul
 import { centralBucketPolicy, centralKmsKeyPolicy } from "../../infra/policies/central";
 import { accountProvider } from "../../infra/provider";
 import { ORG_ID } from "../support/inventory-fixture";
-import { type PulumiMocks, type RecordedResource, setPulumiMocks, valueOf } from "../support/pulumi-mocks";
+import { type PulumiMocks, type RecordedResource, setPulumiMocks, outputValue } from "../support/pulumi-mocks";
 
 const ARGS: CentralBackupBucketArgs = {
   organizationId: ORG_ID,
@@ -122,9 +122,9 @@ describe("CentralBackupBucket", () => {
   });
 
   it("outputs the bucket name, bucket ARN and key ARN", async () => {
-    expect(await valueOf(plain.component.bucketName)).to.equal("acme-org-backup-999999999999");
-    expect(await valueOf(plain.component.bucketArn)).to.equal("arn:aws:s3:::acme-org-backup-999999999999");
-    expect(await valueOf(plain.component.kmsKeyArn)).to.equal("arn:aws:kms:eu-west-1:123456789012:key/central-key-physical");
+    expect(await outputValue(plain.component.bucketName)).to.equal("acme-org-backup-999999999999");
+    expect(await outputValue(plain.component.bucketArn)).to.equal("arn:aws:s3:::acme-org-backup-999999999999");
+    expect(await outputValue(plain.component.kmsKeyArn)).to.equal("arn:aws:kms:eu-west-1:123456789012:key/central-key-physical");
   });
 
   describe("with Object Lock and a noncurrent-version lifecycle", () => {

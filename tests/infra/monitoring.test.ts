@@ -13,7 +13,7 @@ import {
   topicRegion,
 } from "../../infra/policies/monitoring";
 import { centralAccount, sourceAccount } from "../support/inventory-fixture";
-import { childNames, type PulumiMocks, setPulumiMocks, valueOf } from "../support/pulumi-mocks";
+import { childNames, type PulumiMocks, setPulumiMocks, outputValue } from "../support/pulumi-mocks";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const CENTRAL_TOPIC = "arn:aws:sns:eu-west-1:999999999999:org-s3-backup-replication-alarms";
@@ -129,7 +129,7 @@ describe("ReplicationAlarms", () => {
 
   it("alarms on any failed replication operation of the rule, notifying the topic on ALARM and OK", async () => {
     const alarms = new ReplicationAlarms("acct", args);
-    expect(await valueOf(alarms.failedReplicationAlarmArn!)).to.equal("arn:aws:cloudwatch:eu-west-1:123456789012:alarm:org-s3-backup-111111111111-failed-replication");
+    expect(await outputValue(alarms.failedReplicationAlarmArn!)).to.equal("arn:aws:cloudwatch:eu-west-1:123456789012:alarm:org-s3-backup-111111111111-failed-replication");
     const [failed] = (await mocks.ofType(ALARM, 2)).filter((r) => r.name === "acct-failed-replication");
     expect(failed.inputs).to.deep.equal({
       name: "org-s3-backup-111111111111-failed-replication",
@@ -151,7 +151,7 @@ describe("ReplicationAlarms", () => {
 
   it("alarms on latency above the RTC objective of 900 s when RTC is on", async () => {
     const alarms = new ReplicationAlarms("acct", args);
-    expect(await valueOf(alarms.latencyAlarmArn!)).to.match(/alarm:org-s3-backup-111111111111-replication-latency$/);
+    expect(await outputValue(alarms.latencyAlarmArn!)).to.match(/alarm:org-s3-backup-111111111111-replication-latency$/);
     const [latency] = (await mocks.ofType(ALARM, 2)).filter((r) => r.name === "acct-replication-latency");
     expect(latency.inputs).to.deep.include({
       name: "org-s3-backup-111111111111-replication-latency",
@@ -171,19 +171,19 @@ describe("ReplicationAlarms", () => {
   it("creates only the failure alarm without RTC, and nothing without metrics", async () => {
     const withoutRtc = new ReplicationAlarms("no-rtc", { ...args, replicationTimeControl: false });
     expect(withoutRtc.latencyAlarmArn).to.equal(undefined);
-    await valueOf(withoutRtc.failedReplicationAlarmArn!);
+    await outputValue(withoutRtc.failedReplicationAlarmArn!);
     expect(mocks.resources.filter((r) => r.type === ALARM).map((r) => r.name)).to.deep.equal(["no-rtc-failed-replication"]);
 
     const none = new ReplicationAlarms("none", { ...args, metrics: false, replicationTimeControl: false });
     expect(none.failedReplicationAlarmArn).to.equal(undefined);
     expect(none.latencyAlarmArn).to.equal(undefined);
-    await valueOf(none.urn);
+    await outputValue(none.urn);
     expect(mocks.resources.filter((r) => r.name.startsWith("none-"))).to.deep.equal([]);
   });
 
   it("parents its alarms to the component", async () => {
     const alarms = new ReplicationAlarms("parented", args);
-    const urn = await valueOf(alarms.urn);
+    const urn = await outputValue(alarms.urn);
     expect(urn).to.contain("org-s3-backup:monitoring:ReplicationAlarms::parented");
     expect(childNames(alarms)).to.have.members(["parented-failed-replication", "parented-replication-latency"]);
   });
@@ -200,7 +200,7 @@ describe("AlarmTopic", () => {
 
   it("creates the topic and a policy admitting the organization's replication alarms", async () => {
     const topic = new AlarmTopic("central-alarms", { organizationId: "o-a1b2c3d4e5", region: "eu-west-1", tags: { "managed-by": "org-s3-backup" } });
-    expect(await valueOf(topic.topicArn)).to.equal(MOCK_TOPIC);
+    expect(await outputValue(topic.topicArn)).to.equal(MOCK_TOPIC);
     expect(childNames(topic)).to.have.members(["central-alarms-topic", "central-alarms-policy"]);
     const [sns] = await mocks.ofType("aws:sns/topic:Topic", 1);
     expect(sns).to.deep.equal({ type: "aws:sns/topic:Topic", name: "central-alarms-topic", inputs: { name: "org-s3-backup-replication-alarms", tags: { "managed-by": "org-s3-backup" } } });
@@ -212,7 +212,7 @@ describe("AlarmTopic", () => {
 
   it("takes another name and partition", async () => {
     const topic = new AlarmTopic("gov", { organizationId: "o-a1b2c3d4e5", region: "us-gov-west-1", topicName: "backup-alarms" });
-    await valueOf(topic.topicArn);
+    await outputValue(topic.topicArn);
     const [policy] = await mocks.ofType("aws:sns/topicPolicy:TopicPolicy", 1);
     const statement = JSON.parse(policy.inputs.policy).Statement[0];
     expect(statement.Condition.ArnLike["aws:SourceArn"]).to.equal("arn:aws-us-gov:cloudwatch:us-gov-west-1:*:alarm:org-s3-backup-*");

@@ -4,7 +4,7 @@ import type { ReplicationOptions } from "../../config/types";
 import { replicationRolePolicy, replicationTrustPolicy, sourceBucketPolicy, sourceKmsKeyPolicy } from "../../infra/policies/source";
 import { accountProvider } from "../../infra/provider";
 import { replicationRule, SourceReplicatedBucket, type SourceReplicatedBucketArgs } from "../../infra/components/source-replicated-bucket";
-import { isKnown, type PulumiMocks, type RecordedResource, setPulumiMocks, valueOf } from "../support/pulumi-mocks";
+import { isKnown, type PulumiMocks, type RecordedResource, setPulumiMocks, outputValue } from "../support/pulumi-mocks";
 
 const CENTRAL_BUCKET = "arn:aws:s3:::acme-org-backup-999999999999";
 const CENTRAL_KEY = "arn:aws:kms:eu-west-1:999999999999:key/9999bbbb-9999-bbbb-9999-bbbb9999bbbb";
@@ -200,10 +200,10 @@ describe("SourceReplicatedBucket", () => {
   });
 
   it("outputs the bucket, its key and the replication role", async () => {
-    expect(await valueOf(created.component.bucketName)).to.equal("acme-data-111111111111");
-    expect(await valueOf(created.component.bucketArn)).to.equal("arn:aws:s3:::acme-data-111111111111");
-    expect(await valueOf(created.component.kmsKeyArn)).to.equal(SOURCE_KEY);
-    expect(await valueOf(created.component.replicationRoleArn)).to.equal("arn:aws:iam::123456789012:role/org-s3-backup-replication");
+    expect(await outputValue(created.component.bucketName)).to.equal("acme-data-111111111111");
+    expect(await outputValue(created.component.bucketArn)).to.equal("arn:aws:s3:::acme-data-111111111111");
+    expect(await outputValue(created.component.kmsKeyArn)).to.equal(SOURCE_KEY);
+    expect(await outputValue(created.component.replicationRoleArn)).to.equal("arn:aws:iam::123456789012:role/org-s3-backup-replication");
   });
 
   describe("adopting an existing bucket", () => {
@@ -229,8 +229,8 @@ describe("SourceReplicatedBucket", () => {
     });
 
     it("outputs the name and the ARN derived from it", async () => {
-      expect(await valueOf(adopted.component.bucketName)).to.equal("acme-data-111111111111");
-      expect(await valueOf(adopted.component.bucketArn)).to.equal("arn:aws:s3:::acme-data-111111111111");
+      expect(await outputValue(adopted.component.bucketName)).to.equal("acme-data-111111111111");
+      expect(await outputValue(adopted.component.bucketArn)).to.equal("arn:aws:s3:::acme-data-111111111111");
     });
   });
 
@@ -297,7 +297,7 @@ describe("SourceReplicatedBucket", () => {
       const role = monitored.mocks.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "account-111111111111-backfill-role");
       expect(role?.inputs.name).to.equal("org-s3-backup-batch-replication");
       expect(role?.provider?.split("::")[3]).to.equal("account-111111111111-aws");
-      expect(await valueOf(monitored.component.backfillRoleArn!)).to.equal("arn:aws:iam::123456789012:role/org-s3-backup-batch-replication");
+      expect(await outputValue(monitored.component.backfillRoleArn!)).to.equal("arn:aws:iam::123456789012:role/org-s3-backup-batch-replication");
       expect(monitored.mocks.options.get("org-s3-backup:backfill:BatchReplicationRole account-111111111111-backfill")?.parent).to.equal("account-111111111111");
     });
 

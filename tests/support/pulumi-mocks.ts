@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 export interface RecordedResource {
   readonly type: string;
   readonly name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: inputs arrive as the program wrote them; tests read them by path
   readonly inputs: Record<string, any>;
   /** `<provider urn>::<provider id>`; undefined for component resources and providers themselves. */
   readonly provider?: string;
@@ -97,12 +98,12 @@ function mockArn(type: string, name: string): string | undefined {
   return undefined;
 }
 
-export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+export function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
 }
 
 /**
- * Whether an Output's value is known: an unknown one (a preview value) never resolves through `valueOf`.
+ * Whether an Output's value is known: an unknown one (a preview value) never resolves through `outputValue`.
  * `isKnown` is internal to @pulumi/pulumi's Output, so it is read here and nowhere else.
  */
 export function isKnown(output: pulumi.Output<unknown>): Promise<boolean> {
