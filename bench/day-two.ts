@@ -5,7 +5,13 @@
  * 2. discover --write's YAML splice into an inventory of 5,000 accounts.
  * Needs moto_server on PATH for (1); never talks to AWS.
  */
-import { CopyObjectCommand, CreateBucketCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { AwsClients } from "../automation/day-two/aws-clients";
 import { addAccountsToYaml } from "../automation/day-two/discover";
 import { awsVerifyCalls, canaryTargets, type Clock, verifyAll } from "../automation/day-two/verify";
@@ -23,9 +29,12 @@ async function benchVerify(count: number): Promise<void> {
     const sources = Array.from({ length: count }, (_, i) => sourceAccount(String(100000000000 + i)));
     const inv = inventory({ sources });
     const clients = new AwsClients(moto.env);
-    const asRole = (roleArn: string): S3Client => clients.s3("eu-west-1", clients.assumeRole(roleArn, "eu-west-1", "bench"));
+    const asRole = (roleArn: string): S3Client =>
+      clients.s3("eu-west-1", clients.assumeRole(roleArn, "eu-west-1", "bench"));
     const create = async (s3: S3Client, bucket: string) => {
-      await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
+      await s3.send(
+        new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }),
+      );
       await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
     };
     await create(asRole(inv.central.roleArn), inv.central.bucketName);
@@ -37,9 +46,17 @@ async function benchVerify(count: number): Promise<void> {
       now: () => performance.now(),
       async sleep() {
         for (const source of sources) {
-          const listed = await asRole(source.roleArn).send(new ListObjectVersionsCommand({ Bucket: source.bucket.name, Prefix: `${source.accountId}/` }));
+          const listed = await asRole(source.roleArn).send(
+            new ListObjectVersionsCommand({ Bucket: source.bucket.name, Prefix: `${source.accountId}/` }),
+          );
           for (const v of listed.Versions ?? []) {
-            await central.send(new CopyObjectCommand({ Bucket: inv.central.bucketName, Key: v.Key, CopySource: `${source.bucket.name}/${v.Key}?versionId=${v.VersionId}` }));
+            await central.send(
+              new CopyObjectCommand({
+                Bucket: inv.central.bucketName,
+                Key: v.Key,
+                CopySource: `${source.bucket.name}/${v.Key}?versionId=${v.VersionId}`,
+              }),
+            );
           }
         }
       },
@@ -57,7 +74,13 @@ async function benchVerify(count: number): Promise<void> {
           replayMs += performance.now() - at;
         },
       };
-      const results = await verifyAll(canaryTargets(inv, sources, runId), aws, { timeoutMs: 60_000, cleanup: true, concurrency, clock: timedClock, runId });
+      const results = await verifyAll(canaryTargets(inv, sources, runId), aws, {
+        timeoutMs: 60_000,
+        cleanup: true,
+        concurrency,
+        clock: timedClock,
+        runId,
+      });
       const ms = performance.now() - started - replayMs;
       const replicated = results.filter((r) => r.status === "replicated").length;
       console.log(
@@ -70,13 +93,22 @@ async function benchVerify(count: number): Promise<void> {
 }
 
 function benchYaml(): void {
-  const existing = Array.from({ length: 5000 }, (_, i) => `  # team ${i}\n  - accountId: "${String(200000000000 + i)}"\n    name: app-${i}\n`).join("");
+  const existing = Array.from(
+    { length: 5000 },
+    (_, i) => `  # team ${i}\n  - accountId: "${String(200000000000 + i)}"\n    name: app-${i}\n`,
+  ).join("");
   const text = `# inventory\norganizationId: o-a1b2c3d4e5\naccounts:\n${existing}`;
-  const added = Array.from({ length: 100 }, (_, i) => ({ accountId: String(300000000000 + i), name: `new-${i}`, state: "ACTIVE" }));
+  const added = Array.from({ length: 100 }, (_, i) => ({
+    accountId: String(300000000000 + i),
+    name: `new-${i}`,
+    state: "ACTIVE",
+  }));
   const rounds = 5;
   const started = performance.now();
   for (let i = 0; i < rounds; i++) addAccountsToYaml(text, added, "added by bench");
-  console.log(`discover --write splice: 100 accounts into a 5,000-account inventory (${(text.length / 1024).toFixed(0)} KiB): ${((performance.now() - started) / rounds).toFixed(0)} ms`);
+  console.log(
+    `discover --write splice: 100 accounts into a 5,000-account inventory (${(text.length / 1024).toFixed(0)} KiB): ${((performance.now() - started) / rounds).toFixed(0)} ms`,
+  );
 }
 
 void (async () => {

@@ -32,7 +32,9 @@ async function main(): Promise<void> {
   for (const stackName of ["central", "account-111111111111"]) {
     const { medianMs, resources } = await timeStack(stackName);
     const verdict = medianMs < TARGET_MS ? "ok" : "OVER TARGET";
-    console.log(`${stackName}: median ${medianMs.toFixed(1)} ms of ${RUNS} runs, ${resources} registrations (target < ${TARGET_MS} ms: ${verdict})`);
+    console.log(
+      `${stackName}: median ${medianMs.toFixed(1)} ms of ${RUNS} runs, ${resources} registrations (target < ${TARGET_MS} ms: ${verdict})`,
+    );
   }
 }
 

@@ -23,13 +23,21 @@ const CENTRAL_OUTPUTS = {
   kmsKeyArn: { value: "arn:aws:kms:eu-west-1:999999999999:key/k", secret: false },
 };
 
-async function measure(accounts: number, concurrency: number, logRoot: string): Promise<{ ms: number; ideal: number; maxInFlight: number }> {
+async function measure(
+  accounts: number,
+  concurrency: number,
+  logRoot: string,
+): Promise<{ ms: number; ideal: number; maxInFlight: number }> {
   const inventory = makeInventory({ count: accounts });
   const selected = selectStacks(inventory, planStacks(inventory), {});
   if (!selected.ok) throw new Error(selected.message);
   const engine = new MemoryEngine({ latencyMs: LATENCY_MS, stacks: { central: { outputs: CENTRAL_OUTPUTS } } });
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const progress = createProgress({ stream: sink, live: false, logDir: path.join(logRoot, `${accounts}-${concurrency}`) });
+  const progress = createProgress({
+    stream: sink,
+    live: false,
+    logDir: path.join(logRoot, `${accounts}-${concurrency}`),
+  });
   const start = process.hrtime.bigint();
   const report = await runStacks(engine, {
     operation: "up",
@@ -49,8 +57,12 @@ async function measure(accounts: number, concurrency: number, logRoot: string): 
 
 async function main(): Promise<void> {
   const logRoot = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-bench-"));
-  console.log(`rollout: in-memory engine, L = ${LATENCY_MS} ms per stack operation, Node ${process.version}, ${os.cpus().length} CPUs`);
-  console.log(`${"N".padStart(5)} ${"C".padStart(3)} ${"ideal ms".padStart(9)} ${"measured".padStart(9)} ${"ratio".padStart(6)} ${"max in flight".padStart(13)}`);
+  console.log(
+    `rollout: in-memory engine, L = ${LATENCY_MS} ms per stack operation, Node ${process.version}, ${os.cpus().length} CPUs`,
+  );
+  console.log(
+    `${"N".padStart(5)} ${"C".padStart(3)} ${"ideal ms".padStart(9)} ${"measured".padStart(9)} ${"ratio".padStart(6)} ${"max in flight".padStart(13)}`,
+  );
   let worst = 0;
   try {
     await measure(20, 4, logRoot); // warm-up (JIT, first file-system calls), not reported

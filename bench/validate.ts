@@ -29,7 +29,14 @@ function inventoryText(accounts: number, broken: boolean): string {
     const id = String(100000000000 + i);
     lines.push(broken ? `  - id: ${id}` : `  - id: "${id}"`, `    name: app-${i}`);
     // Every tenth account overrides something, as a real inventory would.
-    if (i % 10 === 0) lines.push("    region: us-east-1", "    replication:", "      storageClass: GLACIER_IR", "    tags:", `      team: team-${i % 7}`);
+    if (i % 10 === 0)
+      lines.push(
+        "    region: us-east-1",
+        "    replication:",
+        "      storageClass: GLACIER_IR",
+        "    tags:",
+        `      team: team-${i % 7}`,
+      );
     if (i % 50 === 0) lines.push("    enabled: false");
   }
   return `${lines.join("\n")}\n`;

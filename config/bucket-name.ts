@@ -10,7 +10,8 @@ const RESERVED_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3
 export function bucketNameProblem(name: string): string | undefined {
   if (name.length < 3 || name.length > 63) return `must be 3 to 63 characters long (it has ${name.length})`;
   if (!/^[a-z0-9.-]+$/.test(name)) return "may contain only lowercase letters, digits, hyphens and dots";
-  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) return "must begin and end with a lowercase letter or a digit";
+  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name))
+    return "must begin and end with a lowercase letter or a digit";
   if (name.includes("..")) return "must not contain two adjacent dots";
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return "must not look like an IP address";
   const prefix = RESERVED_PREFIXES.find((reserved) => name.startsWith(reserved));

@@ -20,7 +20,9 @@ export type LoadResult = { ok: true; inventory: Inventory } | { ok: false; probl
 
 /** `FILE:LINE:COL: message`, the form editors and terminals turn into links. */
 export function formatProblem(problem: Problem): string {
-  return problem.line > 0 ? `${problem.file}:${problem.line}:${problem.column}: ${problem.message}` : `${problem.file}: ${problem.message}`;
+  return problem.line > 0
+    ? `${problem.file}:${problem.line}:${problem.column}: ${problem.message}`
+    : `${problem.file}: ${problem.message}`;
 }
 
 /** Reads and validates an inventory file. Never throws for bad input: every problem is in the result. */
@@ -29,7 +31,10 @@ export async function loadInventory(file: string): Promise<LoadResult> {
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    return { ok: false, problems: [{ file, line: 0, column: 0, message: `cannot read the inventory: ${readError(error)}` }] };
+    return {
+      ok: false,
+      problems: [{ file, line: 0, column: 0, message: `cannot read the inventory: ${readError(error)}` }],
+    };
   }
   return parseInventory(text, file);
 }
@@ -48,7 +53,10 @@ export function parseInventory(text: string, file: string): LoadResult {
   const lines = new LineIndex(text);
   const at = (offset: number, message: string): Problem => ({ file, ...lines.position(offset), message });
   if (document.errors.length > 0) {
-    return { ok: false, problems: document.errors.map((error) => at(error.pos[0], `YAML syntax: ${firstLine(error.message)}`)) };
+    return {
+      ok: false,
+      problems: document.errors.map((error) => at(error.pos[0], `YAML syntax: ${firstLine(error.message)}`)),
+    };
   }
   let raw: unknown;
   try {
@@ -58,12 +66,19 @@ export function parseInventory(text: string, file: string): LoadResult {
     return { ok: false, problems: [at(firstAliasOffset(document), `YAML: ${(error as Error).message}`)] };
   }
   if (raw === null || raw === undefined) {
-    return { ok: false, problems: [at(0, "the inventory is empty; it needs organization, central, defaults and accounts (see docs/inventory.md)")] };
+    return {
+      ok: false,
+      problems: [
+        at(0, "the inventory is empty; it needs organization, central, defaults and accounts (see docs/inventory.md)"),
+      ],
+    };
   }
 
   const locator = new Locator(document, lines, text);
   const whole = inventoryFileSchema.safeParse(raw);
-  const issues: Issue[] = whole.success ? [] : whole.error.issues.flatMap((issue) => describeIssue(issue, raw, locator));
+  const issues: Issue[] = whole.success
+    ? []
+    : whole.error.issues.flatMap((issue) => describeIssue(issue, raw, locator));
   const sections: Sections = whole.success
     ? { ...whole.data, accountIds: whole.data.accounts.map((account) => account.id), complete: true }
     : wellFormedSections(raw);
@@ -71,7 +86,11 @@ export function parseInventory(text: string, file: string): LoadResult {
   issues.push(...checked.issues);
 
   if (issues.length === 0 && checked.inventory) return { ok: true, inventory: checked.inventory };
-  const problems = issues.map((issue) => ({ file, ...locator.position(issue.path, issue.target), message: issue.message }));
+  const problems = issues.map((issue) => ({
+    file,
+    ...locator.position(issue.path, issue.target),
+    message: issue.message,
+  }));
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   return { ok: false, problems };
 }
@@ -100,7 +119,10 @@ function wellFormedSections(raw: unknown): Sections {
     central: inventoryFileSchema.shape.central.safeParse(parts.central).data,
     defaults: inventoryFileSchema.shape.defaults.safeParse(parts.defaults).data,
     accounts: accounts.map((entry) => inventoryFileSchema.shape.accounts.element.safeParse(entry).data),
-    accountIds: accounts.map((entry) => inventoryFileSchema.shape.accounts.element.shape.id.safeParse((entry as { id?: unknown } | null)?.id).data),
+    accountIds: accounts.map(
+      (entry) =>
+        inventoryFileSchema.shape.accounts.element.shape.id.safeParse((entry as { id?: unknown } | null)?.id).data,
+    ),
     complete: false,
   };
 }
@@ -135,8 +157,20 @@ const EXPECTED: Record<string, string> = {
 function allowedKeys(segments: readonly PathSegment[]): string[] {
   let schema = unwrap(inventoryFileSchema);
   for (const segment of segments) {
-    const def = schema._zod.def as { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType; valueType?: z.ZodType };
-    const next = def.type === "object" ? def.shape?.[segment] : def.type === "array" ? def.element : def.type === "record" ? def.valueType : undefined;
+    const def = schema._zod.def as {
+      type: string;
+      shape?: Record<string, z.ZodType>;
+      element?: z.ZodType;
+      valueType?: z.ZodType;
+    };
+    const next =
+      def.type === "object"
+        ? def.shape?.[segment]
+        : def.type === "array"
+          ? def.element
+          : def.type === "record"
+            ? def.valueType
+            : undefined;
     if (!next) return [];
     schema = unwrap(next);
   }
@@ -159,7 +193,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, locator: Locator):
   const where = describePath(segments);
   const value = valueAt(raw, segments);
   // `key:` with nothing after it: YAML reads null, which every key refuses.
-  if (value === null && issue.code !== "unrecognized_keys") return [{ path: segments, message: `${where}: no value given` }];
+  if (value === null && issue.code !== "unrecognized_keys")
+    return [{ path: segments, message: `${where}: no value given` }];
   switch (issue.code) {
     case "unrecognized_keys": {
       const allowed = allowedKeys(segments);
@@ -172,11 +207,23 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, locator: Locator):
     case "invalid_type": {
       if (value === undefined) {
         const parent = segments.slice(0, -1);
-        return [{ path: parent, message: `${describePath(parent)}: missing required key \`${String(segments[segments.length - 1])}\`` }];
+        return [
+          {
+            path: parent,
+            message: `${describePath(parent)}: missing required key \`${String(segments[segments.length - 1])}\``,
+          },
+        ];
       }
-      if (issue.expected === "string" && typeof value === "number") return [{ path: segments, message: unquotedNumber(segments, where, value, locator) }];
-      const unquote = issue.expected === "boolean" && (value === "true" || value === "false") ? "; remove the quotes" : "";
-      return [{ path: segments, message: `${where}: expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(value)}${unquote}` }];
+      if (issue.expected === "string" && typeof value === "number")
+        return [{ path: segments, message: unquotedNumber(segments, where, value, locator) }];
+      const unquote =
+        issue.expected === "boolean" && (value === "true" || value === "false") ? "; remove the quotes" : "";
+      return [
+        {
+          path: segments,
+          message: `${where}: expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(value)}${unquote}`,
+        },
+      ];
     }
     case "invalid_value": {
       const options = issue.values.map(String);
@@ -188,7 +235,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, locator: Locator):
     case "invalid_key":
       return [{ path: segments, target: "key", message: `${where}: ${issue.issues[0]?.message ?? issue.message}` }];
     case "too_small":
-      if (typeof value === "string" && value.length === 0) return [{ path: segments, message: `${where}: must not be empty` }];
+      if (typeof value === "string" && value.length === 0)
+        return [{ path: segments, message: `${where}: must not be empty` }];
       return [{ path: segments, message: `${where}: ${issue.message}` }];
     default:
       return [{ path: segments, message: `${where}: ${issue.message}` }];
@@ -200,7 +248,10 @@ function unquotedNumber(segments: readonly PathSegment[], where: string, value: 
   const written = locator.sourceText(segments) ?? String(value);
   const key = String(segments[segments.length - 1]);
   if (key === "id") {
-    const lost = written !== String(value) ? ` (YAML reads it as the number ${value}${/^0/.test(written) ? " and drops the leading zero" : ""})` : " (YAML reads it as a number)";
+    const lost =
+      written !== String(value)
+        ? ` (YAML reads it as the number ${value}${/^0/.test(written) ? " and drops the leading zero" : ""})`
+        : " (YAML reads it as a number)";
     return `${where}: account id ${written} must be quoted${lost}; write id: "${written}"`;
   }
   return `${where}: ${written} is a number to YAML; quote it: ${key}: "${written}"`;

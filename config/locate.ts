@@ -12,7 +12,11 @@ export interface Position {
 
 /** `accounts[3].replication.metrics`: a path as people read it in messages. */
 export function describePath(path: readonly PathSegment[]): string {
-  const text = path.reduce<string>((joined, segment) => (typeof segment === "number" ? `${joined}[${segment}]` : joined ? `${joined}.${segment}` : segment), "");
+  const text = path.reduce<string>(
+    (joined, segment) =>
+      typeof segment === "number" ? `${joined}[${segment}]` : joined ? `${joined}.${segment}` : segment,
+    "",
+  );
   return text || "the file";
 }
 
@@ -84,7 +88,8 @@ export class Locator {
         if (last && target === "key") return pair.key as Node;
         // `key:` with nothing after it: point at the key, the value has no position of its own.
         const value = pair.value as Node | null;
-        if (!value || (isScalar(value) && value.value === null && value.range?.[0] === value.range?.[1])) return pair.key as Node;
+        if (!value || (isScalar(value) && value.value === null && value.range?.[0] === value.range?.[1]))
+          return pair.key as Node;
         current = value;
       } else if (isSeq(current) && typeof segment === "number") {
         const item = current.items[segment] as Node | undefined;

@@ -15,7 +15,7 @@ export const DEFAULT_CENTRAL_KMS_ALIAS = "alias/org-s3-backup-central";
 export const DEFAULT_SOURCE_KMS_ALIAS = "alias/org-s3-backup-source";
 
 const accountId = z
-  .string({ error: "must be a 12-digit account id in quotes, such as \"111111111111\"" })
+  .string({ error: 'must be a 12-digit account id in quotes, such as "111111111111"' })
   .regex(/^\d{12}$/, { error: "must be exactly 12 digits" })
   .describe("12-digit AWS account id. Always quote it: YAML reads 012345678901 as a number and drops the zero.");
 
@@ -39,11 +39,9 @@ const kmsAlias = z
   .refine((alias) => !alias.startsWith("alias/aws/"), { error: "alias/aws/ is reserved for AWS managed keys" })
   .describe("Alias of the customer managed KMS key created for the bucket.");
 
-const snsTopicArn = z
-  .string()
-  .regex(/^arn:(aws|aws-us-gov|aws-cn):sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, {
-    error: "must be an SNS topic ARN: arn:aws:sns:<region>:<12-digit account>:<topic>",
-  });
+const snsTopicArn = z.string().regex(/^arn:(aws|aws-us-gov|aws-cn):sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, {
+  error: "must be an SNS topic ARN: arn:aws:sns:<region>:<12-digit account>:<topic>",
+});
 
 const bucketName = z.string().superRefine((name, context) => {
   const problem = bucketNameProblem(name);
@@ -52,22 +50,37 @@ const bucketName = z.string().superRefine((name, context) => {
 
 const tags = z
   .record(
-    z.string().min(1).max(128, { error: "tag keys are at most 128 characters" }).refine((key) => !key.startsWith("aws:"), {
-      error: "tag keys starting with aws: are reserved by AWS",
-    }),
+    z
+      .string()
+      .min(1)
+      .max(128, { error: "tag keys are at most 128 characters" })
+      .refine((key) => !key.startsWith("aws:"), {
+        error: "tag keys starting with aws: are reserved by AWS",
+      }),
     z.string().max(256, { error: "tag values are at most 256 characters" }),
   )
   .describe("Tags for every resource; an account's tags are merged over the defaults' tags.");
 
-const positiveDays = z.number().int({ error: "must be a whole number of days" }).positive({ error: "must be more than 0 days" });
+const positiveDays = z
+  .number()
+  .int({ error: "must be a whole number of days" })
+  .positive({ error: "must be more than 0 days" });
 
-const storageClass = z.enum(DESTINATION_STORAGE_CLASSES).describe("Storage class of the replicas in the central bucket.");
+const storageClass = z
+  .enum(DESTINATION_STORAGE_CLASSES)
+  .describe("Storage class of the replicas in the central bucket.");
 
 /** Every replication key optional: the form of an account's override. */
 const replicationOverride = z.strictObject({
   storageClass: storageClass.optional(),
-  replicationTimeControl: z.boolean().optional().describe("S3 Replication Time Control (replicas within 15 minutes); implies metrics."),
-  metrics: z.boolean().optional().describe("Replication metrics in CloudWatch; cannot be false while replicationTimeControl is true."),
+  replicationTimeControl: z
+    .boolean()
+    .optional()
+    .describe("S3 Replication Time Control (replicas within 15 minutes); implies metrics."),
+  metrics: z
+    .boolean()
+    .optional()
+    .describe("Replication metrics in CloudWatch; cannot be false while replicationTimeControl is true."),
   deleteMarkerReplication: z.boolean().optional().describe("Replicate delete markers (a backup usually should not)."),
 });
 
@@ -107,13 +120,17 @@ const centralSchema = z.strictObject({
   noncurrentVersions: z
     .strictObject({
       transitionAfterDays: positiveDays.optional(),
-      transitionStorageClass: z.enum(["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_IR", "DEEP_ARCHIVE"]).optional(),
+      transitionStorageClass: z
+        .enum(["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_IR", "DEEP_ARCHIVE"])
+        .optional(),
       expireAfterDays: positiveDays.optional(),
       keepNewerVersions: z.number().int().min(1).max(100).optional(),
     })
     .optional()
     .describe("Lifecycle of noncurrent versions; absent = keep every version forever."),
-  alarmTopicArn: snsTopicArn.optional().describe("SNS topic for replication alarms; absent = one is created centrally."),
+  alarmTopicArn: snsTopicArn
+    .optional()
+    .describe("SNS topic for replication alarms; absent = one is created centrally."),
   tags: tags.optional(),
 });
 
@@ -122,8 +139,14 @@ const accountSchema = z.strictObject({
   name: z.string().min(1).max(128).describe("Human name, used in messages, tags and the {name} placeholder."),
   enabled: z.boolean().optional().describe("false: keep the entry but plan no stack for it (default true)."),
   region: region.optional(),
-  bucket: z.string().min(1).optional().describe("This account's bucket name (or template), instead of defaults.bucket."),
-  existingBucket: bucketName.optional().describe("Adopt this existing bucket instead of creating one; never deleted by us."),
+  bucket: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("This account's bucket name (or template), instead of defaults.bucket."),
+  existingBucket: bucketName
+    .optional()
+    .describe("Adopt this existing bucket instead of creating one; never deleted by us."),
   roleName: roleName.optional(),
   roleArn: roleArn.optional(),
   kmsAlias: kmsAlias.optional(),
@@ -136,7 +159,9 @@ const accountSchema = z.strictObject({
 export const inventoryFileSchema = z.strictObject({
   organization: z
     .string()
-    .regex(/^o-[a-z0-9]{10,32}$/, { error: "must be an AWS Organizations id: o- then 10 to 32 lowercase letters or digits" })
+    .regex(/^o-[a-z0-9]{10,32}$/, {
+      error: "must be an AWS Organizations id: o- then 10 to 32 lowercase letters or digits",
+    })
     .describe("AWS Organizations id (o-...)."),
   central: centralSchema,
   defaults: defaultsSchema,

@@ -52,9 +52,15 @@ export function checkSections(
 
   const templateUsable = defaults ? checkTemplate(issues, defaults.bucket) : false;
   if (defaults?.replication.replicationTimeControl && !defaults.replication.metrics) {
-    issues.push({ path: ["defaults", "replication", "metrics"], message: rtcWithoutMetrics("defaults.replication", "metrics") });
+    issues.push({
+      path: ["defaults", "replication", "metrics"],
+      message: rtcWithoutMetrics("defaults.replication", "metrics"),
+    });
   } else if (defaults?.monitoring.enabled && !defaults.replication.metrics) {
-    issues.push({ path: ["defaults", "replication", "metrics"], message: monitoringWithoutMetrics("defaults", "replication.metrics") });
+    issues.push({
+      path: ["defaults", "replication", "metrics"],
+      message: monitoringWithoutMetrics("defaults", "replication.metrics"),
+    });
   }
 
   const firstIdAt = new Map<string, number>();
@@ -67,7 +73,10 @@ export function checkSections(
     if (id === undefined) return;
     const where = `accounts[${index}].id`;
     if (central && id === central.id) {
-      issues.push({ path: ["accounts", index, "id"], message: `${where}: ${id} is the central account; it cannot also be a source account` });
+      issues.push({
+        path: ["accounts", index, "id"],
+        message: `${where}: ${id} is the central account; it cannot also be a source account`,
+      });
     }
     const seenAt = firstIdAt.get(id);
     if (seenAt === undefined) firstIdAt.set(id, index);
@@ -109,7 +118,11 @@ export function checkSections(
     checkAlarmTopicRegion(issues, account, index, region, defaults?.monitoring.enabled, central?.alarmTopicArn);
 
     const replication = account.replication;
-    if (defaults && replication && (replication.metrics !== undefined || replication.replicationTimeControl !== undefined)) {
+    if (
+      defaults &&
+      replication &&
+      (replication.metrics !== undefined || replication.replicationTimeControl !== undefined)
+    ) {
       const merged = { ...defaults.replication, ...replication };
       if (merged.replicationTimeControl && !merged.metrics) {
         const key = replication.metrics !== undefined ? "metrics" : "replicationTimeControl";
@@ -123,13 +136,19 @@ export function checkSections(
       const monitored = account.monitoring?.enabled ?? defaults.monitoring.enabled;
       if (monitored && !merged.metrics && !merged.replicationTimeControl) {
         const key = metricsSet ? "replication.metrics" : "monitoring.enabled";
-        issues.push({ path: metricsSet ? at("replication", "metrics") : at("monitoring", "enabled"), message: monitoringWithoutMetrics(where, key) });
+        issues.push({
+          path: metricsSet ? at("replication", "metrics") : at("monitoring", "enabled"),
+          message: monitoringWithoutMetrics(where, key),
+        });
       }
     }
   });
 
   if (issues.length > 0 || !sections.complete || !central || !defaults || !sections.organization) return { issues };
-  return { issues, inventory: normalize(sections.organization, central, defaults, accounts as AccountEntry[], sourcePath) };
+  return {
+    issues,
+    inventory: normalize(sections.organization, central, defaults, accounts as AccountEntry[], sourcePath),
+  };
 }
 
 /**
@@ -153,7 +172,10 @@ function checkAlarmTopicRegion(
   const where = `accounts[${index}]`;
   issues.push(
     own !== undefined
-      ? { path: ["accounts", index, "monitoring", "alarmTopicArn"], message: `${where}.monitoring.alarmTopicArn: the topic is in ${topicRegion} but the account is in ${region}; CloudWatch alarms only notify topics in their own region` }
+      ? {
+          path: ["accounts", index, "monitoring", "alarmTopicArn"],
+          message: `${where}.monitoring.alarmTopicArn: the topic is in ${topicRegion} but the account is in ${region}; CloudWatch alarms only notify topics in their own region`,
+        }
       : {
           path: account.region !== undefined ? ["accounts", index, "region"] : ["accounts", index],
           message:
@@ -188,7 +210,10 @@ function checkRole(
   const where = describePath(at);
   if (entry.roleArn === undefined) return;
   if (entry.roleName !== undefined) {
-    issues.push({ path: [...at, "roleArn"], message: `${where}: give roleName or roleArn, not both (roleArn already names the role)` });
+    issues.push({
+      path: [...at, "roleArn"],
+      message: `${where}: give roleName or roleArn, not both (roleArn already names the role)`,
+    });
   }
   const match = ROLE_ARN.exec(entry.roleArn);
   if (!match) return;
@@ -213,7 +238,10 @@ function checkNoncurrentVersions(issues: Issue[], lifecycle: InventoryFile["cent
   const where = "central.noncurrentVersions";
   const { transitionAfterDays, transitionStorageClass, expireAfterDays } = lifecycle;
   if (transitionAfterDays === undefined && expireAfterDays === undefined) {
-    issues.push({ path: ["central", "noncurrentVersions"], message: `${where}: give transitionAfterDays (with transitionStorageClass) or expireAfterDays, or remove the section` });
+    issues.push({
+      path: ["central", "noncurrentVersions"],
+      message: `${where}: give transitionAfterDays (with transitionStorageClass) or expireAfterDays, or remove the section`,
+    });
   }
   if ((transitionAfterDays === undefined) !== (transitionStorageClass === undefined)) {
     const present = transitionAfterDays === undefined ? "transitionStorageClass" : "transitionAfterDays";
@@ -221,14 +249,20 @@ function checkNoncurrentVersions(issues: Issue[], lifecycle: InventoryFile["cent
     issues.push({ path: at(present), message: `${where}.${present} needs ${missing} too` });
   }
   if (transitionAfterDays !== undefined && expireAfterDays !== undefined && expireAfterDays <= transitionAfterDays) {
-    issues.push({ path: at("expireAfterDays"), message: `${where}.expireAfterDays (${expireAfterDays}) must be later than transitionAfterDays (${transitionAfterDays})` });
+    issues.push({
+      path: at("expireAfterDays"),
+      message: `${where}.expireAfterDays (${expireAfterDays}) must be later than transitionAfterDays (${transitionAfterDays})`,
+    });
   }
   if (
     transitionAfterDays !== undefined &&
     (transitionStorageClass === "STANDARD_IA" || transitionStorageClass === "ONEZONE_IA") &&
     transitionAfterDays < IA_MINIMUM_DAYS
   ) {
-    issues.push({ path: at("transitionAfterDays"), message: `${where}.transitionAfterDays: S3 refuses transitions to ${transitionStorageClass} before ${IA_MINIMUM_DAYS} days` });
+    issues.push({
+      path: at("transitionAfterDays"),
+      message: `${where}.transitionAfterDays: S3 refuses transitions to ${transitionStorageClass} before ${IA_MINIMUM_DAYS} days`,
+    });
   }
 }
 
@@ -239,11 +273,18 @@ function checkTemplate(issues: Issue[], template: string): boolean {
   for (const name of unknown) {
     const suggestion = closest(name, BUCKET_PLACEHOLDERS);
     const hint = suggestion === undefined ? "" : ` (did you mean {${suggestion}}?)`;
-    issues.push({ path, message: `defaults.bucket: unknown placeholder {${name}}${hint}; placeholders are {accountId}, {name}, {region}` });
+    issues.push({
+      path,
+      message: `defaults.bucket: unknown placeholder {${name}}${hint}; placeholders are {accountId}, {name}, {region}`,
+    });
   }
   if (unknown.length > 0) return false;
   if (!template.includes("{accountId}") && !template.includes("{name}")) {
-    issues.push({ path, message: "defaults.bucket: the template needs {accountId} (or {name}), or every account gets the same bucket name" });
+    issues.push({
+      path,
+      message:
+        "defaults.bucket: the template needs {accountId} (or {name}), or every account gets the same bucket name",
+    });
     return false;
   }
   const sample = expandBucketTemplate(template, SAMPLE);
@@ -266,7 +307,10 @@ function resolveBucket(
   const where = `accounts[${index}]`;
   if (account.existingBucket !== undefined) {
     if (account.bucket !== undefined) {
-      issues.push({ path: ["accounts", index, "existingBucket"], message: `${where}: give bucket (create one) or existingBucket (adopt one), not both` });
+      issues.push({
+        path: ["accounts", index, "existingBucket"],
+        message: `${where}: give bucket (create one) or existingBucket (adopt one), not both`,
+      });
     }
     return { name: account.existingBucket, path: ["accounts", index, "existingBucket"] };
   }
@@ -276,7 +320,10 @@ function resolveBucket(
   const own = account.bucket !== undefined;
   const unknown = own ? unknownPlaceholders(source) : [];
   if (unknown.length > 0) {
-    issues.push({ path: ["accounts", index, "bucket"], message: `${where}.bucket: unknown placeholder {${unknown[0]}}; placeholders are {accountId}, {name}, {region}` });
+    issues.push({
+      path: ["accounts", index, "bucket"],
+      message: `${where}.bucket: unknown placeholder {${unknown[0]}}; placeholders are {accountId}, {name}, {region}`,
+    });
     return undefined;
   }
   const name = expandBucketTemplate(source, { accountId: account.id, name: account.name, region });
@@ -290,7 +337,12 @@ function resolveBucket(
   return { name, path };
 }
 
-function roleArnFor(accountId: string, region: string, entry: { roleName?: string; roleArn?: string }, defaultRoleName: string): string {
+function roleArnFor(
+  accountId: string,
+  region: string,
+  entry: { roleName?: string; roleArn?: string },
+  defaultRoleName: string,
+): string {
   return entry.roleArn ?? `arn:${partitionOf(region)}:iam::${accountId}:role/${entry.roleName ?? defaultRoleName}`;
 }
 
@@ -326,10 +378,20 @@ function normalize(
       bucket:
         account.existingBucket !== undefined
           ? { name: account.existingBucket, existing: true }
-          : { name: expandBucketTemplate(account.bucket ?? defaults.bucket, { accountId: account.id, name: account.name, region }), existing: false },
+          : {
+              name: expandBucketTemplate(account.bucket ?? defaults.bucket, {
+                accountId: account.id,
+                name: account.name,
+                region,
+              }),
+              existing: false,
+            },
       kmsAlias: account.kmsAlias ?? defaults.kmsAlias,
       replication,
-      monitoring: { enabled: account.monitoring?.enabled ?? defaults.monitoring.enabled, ...(alarmTopicArn && { alarmTopicArn }) },
+      monitoring: {
+        enabled: account.monitoring?.enabled ?? defaults.monitoring.enabled,
+        ...(alarmTopicArn && { alarmTopicArn }),
+      },
       backfill: { enabled: account.backfill?.enabled ?? defaults.backfill.enabled },
       enabled: account.enabled ?? true,
       tags: { ...defaults.tags, ...account.tags },

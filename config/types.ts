@@ -43,7 +43,13 @@ export interface CentralAccount {
   readonly noncurrentVersions?: {
     /** Move noncurrent versions to this class after `transitionAfterDays`. */
     readonly transitionAfterDays?: number;
-    readonly transitionStorageClass?: "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "GLACIER_IR" | "DEEP_ARCHIVE";
+    readonly transitionStorageClass?:
+      | "STANDARD_IA"
+      | "ONEZONE_IA"
+      | "INTELLIGENT_TIERING"
+      | "GLACIER"
+      | "GLACIER_IR"
+      | "DEEP_ARCHIVE";
     /** Permanently delete noncurrent versions after this many days. */
     readonly expireAfterDays?: number;
     /** Keep at least this many noncurrent versions regardless of age. */

@@ -17,8 +17,13 @@ export function accountIdOfStack(stackName: string): string | undefined {
 }
 
 /** Every stack an inventory defines, central first, then each enabled source account in file order. */
-export function stackNames(inventory: { readonly sources: readonly { readonly accountId: string; readonly enabled: boolean }[] }): string[] {
-  return [CENTRAL_STACK, ...inventory.sources.filter((source) => source.enabled).map((source) => sourceStackName(source.accountId))];
+export function stackNames(inventory: {
+  readonly sources: readonly { readonly accountId: string; readonly enabled: boolean }[];
+}): string[] {
+  return [
+    CENTRAL_STACK,
+    ...inventory.sources.filter((source) => source.enabled).map((source) => sourceStackName(source.accountId)),
+  ];
 }
 
 /** Pulumi config namespace (the project name in Pulumi.yaml). */

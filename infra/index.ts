@@ -17,7 +17,10 @@ async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
   const inventoryPath = path.resolve(PROJECT_ROOT, config.get(ConfigKey.inventory) ?? DEFAULT_INVENTORY_PATH);
   const loaded = await loadInventory(inventoryPath);
   if (!loaded.ok) throw new pulumi.RunError(`invalid inventory:\n${loaded.problems.map(formatProblem).join("\n")}`);
-  const centralConfig = { centralBucketArn: config.get(ConfigKey.centralBucketArn), centralKmsKeyArn: config.get(ConfigKey.centralKmsKeyArn) };
+  const centralConfig = {
+    centralBucketArn: config.get(ConfigKey.centralBucketArn),
+    centralKmsKeyArn: config.get(ConfigKey.centralKmsKeyArn),
+  };
   try {
     return buildStackFromConfig(loaded.inventory, pulumi.getStack(), centralConfig, pulumi.runtime.isDryRun());
   } catch (error) {

@@ -26,10 +26,17 @@ export class ProgramInputError extends Error {}
 /** A stack name the inventory does not define. */
 export class UnknownStackError extends ProgramInputError {}
 
-export function buildStack(inventory: Inventory, stackName: string, central?: CentralRefs): Record<string, pulumi.Output<unknown>> {
+export function buildStack(
+  inventory: Inventory,
+  stackName: string,
+  central?: CentralRefs,
+): Record<string, pulumi.Output<unknown>> {
   if (stackName === CENTRAL_STACK) return buildCentral(inventory);
   const source = sourceOfStack(inventory, stackName);
-  if (!central) throw new ProgramInputError(`stack ${stackName}: the central KMS key ARN is required (the central stack's ${CentralOutput.kmsKeyArn} output)`);
+  if (!central)
+    throw new ProgramInputError(
+      `stack ${stackName}: the central KMS key ARN is required (the central stack's ${CentralOutput.kmsKeyArn} output)`,
+    );
   return buildSource(inventory, source, central);
 }
 
@@ -38,7 +45,9 @@ function sourceOfStack(inventory: Inventory, stackName: string): SourceAccount {
   const source = inventory.sources.find((s) => s.accountId === accountId);
   if (source?.enabled) return source;
   const valid = stackNames(inventory);
-  const why = source ? `account ${source.accountId} (${source.name}) is disabled in ${inventory.sourcePath}` : `no such stack in ${inventory.sourcePath}`;
+  const why = source
+    ? `account ${source.accountId} (${source.name}) is disabled in ${inventory.sourcePath}`
+    : `no such stack in ${inventory.sourcePath}`;
   throw new UnknownStackError(`stack '${stackName}': ${why}; valid stacks: ${valid.join(", ")}`);
 }
 
@@ -83,18 +92,32 @@ function buildCentral(inventory: Inventory): Record<string, pulumi.Output<unknow
  * One alarm topic per region with monitored sources (CloudWatch only notifies topics of its own region),
  * each through a provider of the central account in that region. Region -> topic ARN.
  */
-function centralAlarmTopics(inventory: Inventory, centralProvider: aws.Provider): Record<string, pulumi.Output<string>> {
+function centralAlarmTopics(
+  inventory: Inventory,
+  centralProvider: aws.Provider,
+): Record<string, pulumi.Output<string>> {
   const { central } = inventory;
   const topicArns: Record<string, pulumi.Output<string>> = {};
   for (const region of alarmTopicRegions(inventory)) {
-    const provider = region === central.region ? centralProvider : accountProvider(`${CENTRAL_STACK}-aws-${region}`, { ...central, region });
-    const topic = new AlarmTopic(`${CENTRAL_STACK}-alarms-${region}`, { organizationId: inventory.organizationId, region }, { provider });
+    const provider =
+      region === central.region
+        ? centralProvider
+        : accountProvider(`${CENTRAL_STACK}-aws-${region}`, { ...central, region });
+    const topic = new AlarmTopic(
+      `${CENTRAL_STACK}-alarms-${region}`,
+      { organizationId: inventory.organizationId, region },
+      { provider },
+    );
     topicArns[region] = topic.topicArn;
   }
   return topicArns;
 }
 
-function buildSource(inventory: Inventory, source: SourceAccount, central: CentralRefs): Record<string, pulumi.Output<unknown>> {
+function buildSource(
+  inventory: Inventory,
+  source: SourceAccount,
+  central: CentralRefs,
+): Record<string, pulumi.Output<unknown>> {
   const stackName = sourceStackName(source.accountId);
   const provider = accountProvider(`${stackName}-aws`, source);
   const replicated = new SourceReplicatedBucket(
@@ -131,7 +154,12 @@ function buildSource(inventory: Inventory, source: SourceAccount, central: Centr
  * The program as infra/index.ts runs it: central refs from the stack's config. The stack name is
  * checked first, so a mistyped name is reported as such rather than as a missing config value.
  */
-export function buildStackFromConfig(inventory: Inventory, stackName: string, config: CentralConfig, preview: boolean): Record<string, pulumi.Output<unknown>> {
+export function buildStackFromConfig(
+  inventory: Inventory,
+  stackName: string,
+  config: CentralConfig,
+  preview: boolean,
+): Record<string, pulumi.Output<unknown>> {
   if (stackName === CENTRAL_STACK) return buildStack(inventory, stackName);
   sourceOfStack(inventory, stackName);
   return buildStack(inventory, stackName, centralRefsFromConfig(inventory, config, preview));

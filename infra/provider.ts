@@ -18,7 +18,11 @@ export const SESSION_NAME = "org-s3-backup";
  * The one AWS provider of a stack. Default providers are disabled in Pulumi.yaml, so a resource that
  * does not inherit this provider fails instead of using ambient credentials.
  */
-export function accountProvider(name: string, args: AccountProviderArgs, opts?: pulumi.CustomResourceOptions): aws.Provider {
+export function accountProvider(
+  name: string,
+  args: AccountProviderArgs,
+  opts?: pulumi.CustomResourceOptions,
+): aws.Provider {
   return new aws.Provider(
     name,
     {

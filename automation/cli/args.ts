@@ -17,7 +17,9 @@ type StrictConfig<Options extends ParseArgsOptionsConfig> = {
   options: Options & typeof INVENTORY_OPTION;
 };
 
-export type ArgValues<Options extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<StrictConfig<Options>>>["values"];
+export type ArgValues<Options extends ParseArgsOptionsConfig> = ReturnType<
+  typeof parseArgs<StrictConfig<Options>>
+>["values"];
 
 export interface CommandArgs<Options extends ParseArgsOptionsConfig> {
   readonly values: ArgValues<Options>;
@@ -45,7 +47,12 @@ export function parseArgsOrReport<Options extends ParseArgsOptionsConfig>(
   let values: ArgValues<Options>;
   try {
     // parseArgs cannot work out the values' type while the option table is still generic here.
-    values = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { ...options, ...INVENTORY_OPTION } }).values as ArgValues<Options>;
+    values = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: { ...options, ...INVENTORY_OPTION },
+    }).values as ArgValues<Options>;
   } catch (error) {
     usage((error as Error).message);
     return undefined;
@@ -67,7 +74,11 @@ export function selectSourceAccounts(
   accounts: string | undefined,
   centralRefusal: string,
 ): { ok: true; sources: SourceAccount[] } | { ok: false; message: string } {
-  const selected = selectStacks(inventory, planStacks(inventory), accounts === undefined ? {} : { accounts: parseIdList(accounts) });
+  const selected = selectStacks(
+    inventory,
+    planStacks(inventory),
+    accounts === undefined ? {} : { accounts: parseIdList(accounts) },
+  );
   if (!selected.ok) return selected;
   if (selected.selection.centralNamed) return { ok: false, message: centralRefusal };
   const wanted = new Set(selected.selection.sources.map((plan) => plan.accountId));

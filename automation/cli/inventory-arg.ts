@@ -16,7 +16,8 @@ export async function loadInventoryOrReport(file: string, io: Io): Promise<Inven
   for (const problem of result.problems) io.stderr.write(`${formatProblem({ ...problem, file: shown })}\n`);
   const count = result.problems.length;
   // A file that could not be read has one problem and no lines: the count would only repeat it.
-  if (result.problems.every((problem) => problem.line > 0)) io.stderr.write(`${shown}: invalid — ${count} problem${count === 1 ? "" : "s"}\n`);
+  if (result.problems.every((problem) => problem.line > 0))
+    io.stderr.write(`${shown}: invalid — ${count} problem${count === 1 ? "" : "s"}\n`);
   return undefined;
 }
 

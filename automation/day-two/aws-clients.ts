@@ -81,7 +81,11 @@ export class AwsClients {
 
   organizations(credentials: ClientCredentials): OrganizationsClient {
     const endpoint = endpointOverride("organizations", this.env);
-    return new OrganizationsClient({ region: ORGANIZATIONS_REGION, ...(credentials ? { credentials } : {}), ...(endpoint ? { endpoint } : {}) });
+    return new OrganizationsClient({
+      region: ORGANIZATIONS_REGION,
+      ...(credentials ? { credentials } : {}),
+      ...(endpoint ? { endpoint } : {}),
+    });
   }
 
   cloudwatch(region: string, credentials: ClientCredentials): CloudWatchClient {
@@ -114,7 +118,9 @@ export class AwsClients {
         current = request;
         request.then(
           (credentials) => {
-            refreshAt = credentials.expiration ? credentials.expiration.getTime() - REFRESH_MARGIN_MS : Number.POSITIVE_INFINITY;
+            refreshAt = credentials.expiration
+              ? credentials.expiration.getTime() - REFRESH_MARGIN_MS
+              : Number.POSITIVE_INFINITY;
           },
           () => {
             if (current === request) current = undefined;
@@ -129,7 +135,9 @@ export class AwsClients {
 }
 
 async function assume(sts: STSClient, roleArn: string, sessionName: string): Promise<Credentials> {
-  const { Credentials: issued } = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: 3600 }));
+  const { Credentials: issued } = await sts.send(
+    new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: 3600 }),
+  );
   if (!issued?.AccessKeyId || !issued.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
   return {
     accessKeyId: issued.AccessKeyId,
@@ -144,14 +152,24 @@ export function sessionName(purpose: string, runId: string): string {
   return `org-s3-backup-${purpose}-${runId}`.replace(/[^\w+=,.@-]/g, "-").slice(0, 64);
 }
 
-const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH"]);
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
 
 /**
  * True when an error means the environment is missing something (no credentials, endpoint unreachable)
  * rather than that AWS answered no: the first is exit code 3, the second a per-account failure.
  */
 export function isEnvironmentError(error: unknown): boolean {
-  const e = error as { name?: string; code?: string; message?: string; cause?: unknown; $metadata?: unknown } | undefined;
+  const e = error as
+    | { name?: string; code?: string; message?: string; cause?: unknown; $metadata?: unknown }
+    | undefined;
   if (!e || typeof e !== "object") return false;
   if (e.name === "CredentialsProviderError" || /Could not load credentials/i.test(e.message ?? "")) return true;
   if (e.code && UNREACHABLE_CODES.has(e.code)) return true;

@@ -25,14 +25,28 @@ export const JOB_DESCRIPTION_PREFIX = "org-s3-backup backfill";
 /** Above the default (0) so that a backfill is not starved by ad-hoc jobs, below urgent ones. */
 export const JOB_PRIORITY = 10;
 /** Jobs in these states are still going; a new one for the same account would duplicate work. */
-export const UNFINISHED_JOB_STATUSES: readonly JobStatus[] = ["New", "Preparing", "Ready", "Active", "Pausing", "Paused", "Suspended", "Completing", "Cancelling", "Failing"];
+export const UNFINISHED_JOB_STATUSES: readonly JobStatus[] = [
+  "New",
+  "Preparing",
+  "Ready",
+  "Active",
+  "Pausing",
+  "Paused",
+  "Suspended",
+  "Completing",
+  "Cancelling",
+  "Failing",
+];
 
 export function jobDescription(accountId: string, runId: string): string {
   return `${JOB_DESCRIPTION_PREFIX} ${accountId}/ ${runId}`;
 }
 
 export function isBackfillJobOf(accountId: string, job: Pick<JobListDescriptor, "Description" | "Operation">): boolean {
-  return job.Operation === "S3ReplicateObject" && (job.Description ?? "").startsWith(`${JOB_DESCRIPTION_PREFIX} ${accountId}/ `);
+  return (
+    job.Operation === "S3ReplicateObject" &&
+    (job.Description ?? "").startsWith(`${JOB_DESCRIPTION_PREFIX} ${accountId}/ `)
+  );
 }
 
 /**
@@ -110,12 +124,27 @@ export interface BackfillJob {
 }
 
 export type AccountBackfill =
-  | { readonly accountId: string; readonly accountName: string; readonly outcome: "started" | "already-running" | "found"; readonly job: BackfillJob }
+  | {
+      readonly accountId: string;
+      readonly accountName: string;
+      readonly outcome: "started" | "already-running" | "found";
+      readonly job: BackfillJob;
+    }
   | { readonly accountId: string; readonly accountName: string; readonly outcome: "none" }
-  | { readonly accountId: string; readonly accountName: string; readonly outcome: "error"; readonly message: string; readonly environment: boolean };
+  | {
+      readonly accountId: string;
+      readonly accountName: string;
+      readonly outcome: "error";
+      readonly message: string;
+      readonly environment: boolean;
+    };
 
 /** This account's backfill jobs, newest first (ListJobs, every page). */
-export async function listBackfillJobs(client: S3ControlClient, accountId: string, statuses?: readonly JobStatus[]): Promise<JobListDescriptor[]> {
+export async function listBackfillJobs(
+  client: S3ControlClient,
+  accountId: string,
+  statuses?: readonly JobStatus[],
+): Promise<JobListDescriptor[]> {
   const jobs: JobListDescriptor[] = [];
   let nextToken: string | undefined;
   do {
@@ -132,7 +161,11 @@ export async function listBackfillJobs(client: S3ControlClient, accountId: strin
   return jobs.sort((a, b) => (b.CreationTime?.getTime() ?? 0) - (a.CreationTime?.getTime() ?? 0));
 }
 
-export async function describeBackfillJob(client: S3ControlClient, accountId: string, jobId: string): Promise<BackfillJob> {
+export async function describeBackfillJob(
+  client: S3ControlClient,
+  accountId: string,
+  jobId: string,
+): Promise<BackfillJob> {
   const { Job: job } = await client.send(new DescribeJobCommand({ AccountId: accountId, JobId: jobId }));
   const report = job?.Report;
   const bucketName = report?.Bucket?.replace(/^arn:[\w-]+:s3:::/, "");
@@ -140,19 +173,34 @@ export async function describeBackfillJob(client: S3ControlClient, accountId: st
     jobId,
     status: job?.Status ?? "unknown",
     ...(job?.CreationTime ? { createdAt: job.CreationTime } : {}),
-    ...(job?.ProgressSummary?.TotalNumberOfTasks === undefined ? {} : { totalTasks: job.ProgressSummary.TotalNumberOfTasks }),
-    ...(job?.ProgressSummary?.NumberOfTasksSucceeded === undefined ? {} : { succeededTasks: job.ProgressSummary.NumberOfTasksSucceeded }),
-    ...(job?.ProgressSummary?.NumberOfTasksFailed === undefined ? {} : { failedTasks: job.ProgressSummary.NumberOfTasksFailed }),
+    ...(job?.ProgressSummary?.TotalNumberOfTasks === undefined
+      ? {}
+      : { totalTasks: job.ProgressSummary.TotalNumberOfTasks }),
+    ...(job?.ProgressSummary?.NumberOfTasksSucceeded === undefined
+      ? {}
+      : { succeededTasks: job.ProgressSummary.NumberOfTasksSucceeded }),
+    ...(job?.ProgressSummary?.NumberOfTasksFailed === undefined
+      ? {}
+      : { failedTasks: job.ProgressSummary.NumberOfTasksFailed }),
     failureReasons: (job?.FailureReasons ?? []).map((f) => [f.FailureCode, f.FailureReason].filter(Boolean).join(": ")),
     ...(bucketName && report?.Enabled ? { reportLocation: `s3://${bucketName}/${report.Prefix ?? ""}` } : {}),
   };
 }
 
 /** Starts a job unless one is still going for the account. */
-export async function startBackfill(client: S3ControlClient, source: SourceAccount, runId: string): Promise<AccountBackfill> {
+export async function startBackfill(
+  client: S3ControlClient,
+  source: SourceAccount,
+  runId: string,
+): Promise<AccountBackfill> {
   const base = { accountId: source.accountId, accountName: source.name };
   const [running] = await listBackfillJobs(client, source.accountId, UNFINISHED_JOB_STATUSES);
-  if (running?.JobId) return { ...base, outcome: "already-running", job: await describeBackfillJob(client, source.accountId, running.JobId) };
+  if (running?.JobId)
+    return {
+      ...base,
+      outcome: "already-running",
+      job: await describeBackfillJob(client, source.accountId, running.JobId),
+    };
   const { JobId: jobId } = await client.send(new CreateJobCommand(createJobRequest(source, runId)));
   if (!jobId) throw new Error("CreateJob returned no job id");
   return { ...base, outcome: "started", job: { jobId, status: "New", failureReasons: [] } };
@@ -170,7 +218,10 @@ export async function backfillStatus(client: S3ControlClient, source: SourceAcco
 export function backfillExitCode(results: readonly AccountBackfill[]): 0 | 1 | 3 {
   if (results.some((r) => r.outcome === "error" && r.environment)) return 3;
   const bad = results.some(
-    (r) => r.outcome === "error" || r.outcome === "none" || (("job" in r) && (r.job.status === "Failed" || r.job.status === "Cancelled" || (r.job.failedTasks ?? 0) > 0)),
+    (r) =>
+      r.outcome === "error" ||
+      r.outcome === "none" ||
+      ("job" in r && (r.job.status === "Failed" || r.job.status === "Cancelled" || (r.job.failedTasks ?? 0) > 0)),
   );
   return bad ? 1 : 0;
 }
@@ -192,15 +243,34 @@ export function formatBackfillTable(results: readonly AccountBackfill[]): string
   const header = ["ACCOUNT", "NAME", "RESULT", "JOB", "STATUS", "PROGRESS", "DETAIL"];
   const rows = results.map((r) => {
     if (r.outcome === "error") return [r.accountId, r.accountName, OUTCOME_LABEL.error, "-", "-", "-", r.message];
-    if (r.outcome === "none") return [r.accountId, r.accountName, OUTCOME_LABEL.none, "-", "-", "-", "run `org-s3-backup backfill --accounts ...` to start one"];
-    const detail = [...r.job.failureReasons, ...(r.job.reportLocation ? [`report: ${r.job.reportLocation}`] : [])].join("; ");
+    if (r.outcome === "none")
+      return [
+        r.accountId,
+        r.accountName,
+        OUTCOME_LABEL.none,
+        "-",
+        "-",
+        "-",
+        "run `org-s3-backup backfill --accounts ...` to start one",
+      ];
+    const detail = [...r.job.failureReasons, ...(r.job.reportLocation ? [`report: ${r.job.reportLocation}`] : [])].join(
+      "; ",
+    );
     return [r.accountId, r.accountName, OUTCOME_LABEL[r.outcome], r.job.jobId, r.job.status, progressOf(r.job), detail];
   });
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   return `${[line(header), ...rows.map(line)].join("\n")}\n`;
 }
 
-export function backfillJson(results: readonly AccountBackfill[], operation: "start" | "status", exitCode: number): object {
+export function backfillJson(
+  results: readonly AccountBackfill[],
+  operation: "start" | "status",
+  exitCode: number,
+): object {
   return { operation: `backfill ${operation}`, exitCode, accounts: results.map((r) => ({ ...r })) };
 }

@@ -22,26 +22,40 @@ export interface OrgAccount {
 
 export type GoneReason = "not in the organization" | "suspended" | "pending closure" | "closed";
 
-const GONE_STATES: Readonly<Record<string, GoneReason>> = { SUSPENDED: "suspended", PENDING_CLOSURE: "pending closure", CLOSED: "closed" };
+const GONE_STATES: Readonly<Record<string, GoneReason>> = {
+  SUSPENDED: "suspended",
+  PENDING_CLOSURE: "pending closure",
+  CLOSED: "closed",
+};
 
 export interface InventoryDrift {
   /** ACTIVE accounts in scope that the inventory lacks (the central account never counts). */
   readonly missing: readonly OrgAccount[];
   /** Inventory accounts that left the organization or are being closed. */
-  readonly gone: readonly { readonly accountId: string; readonly name: string; readonly enabled: boolean; readonly reason: GoneReason }[];
+  readonly gone: readonly {
+    readonly accountId: string;
+    readonly name: string;
+    readonly enabled: boolean;
+    readonly reason: GoneReason;
+  }[];
 }
 
 /**
  * `organization` is every account (existence and status are judged against all of them); `inScope`
  * the accounts below the `--ou`s, or all when none were given: only those can be missing.
  */
-export function compareWithOrganization(inventory: Inventory, organization: readonly OrgAccount[], inScope: readonly OrgAccount[] = organization): InventoryDrift {
+export function compareWithOrganization(
+  inventory: Inventory,
+  organization: readonly OrgAccount[],
+  inScope: readonly OrgAccount[] = organization,
+): InventoryDrift {
   const known = new Set([inventory.central.accountId, ...inventory.sources.map((source) => source.accountId)]);
   const missing = inScope.filter((account) => account.state === "ACTIVE" && !known.has(account.accountId));
   const byId = new Map(organization.map((account) => [account.accountId, account]));
   const gone = inventory.sources.flatMap((source) => {
     const account = byId.get(source.accountId);
-    const reason: GoneReason | undefined = account === undefined ? "not in the organization" : GONE_STATES[account.state];
+    const reason: GoneReason | undefined =
+      account === undefined ? "not in the organization" : GONE_STATES[account.state];
     return reason ? [{ accountId: source.accountId, name: source.name, enabled: source.enabled, reason }] : [];
   });
   return { missing: uniqueById(missing), gone };
@@ -69,9 +83,11 @@ export function addAccountsToYaml(text: string, accounts: readonly OrgAccount[],
   if (document.errors.length > 0) throw new Error(`the inventory is not valid YAML: ${document.errors[0].message}`);
   if (!isMap(document.contents)) throw new Error("the inventory's top level is not a mapping");
   const sequence = document.get("accounts", true);
-  if (sequence !== undefined && sequence !== null && !isSeq(sequence)) throw new Error("the inventory's `accounts` is not a list");
+  if (sequence !== undefined && sequence !== null && !isSeq(sequence))
+    throw new Error("the inventory's `accounts` is not a list");
   if (accounts.length === 0) return text;
-  if (isSeq(sequence) && !sequence.flow && sequence.items.length > 0) return spliceIntoBlockList(text, sequence, accounts, note);
+  if (isSeq(sequence) && !sequence.flow && sequence.items.length > 0)
+    return spliceIntoBlockList(text, sequence, accounts, note);
 
   const list = isSeq(sequence) ? sequence : new YAMLSeq();
   list.flow = false;
@@ -96,11 +112,15 @@ function spliceIntoBlockList(text: string, list: YAMLSeq, accounts: readonly Org
   const firstLineStart = text.lastIndexOf("\n", first[0] - 1) + 1;
   const indent = text.slice(firstLineStart, text.indexOf("-", firstLineStart));
   // Entries separated by blank lines in the file get blank lines between the new ones too.
-  const spaced = ranges.length > 1 && ranges[1] !== undefined && /\n[ \t]*\n/.test(text.slice(first[1] - 1, ranges[1][0]));
+  const spaced =
+    ranges.length > 1 && ranges[1] !== undefined && /\n[ \t]*\n/.test(text.slice(first[1] - 1, ranges[1][0]));
   const lineEnd = text.indexOf("\n", last[1] - 1);
   const insertAt = lineEnd === -1 ? text.length : lineEnd + 1;
   const head = lineEnd === -1 ? `${text}\n` : text.slice(0, insertAt);
-  const entries = accounts.map((account) => `${indent}- id: ${JSON.stringify(account.accountId)}\n${indent}  name: ${stringify(account.name).trimEnd()}\n`);
+  const entries = accounts.map(
+    (account) =>
+      `${indent}- id: ${JSON.stringify(account.accountId)}\n${indent}  name: ${stringify(account.name).trimEnd()}\n`,
+  );
   const body = `${indent}# ${note}\n${entries.join(spaced ? "\n" : "")}`;
   return `${head}${spaced ? "\n" : ""}${body}${text.slice(insertAt)}`;
 }
@@ -113,7 +133,10 @@ export function formatDrift(drift: InventoryDrift, written: boolean, inventoryPa
   }
   if (drift.gone.length > 0) {
     lines.push(`In ${inventoryPath} but no longer usable (remove them or set enabled: false, then run up --prune):`);
-    for (const account of drift.gone) lines.push(`  ${account.accountId}  ${account.name}  ${account.reason}${account.enabled ? "" : " (already disabled)"}`);
+    for (const account of drift.gone)
+      lines.push(
+        `  ${account.accountId}  ${account.name}  ${account.reason}${account.enabled ? "" : " (already disabled)"}`,
+      );
   }
   if (lines.length === 0) lines.push(`${inventoryPath} is in step with the organization.`);
   else if (drift.missing.length > 0 && !written) lines.push("Run with --write to add the missing accounts.");
@@ -133,17 +156,22 @@ function toOrgAccount(account: Account): OrgAccount {
 /** Every account of the organization (ListAccounts, every page). */
 export async function listOrganizationAccounts(client: OrganizationsClient): Promise<OrgAccount[]> {
   const accounts: OrgAccount[] = [];
-  for await (const page of paginateListAccounts({ client }, {})) accounts.push(...(page.Accounts ?? []).map(toOrgAccount));
+  for await (const page of paginateListAccounts({ client }, {}))
+    accounts.push(...(page.Accounts ?? []).map(toOrgAccount));
   return accounts;
 }
 
 /** Accounts directly in each parent and in every OU below it, depth first. */
-export async function listAccountsBelow(client: OrganizationsClient, parentIds: readonly string[]): Promise<OrgAccount[]> {
+export async function listAccountsBelow(
+  client: OrganizationsClient,
+  parentIds: readonly string[],
+): Promise<OrgAccount[]> {
   const accounts: OrgAccount[] = [];
   const pending = [...parentIds];
   while (pending.length > 0) {
     const parentId = pending.shift() as string;
-    for await (const page of paginateListAccountsForParent({ client }, { ParentId: parentId })) accounts.push(...(page.Accounts ?? []).map(toOrgAccount));
+    for await (const page of paginateListAccountsForParent({ client }, { ParentId: parentId }))
+      accounts.push(...(page.Accounts ?? []).map(toOrgAccount));
     for await (const page of paginateListOrganizationalUnitsForParent({ client }, { ParentId: parentId })) {
       pending.push(...(page.OrganizationalUnits ?? []).flatMap((ou) => (ou.Id ? [ou.Id] : [])));
     }

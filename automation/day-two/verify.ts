@@ -134,7 +134,10 @@ export function canaryKey(accountId: string, runId: string): string {
 
 /** `20261125T070102Z-3f9a`: sortable, unique enough for concurrent runs, valid in keys and session names. */
 export function newRunId(at: Date, random: () => number = Math.random): string {
-  const stamp = at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   const suffix = Math.floor(random() * 0x10000)
     .toString(16)
     .padStart(4, "0");
@@ -170,7 +173,9 @@ function alarmChecks(expected: readonly ExpectedAlarm[], states: ReadonlyMap<str
  * recently). INSUFFICIENT_DATA is normal: S3 publishes the metrics only while it replicates.
  */
 export function alarmProblems(outcome: AlarmsOutcome): AlarmCheck[] {
-  return outcome.status === "read" ? outcome.alarms.filter((alarm) => alarm.state === "missing" || alarm.state === "ALARM") : [];
+  return outcome.status === "read"
+    ? outcome.alarms.filter((alarm) => alarm.state === "missing" || alarm.state === "ALARM")
+    : [];
 }
 
 /** Waits between polls: 1 s doubling to 10 s, so a fast replica is seen quickly and a slow one cheaply. */
@@ -190,20 +195,35 @@ export interface Suspect {
 }
 
 export const SUSPECTS = {
-  roleTrust: { link: "role-trust", why: "the replication role must trust s3.amazonaws.com (aws:SourceAccount = the source account)" },
+  roleTrust: {
+    link: "role-trust",
+    why: "the replication role must trust s3.amazonaws.com (aws:SourceAccount = the source account)",
+  },
   rolePolicy: {
     link: "role-policy",
     why: "s3:ReplicateObject and s3:ObjectOwnerOverrideToBucketOwner on <central>/<accountId>/*, kms:Decrypt on the source key, kms:Encrypt on the central key",
   },
   sourceKey: { link: "source-key", why: "the source key policy must let the replication role kms:Decrypt via S3" },
-  centralBucketPolicy: { link: "central-bucket-policy", why: "the central bucket policy must accept the account's replicas under its own <accountId>/ prefix" },
-  centralKey: { link: "central-key", why: "the central key policy must let the organization's replication roles kms:Encrypt via S3" },
+  centralBucketPolicy: {
+    link: "central-bucket-policy",
+    why: "the central bucket policy must accept the account's replicas under its own <accountId>/ prefix",
+  },
+  centralKey: {
+    link: "central-key",
+    why: "the central key policy must let the organization's replication roles kms:Encrypt via S3",
+  },
   noRule: {
     link: "replication-rule",
     why: "S3 gave the canary no replication status, so no rule matched the key: the rule's prefix must be '<accountId>/' and the rule enabled (was the source stack deployed?)",
   },
-  slow: { link: "replication-time", why: "replication may be slow rather than broken: without Replication Time Control S3 promises no 15 minutes; retry with a longer --timeout" },
-  deployerRole: { link: "account-role", why: "the inventory's roleArn for this account must be assumable by you and may s3:PutObject / s3:DeleteObjectVersion on the source bucket" },
+  slow: {
+    link: "replication-time",
+    why: "replication may be slow rather than broken: without Replication Time Control S3 promises no 15 minutes; retry with a longer --timeout",
+  },
+  deployerRole: {
+    link: "account-role",
+    why: "the inventory's roleArn for this account must be assumable by you and may s3:PutObject / s3:DeleteObjectVersion on the source bucket",
+  },
   centralRole: {
     link: "central-role",
     why: "the central roleArn must be assumable by you and may s3:GetObject and s3:ListBucket on the central bucket (without ListBucket a missing replica is a 403)",
@@ -211,8 +231,21 @@ export const SUSPECTS = {
 } as const satisfies Record<string, Suspect>;
 
 export function suspectsFor(status: "failed" | "timed-out", statusSeen: string | undefined): Suspect[] {
-  if (status === "failed") return [SUSPECTS.rolePolicy, SUSPECTS.centralBucketPolicy, SUSPECTS.centralKey, SUSPECTS.sourceKey, SUSPECTS.roleTrust];
-  const chain = [SUSPECTS.roleTrust, SUSPECTS.rolePolicy, SUSPECTS.sourceKey, SUSPECTS.centralBucketPolicy, SUSPECTS.centralKey];
+  if (status === "failed")
+    return [
+      SUSPECTS.rolePolicy,
+      SUSPECTS.centralBucketPolicy,
+      SUSPECTS.centralKey,
+      SUSPECTS.sourceKey,
+      SUSPECTS.roleTrust,
+    ];
+  const chain = [
+    SUSPECTS.roleTrust,
+    SUSPECTS.rolePolicy,
+    SUSPECTS.sourceKey,
+    SUSPECTS.centralBucketPolicy,
+    SUSPECTS.centralKey,
+  ];
   return statusSeen === undefined ? [SUSPECTS.noRule, ...chain] : [...chain, SUSPECTS.slow];
 }
 
@@ -240,7 +273,11 @@ interface Watch {
  * `interrupted` and the alarms not read, but every canary placed is still removed. Never throws; results
  * in target order.
  */
-export async function verifyAll(targets: readonly CanaryTarget[], aws: VerifyAws, options: VerifyOptions): Promise<VerifyResult[]> {
+export async function verifyAll(
+  targets: readonly CanaryTarget[],
+  aws: VerifyAws,
+  options: VerifyOptions,
+): Promise<VerifyResult[]> {
   const { clock, concurrency, signal } = options;
   const stopped = () => signal?.aborted === true;
   const watches: Watch[] = targets.map((target) => ({
@@ -265,10 +302,18 @@ export async function verifyAll(targets: readonly CanaryTarget[], aws: VerifyAws
   await poll(watches, aws.canaries, options);
   for (const watch of watches) watch.result ??= interruptedResult(watch);
 
-  await mapBounded(watches.filter((watch) => watch.placed), concurrency, (watch) => removeCanary(watch, aws.canaries, options.cleanup));
-  await mapBounded(watches.filter((watch) => watch.target.alarms), concurrency, async (watch) => {
-    if (!stopped()) await readAlarms(watch, aws.alarms);
-  });
+  await mapBounded(
+    watches.filter((watch) => watch.placed),
+    concurrency,
+    (watch) => removeCanary(watch, aws.canaries, options.cleanup),
+  );
+  await mapBounded(
+    watches.filter((watch) => watch.target.alarms),
+    concurrency,
+    async (watch) => {
+      if (!stopped()) await readAlarms(watch, aws.alarms);
+    },
+  );
   return watches.map((watch) => {
     const result = watch.result as Decided;
     return { ...result, environment: result.environment || watch.alarmsUnreachable, alarms: watch.alarms };
@@ -315,12 +360,17 @@ async function removeCanary(watch: Watch, store: CanaryStore, cleanup: boolean):
 async function readAlarms(watch: Watch, reader: AlarmReader): Promise<void> {
   const expected = watch.target.alarms ?? [];
   try {
-    const states = await reader.states(watch.target, expected.map((alarm) => alarm.name));
+    const states = await reader.states(
+      watch.target,
+      expected.map((alarm) => alarm.name),
+    );
     watch.alarms = { status: "read", alarms: alarmChecks(expected, states) };
   } catch (error) {
     watch.alarms = { status: "unreadable" };
     watch.alarmsUnreachable = isEnvironmentError(error);
-    watch.notes.push(`could not read the alarms (cloudwatch:DescribeAlarms as the account's role): ${awsErrorText(error)}`);
+    watch.notes.push(
+      `could not read the alarms (cloudwatch:DescribeAlarms as the account's role): ${awsErrorText(error)}`,
+    );
   }
 }
 
@@ -329,11 +379,22 @@ async function check(watch: Watch, store: CanaryStore, options: VerifyOptions): 
   const { target } = watch;
   const base = resultBase(watch);
   if (await store.replicaExists(target)) {
-    return { ...base, status: "replicated", latencyMs: options.clock.now() - watch.startedAt, detail: `replica found in ${target.centralBucket}`, suspects: [] };
+    return {
+      ...base,
+      status: "replicated",
+      latencyMs: options.clock.now() - watch.startedAt,
+      detail: `replica found in ${target.centralBucket}`,
+      suspects: [],
+    };
   }
   watch.statusSeen = (await store.sourceStatus(target, watch.versionId)) ?? watch.statusSeen;
   if (watch.statusSeen === "FAILED") {
-    return { ...base, status: "failed", detail: "S3 marked the canary's replication FAILED (source object ReplicationStatus)", suspects: suspectsFor("failed", watch.statusSeen) };
+    return {
+      ...base,
+      status: "failed",
+      detail: "S3 marked the canary's replication FAILED (source object ReplicationStatus)",
+      suspects: suspectsFor("failed", watch.statusSeen),
+    };
   }
   const elapsed = options.clock.now() - watch.startedAt;
   if (elapsed < options.timeoutMs) return undefined;
@@ -348,7 +409,13 @@ async function check(watch: Watch, store: CanaryStore, options: VerifyOptions): 
 /** What every result of an account carries, whatever its status. */
 function resultBase(watch: Watch): Pick<Decided, "accountId" | "accountName" | "key" | "environment" | "notes"> {
   const { target } = watch;
-  return { accountId: target.accountId, accountName: target.accountName, key: target.key, environment: false, notes: watch.notes };
+  return {
+    accountId: target.accountId,
+    accountName: target.accountName,
+    key: target.key,
+    environment: false,
+    notes: watch.notes,
+  };
 }
 
 function errorResult(watch: Watch, phase: "put" | "poll", error: unknown): Decided {
@@ -398,7 +465,8 @@ export function formatMs(ms: number): string {
 export function parseTimeout(text: string): { ok: true; ms: number } | { ok: false; message: string } {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
-  if (!match || Number(match[1]) <= 0) return { ok: false, message: `--timeout must be a positive duration such as 15m, 90s or 1h, got '${text}'` };
+  if (!match || Number(match[1]) <= 0)
+    return { ok: false, message: `--timeout must be a positive duration such as 15m, 90s or 1h, got '${text}'` };
   return { ok: true, ms: Number(match[1]) * unit[(match[2] ?? "s") as keyof typeof unit] };
 }
 
@@ -427,7 +495,8 @@ export function formatAlarms(outcome: AlarmsOutcome): string {
   if (outcome.status === "not-checked") return "not checked";
   const problems = alarmProblems(outcome);
   if (problems.length === 0) return "ok";
-  const group = (state: AlarmCheck["state"]) => problems.filter((alarm) => alarm.state === state).map((alarm) => alarm.kind);
+  const group = (state: AlarmCheck["state"]) =>
+    problems.filter((alarm) => alarm.state === state).map((alarm) => alarm.kind);
   return [["missing", group("missing")] as const, ["ALARM", group("ALARM")] as const]
     .filter(([, kinds]) => kinds.length > 0)
     .map(([state, kinds]) => `${state}: ${kinds.join(", ")}`)
@@ -445,16 +514,29 @@ function alarmAdvice(result: VerifyResult): string[] {
 export function formatVerifyTable(results: readonly VerifyResult[]): string {
   const header = ["ACCOUNT", "NAME", "RESULT", "LATENCY", "ALARMS", "DETAIL"];
   const rows = results.map((r) => ({
-    cells: [r.accountId, r.accountName, STATUS_LABEL[r.status], r.latencyMs === undefined ? "-" : formatMs(r.latencyMs), formatAlarms(r.alarms), r.detail],
+    cells: [
+      r.accountId,
+      r.accountName,
+      STATUS_LABEL[r.status],
+      r.latencyMs === undefined ? "-" : formatMs(r.latencyMs),
+      formatAlarms(r.alarms),
+      r.detail,
+    ],
     more: [
       ...r.suspects.map((s, i) => `${i === 0 ? "suspects: " : "          "}${s.link}: ${s.why}`),
-      ...(r.status === "failed" || r.status === "timed-out" ? [`check:    org-s3-backup explain --account ${r.accountId}`] : []),
+      ...(r.status === "failed" || r.status === "timed-out"
+        ? [`check:    org-s3-backup explain --account ${r.accountId}`]
+        : []),
       ...alarmAdvice(r),
       ...r.notes.map((n) => `note: ${n}`),
     ],
   }));
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row.cells[i].length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   const indent = " ".repeat(widths.slice(0, -1).reduce((sum, width) => sum + width + 2, 0));
   const counts = new Map<VerifyStatus, number>();
   for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
@@ -493,10 +575,17 @@ export function cloudWatchAlarmReader(clients: AwsClients, runId: string): Alarm
   const session = sessionName("verify", runId);
   return {
     async states(t, names) {
-      const cloudwatch = clients.cloudwatch(t.sourceRegion, clients.assumeRole(t.sourceRoleArn, t.sourceRegion, session));
+      const cloudwatch = clients.cloudwatch(
+        t.sourceRegion,
+        clients.assumeRole(t.sourceRoleArn, t.sourceRegion, session),
+      );
       // At most two names, well under a page (50 alarms): no NextToken to follow.
       const answer = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [...names] }));
-      return new Map((answer.MetricAlarms ?? []).flatMap((alarm) => (alarm.AlarmName && alarm.StateValue ? [[alarm.AlarmName, alarm.StateValue] as const] : [])));
+      return new Map(
+        (answer.MetricAlarms ?? []).flatMap((alarm) =>
+          alarm.AlarmName && alarm.StateValue ? [[alarm.AlarmName, alarm.StateValue] as const] : [],
+        ),
+      );
     },
   };
 }
@@ -517,11 +606,15 @@ export function s3CanaryStore(clients: AwsClients, runId: string): CanaryStore {
   const centralS3 = (t: CanaryTarget) => client(t.centralRoleArn, t.centralRegion);
   return {
     async put(t, body) {
-      const answer = await sourceS3(t).send(new PutObjectCommand({ Bucket: t.sourceBucket, Key: t.key, Body: body, ContentType: "text/plain" }));
+      const answer = await sourceS3(t).send(
+        new PutObjectCommand({ Bucket: t.sourceBucket, Key: t.key, Body: body, ContentType: "text/plain" }),
+      );
       return answer.VersionId;
     },
     async sourceStatus(t, versionId) {
-      const head = await sourceS3(t).send(new HeadObjectCommand({ Bucket: t.sourceBucket, Key: t.key, ...(versionId ? { VersionId: versionId } : {}) }));
+      const head = await sourceS3(t).send(
+        new HeadObjectCommand({ Bucket: t.sourceBucket, Key: t.key, ...(versionId ? { VersionId: versionId } : {}) }),
+      );
       return head.ReplicationStatus;
     },
     async replicaExists(t) {
@@ -534,12 +627,20 @@ export function s3CanaryStore(clients: AwsClients, runId: string): CanaryStore {
       }
     },
     async removeSource(t, versionId) {
-      await sourceS3(t).send(new DeleteObjectCommand({ Bucket: t.sourceBucket, Key: t.key, ...(versionId ? { VersionId: versionId } : {}) }));
+      await sourceS3(t).send(
+        new DeleteObjectCommand({ Bucket: t.sourceBucket, Key: t.key, ...(versionId ? { VersionId: versionId } : {}) }),
+      );
     },
     async removeReplica(t) {
       // The version found, not the source's: a delete without one would only add a delete marker.
       const head = await centralS3(t).send(new HeadObjectCommand({ Bucket: t.centralBucket, Key: t.key }));
-      await centralS3(t).send(new DeleteObjectCommand({ Bucket: t.centralBucket, Key: t.key, ...(head.VersionId ? { VersionId: head.VersionId } : {}) }));
+      await centralS3(t).send(
+        new DeleteObjectCommand({
+          Bucket: t.centralBucket,
+          Key: t.key,
+          ...(head.VersionId ? { VersionId: head.VersionId } : {}),
+        }),
+      );
     },
   };
 }

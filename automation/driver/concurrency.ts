@@ -27,7 +27,9 @@ export function parseConcurrency(text: string): Parsed<number> {
 }
 
 /** Failures tolerated before no new stack starts: a count, or a percentage of the stacks in the run. */
-export type FailureTolerance = { readonly kind: "count"; readonly count: number } | { readonly kind: "percent"; readonly percent: number };
+export type FailureTolerance =
+  | { readonly kind: "count"; readonly count: number }
+  | { readonly kind: "percent"; readonly percent: number };
 
 /**
  * Default 10%: an isolated broken account (a missing role) does not stop the other 499, while a

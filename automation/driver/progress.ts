@@ -108,7 +108,8 @@ export function createProgress(options: ProgressOptions): Progress {
       print(describe(result));
       const stream = logs.get(result.stack);
       if (stream) {
-        if (result.failure) stream.write(`\n# ${result.status}: ${CATEGORY_LABEL[result.failure.category]}\n${result.failure.raw}\n`);
+        if (result.failure)
+          stream.write(`\n# ${result.status}: ${CATEGORY_LABEL[result.failure.category]}\n${result.failure.raw}\n`);
         closing.push(new Promise((resolve) => stream.end(`# ${now().toISOString()} ${result.status}\n`, resolve)));
         logs.delete(result.stack);
       }

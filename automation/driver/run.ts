@@ -113,7 +113,13 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
     const creates = task.action === "preview" || task.action === "up";
     if (!creates && !existing.has(task.name)) {
       return task.action === "drift"
-        ? finish({ ...base(task), status: "failed", counts: NO_CHANGES, durationMs: 0, failure: notDeployed(task.name) })
+        ? finish({
+            ...base(task),
+            status: "failed",
+            counts: NO_CHANGES,
+            durationMs: 0,
+            failure: notDeployed(task.name),
+          })
         : skip(task, "not deployed", "absent");
     }
     observer.started(task.name, task.action);
@@ -132,7 +138,13 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
       return finish({ ...base(task), ...outcome, durationMs: Date.now() - began });
     } catch (error) {
       const status = request.signal?.aborted ? "cancelled" : "failed";
-      return finish({ ...base(task), status, counts: NO_CHANGES, durationMs: Date.now() - began, failure: describeFailure(error) });
+      return finish({
+        ...base(task),
+        status,
+        counts: NO_CHANGES,
+        durationMs: Date.now() - began,
+        failure: describeFailure(error),
+      });
     }
   };
 
@@ -149,7 +161,11 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
     } else {
       const configured = pending.map((task) =>
         task.role === "source"
-          ? { ...task, config: sourceStackConfig(request.inventoryPath, feed.outputs), notes: feed.note ? [feed.note] : [] }
+          ? {
+              ...task,
+              config: sourceStackConfig(request.inventoryPath, feed.outputs),
+              notes: feed.note ? [feed.note] : [],
+            }
           : task,
       );
       await pool(configured, request, execute, skip);
@@ -161,7 +177,8 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
         (name) => accountIdOfStack(name) !== undefined && results.get(name)?.status !== "succeeded",
       );
       if (request.signal?.aborted) skip(central, "interrupted");
-      else if (remaining.length > 0) skip(central, `source stacks still deployed (${remaining.join(", ")}): destroy them first`);
+      else if (remaining.length > 0)
+        skip(central, `source stacks still deployed (${remaining.join(", ")}): destroy them first`);
       else await execute(central);
     }
   } else {
@@ -213,7 +230,12 @@ type CentralFeed = { ok: true; outputs: CentralOutputs; note?: string } | { ok: 
  * The central outputs sources are configured with. An up needs the real ones; a preview uses what is
  * deployed, else stand-ins from the inventory (a source preview must work before central exists).
  */
-async function centralFeed(engine: Engine, request: RunRequest, existing: ReadonlySet<string>, centralResult: StackResult | undefined): Promise<CentralFeed> {
+async function centralFeed(
+  engine: Engine,
+  request: RunRequest,
+  existing: ReadonlySet<string>,
+  centralResult: StackResult | undefined,
+): Promise<CentralFeed> {
   const up = request.operation === "up";
   if (request.signal?.aborted) return { ok: false, reason: "interrupted" };
   if (up && centralResult && centralResult.status !== "succeeded") return { ok: false, reason: "central stack failed" };
@@ -236,7 +258,11 @@ async function readOutputs(engine: Engine): Promise<StackOutputs | undefined> {
   }
 }
 
-async function perform(stack: EngineStack, action: Action, options: OperationOptions): Promise<Omit<StackResult, keyof ReturnType<typeof base> | "durationMs">> {
+async function perform(
+  stack: EngineStack,
+  action: Action,
+  options: OperationOptions,
+): Promise<Omit<StackResult, keyof ReturnType<typeof base> | "durationMs">> {
   switch (action) {
     case "preview": {
       const result = await stack.preview(options);
@@ -265,7 +291,14 @@ async function perform(stack: EngineStack, action: Action, options: OperationOpt
 }
 
 function base(task: Task) {
-  return { stack: task.name, accountId: task.accountId, accountName: task.accountName, role: task.role, action: task.action, notes: task.notes ?? [] };
+  return {
+    stack: task.name,
+    accountId: task.accountId,
+    accountName: task.accountName,
+    role: task.role,
+    action: task.action,
+    notes: task.notes ?? [],
+  };
 }
 
 function notDeployed(stack: string): Failure {
@@ -285,9 +318,21 @@ function centralTask(plan: StackPlan, operation: Operation, inventoryPath: strin
 }
 
 function sourceTask(plan: StackPlan, operation: Operation): Task {
-  return { name: plan.name, accountId: plan.accountId, accountName: plan.accountName, role: "source", action: operation };
+  return {
+    name: plan.name,
+    accountId: plan.accountId,
+    accountName: plan.accountName,
+    role: "source",
+    action: operation,
+  };
 }
 
 function orphanTask(name: string): Task {
-  return { name, accountId: accountIdOfStack(name) ?? "", accountName: "(not in inventory)", role: "orphan", action: "prune" };
+  return {
+    name,
+    accountId: accountIdOfStack(name) ?? "",
+    accountName: "(not in inventory)",
+    role: "orphan",
+    action: "prune",
+  };
 }

@@ -37,7 +37,11 @@ export function parseIdList(text: string): string[] {
  * account is not a source too). Unknown ids and ids of disabled accounts named in `--accounts` are
  * errors: a typo must not silently deploy nothing.
  */
-export function selectStacks(inventory: Inventory, plans: readonly StackPlan[], flags: SelectionFlags): SelectionResult {
+export function selectStacks(
+  inventory: Inventory,
+  plans: readonly StackPlan[],
+  flags: SelectionFlags,
+): SelectionResult {
   const centralPlan = plans.find((plan) => plan.kind === "central");
   if (!centralPlan) throw new Error("planStacks returned no central stack");
   const sourceIds = new Set(inventory.sources.map((source) => source.accountId));

@@ -25,7 +25,9 @@ export function sourceStackConfig(inventoryPath: string, central: CentralOutputs
 }
 
 /** The central outputs sources need, or the names of those missing. */
-export function readCentralOutputs(outputs: StackOutputs): { ok: true; value: CentralOutputs } | { ok: false; missing: string[] } {
+export function readCentralOutputs(
+  outputs: StackOutputs,
+): { ok: true; value: CentralOutputs } | { ok: false; missing: string[] } {
   const text = (name: string) => {
     const value = outputs[name]?.value;
     return typeof value === "string" && value.length > 0 ? value : undefined;
@@ -57,5 +59,8 @@ export function provisionalCentralOutputs(inventory: Inventory): { outputs: Cent
     bucketArn: `arn:${partition}:s3:::${central.bucketName}`,
     kmsKeyArn: `arn:${partition}:kms:${central.region}:${central.accountId}:${central.kmsAlias}`,
   };
-  return { outputs, note: "central stack not deployed: previewed with the KMS key's alias ARN in place of its key ARN" };
+  return {
+    outputs,
+    note: "central stack not deployed: previewed with the KMS key's alias ARN in place of its key ARN",
+  };
 }

@@ -8,7 +8,9 @@ import type { RunReport, StackResult } from "./run";
 /** 130 interrupted; 1 when any stack failed, drifted, was skipped or cancelled; else 0. */
 export function exitCodeOf(report: RunReport): ExitCode {
   if (report.interrupted) return ExitCode.Interrupted;
-  const bad = report.results.some((r) => r.status === "failed" || r.status === "drifted" || r.status === "skipped" || r.status === "cancelled");
+  const bad = report.results.some(
+    (r) => r.status === "failed" || r.status === "drifted" || r.status === "skipped" || r.status === "cancelled",
+  );
   return bad ? ExitCode.Failures : ExitCode.Ok;
 }
 
@@ -32,9 +34,11 @@ const RESULT_LABEL: Readonly<Record<StackResult["status"], string>> = {
 };
 
 function reasonOf(result: StackResult): string[] {
-  if (result.failure) return [CATEGORY_LABEL[result.failure.category], ...result.failure.excerpt.map((line) => `  ${line}`)];
+  if (result.failure)
+    return [CATEGORY_LABEL[result.failure.category], ...result.failure.excerpt.map((line) => `  ${line}`)];
   const lines = [...(result.reason ? [result.reason] : []), ...result.notes];
-  if (result.retained && result.retained.length > 0) lines.push(`${result.retained.length} protected resource(s) kept (data retained)`);
+  if (result.retained && result.retained.length > 0)
+    lines.push(`${result.retained.length} protected resource(s) kept (data retained)`);
   return lines;
 }
 
@@ -44,12 +48,23 @@ export function formatSummaryTable(report: RunReport): string {
   const rows = report.results.map((r) => {
     const reason = reasonOf(r);
     return {
-      cells: [r.stack, `${r.accountId} ${r.accountName}`.trim(), `${r.action} ${RESULT_LABEL[r.status]}`, formatChanges(r.counts), formatDuration(r.durationMs), reason[0] ?? ""],
+      cells: [
+        r.stack,
+        `${r.accountId} ${r.accountName}`.trim(),
+        `${r.action} ${RESULT_LABEL[r.status]}`,
+        formatChanges(r.counts),
+        formatDuration(r.durationMs),
+        reason[0] ?? "",
+      ],
       more: reason.slice(1),
     };
   });
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row.cells[i].length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   const indent = widths.slice(0, -1).reduce((sum, width) => sum + width + 2, 0);
   const body = rows.flatMap((row) => [line(row.cells), ...row.more.map((extra) => `${" ".repeat(indent)}${extra}`)]);
   const counts = countByStatus(report);
@@ -67,7 +82,9 @@ function countByStatus(report: RunReport): Partial<Record<StackResult["status"],
 
 /** Secrets stay masked in anything printed. */
 export function displayOutputs(outputs: StackOutputs): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.secret ? "[secret]" : output.value]));
+  return Object.fromEntries(
+    Object.entries(outputs).map(([key, output]) => [key, output.secret ? "[secret]" : output.value]),
+  );
 }
 
 export interface SummaryContext {
@@ -96,7 +113,15 @@ export function summaryJson(report: RunReport, context: SummaryContext): object 
       status: r.status,
       changes: r.counts,
       durationMs: r.durationMs,
-      ...(r.failure ? { failure: { category: r.failure.category, label: CATEGORY_LABEL[r.failure.category], excerpt: r.failure.excerpt } } : {}),
+      ...(r.failure
+        ? {
+            failure: {
+              category: r.failure.category,
+              label: CATEGORY_LABEL[r.failure.category],
+              excerpt: r.failure.excerpt,
+            },
+          }
+        : {}),
       ...(r.reason ? { reason: r.reason } : {}),
       notes: r.notes,
       ...(r.outputs ? { outputs: displayOutputs(r.outputs) } : {}),
@@ -115,7 +140,7 @@ export function lockAdvice(report: RunReport): string {
   return `${[
     `Interrupted while these stacks were being changed; they may still hold a lock or pending operations:`,
     ...report.mayHoldLock.map((stack) => `  ${stack}`),
-    "If the next run says \"the stack is currently locked\", make sure no other run is active, then for each:",
+    'If the next run says "the stack is currently locked", make sure no other run is active, then for each:',
     ...report.mayHoldLock.map((stack) => `  pulumi cancel --yes --stack ${stack}`),
     "If it then reports pending operations, run:",
     ...report.mayHoldLock.map((stack) => `  pulumi refresh --yes --clear-pending-creates --stack ${stack}`),

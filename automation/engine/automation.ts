@@ -68,7 +68,9 @@ class AutomationEngine implements Engine {
 
   async openStack(name: string, options: { create: boolean }): Promise<EngineStack> {
     const stack = await this.serial(() =>
-      wrap(name, "select", () => (options.create ? Stack.createOrSelect(name, this.workspace) : Stack.select(name, this.workspace))),
+      wrap(name, "select", () =>
+        options.create ? Stack.createOrSelect(name, this.workspace) : Stack.select(name, this.workspace),
+      ),
     );
     return new AutomationStack(stack, this);
   }
@@ -90,7 +92,9 @@ class AutomationStack implements EngineStack {
   }
 
   preview(options?: OperationOptions): Promise<OperationResult> {
-    return timed(this.name, "preview", options, async (callbacks) => countsFromOpMap((await this.stack.preview(callbacks)).changeSummary));
+    return timed(this.name, "preview", options, async (callbacks) =>
+      countsFromOpMap((await this.stack.preview(callbacks)).changeSummary),
+    );
   }
 
   async up(options?: OperationOptions): Promise<UpResult> {
@@ -122,7 +126,9 @@ class AutomationStack implements EngineStack {
   }
 
   remove(): Promise<void> {
-    return this.engine.serial(() => wrap(this.name, "stack rm", () => this.stack.workspace.removeStack(this.name, { force: true })));
+    return this.engine.serial(() =>
+      wrap(this.name, "stack rm", () => this.stack.workspace.removeStack(this.name, { force: true })),
+    );
   }
 }
 
@@ -142,7 +148,12 @@ interface Callbacks {
 export const FORWARD_ABORT_AFTER_MS = 500;
 
 /** Runs one operation with output capture, progress from engine events, timing and error wrapping. */
-async function timed(name: string, operation: string, options: OperationOptions | undefined, work: (callbacks: Callbacks) => Promise<ChangeCounts>): Promise<OperationResult> {
+async function timed(
+  name: string,
+  operation: string,
+  options: OperationOptions | undefined,
+  work: (callbacks: Callbacks) => Promise<ChangeCounts>,
+): Promise<OperationResult> {
   const start = Date.now();
   let log = "";
   let cliCancelling = false;
@@ -170,7 +181,9 @@ async function timed(name: string, operation: string, options: OperationOptions 
     options?.onProgress?.({ ...done });
   };
   try {
-    const counts = await wrap(name, operation, () => work({ signal: forward.signal, onOutput, onError: onOutput, onEvent }));
+    const counts = await wrap(name, operation, () =>
+      work({ signal: forward.signal, onOutput, onError: onOutput, onEvent }),
+    );
     return { counts, log, durationMs: Date.now() - start };
   } finally {
     clearTimeout(forwardTimer);
@@ -224,11 +237,16 @@ export function countsFromOpMap(map: OpMap | undefined): ChangeCounts {
 }
 
 function plainOutputs(outputs: OutputMap): StackOutputs {
-  return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, { value: output.value, secret: output.secret }]));
+  return Object.fromEntries(
+    Object.entries(outputs).map(([key, output]) => [key, { value: output.value, secret: output.secret }]),
+  );
 }
 
 /** URNs of the protected resources left in an exported deployment. */
 export function protectedUrns(deployment: unknown): string[] {
-  const resources = (deployment as { resources?: Array<{ urn?: string; protect?: boolean }> } | undefined)?.resources ?? [];
-  return resources.filter((resource) => resource.protect === true && typeof resource.urn === "string").map((resource) => resource.urn as string);
+  const resources =
+    (deployment as { resources?: Array<{ urn?: string; protect?: boolean }> } | undefined)?.resources ?? [];
+  return resources
+    .filter((resource) => resource.protect === true && typeof resource.urn === "string")
+    .map((resource) => resource.urn as string);
 }

@@ -19,7 +19,11 @@ export interface Backend {
 const SCHEMES = ["file://", "s3://", "gs://", "azblob://", "https://", "http://"];
 
 /** Precedence: `--backend`, then PULUMI_BACKEND_URL, then `file://<repo>/.pulumi-state`. */
-export function resolveBackend(flag: string | undefined, env: NodeJS.ProcessEnv, repoRoot: string): { ok: true; backend: Backend } | { ok: false; message: string } {
+export function resolveBackend(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  repoRoot: string,
+): { ok: true; backend: Backend } | { ok: false; message: string } {
   const chosen = flag ?? (env.PULUMI_BACKEND_URL || undefined);
   if (chosen === undefined) {
     const localDir = path.join(repoRoot, LOCAL_STATE_DIR);
@@ -27,7 +31,10 @@ export function resolveBackend(flag: string | undefined, env: NodeJS.ProcessEnv,
   }
   if (!SCHEMES.some((scheme) => chosen.startsWith(scheme))) {
     const source = flag === undefined ? "PULUMI_BACKEND_URL" : "--backend";
-    return { ok: false, message: `${source}: '${chosen}' is not a backend URL (${SCHEMES.map((s) => `${s}...`).join(", ")})` };
+    return {
+      ok: false,
+      message: `${source}: '${chosen}' is not a backend URL (${SCHEMES.map((s) => `${s}...`).join(", ")})`,
+    };
   }
   const cloud = chosen.startsWith("https://") || chosen.startsWith("http://");
   return { ok: true, backend: { url: chosen, secretsProvider: cloud ? undefined : "passphrase" } };

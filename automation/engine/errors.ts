@@ -77,6 +77,7 @@ export interface Failure {
 }
 
 export function describeFailure(error: unknown): Failure {
-  const raw = error instanceof StackError ? error.raw : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const raw =
+    error instanceof StackError ? error.raw : error instanceof Error ? (error.stack ?? error.message) : String(error);
   return { category: classifyFailure(raw), excerpt: firstErrorLines(raw), raw };
 }

@@ -100,7 +100,12 @@ export class MemoryEngine implements Engine {
   }
 
   /** One engine operation: counted in flight, takes the stack's latency, abortable. */
-  async operate(stack: string, operation: MemoryOperation, options: OperationOptions | undefined, counts: ChangeCounts): Promise<OperationResult> {
+  async operate(
+    stack: string,
+    operation: MemoryOperation,
+    options: OperationOptions | undefined,
+    counts: ChangeCounts,
+  ): Promise<OperationResult> {
     this.record(stack, operation);
     const start = Date.now();
     this.inFlight += 1;
@@ -134,7 +139,12 @@ class MemoryStack implements EngineStack {
   }
 
   async up(options?: OperationOptions): Promise<UpResult> {
-    const result = await this.engine.operate(this.name, "up", options, this.engine.script(this.name).changes ?? NO_CHANGES);
+    const result = await this.engine.operate(
+      this.name,
+      "up",
+      options,
+      this.engine.script(this.name).changes ?? NO_CHANGES,
+    );
     const outputs = this.engine.script(this.name).outputs ?? {};
     this.engine.outputs.set(this.name, outputs);
     return { ...result, outputs };

@@ -18,7 +18,13 @@ export function pinnedInstallRoot(home = os.homedir()): string {
 
 /** The `pulumi` executable on PATH, else in the pinned install root; undefined when there is none. */
 export function findPulumiBinary(pathVariable: string, root: string): string | undefined {
-  const candidates = [...pathVariable.split(path.delimiter).filter((dir) => dir.length > 0).map((dir) => path.join(dir, BINARY)), path.join(root, "bin", BINARY)];
+  const candidates = [
+    ...pathVariable
+      .split(path.delimiter)
+      .filter((dir) => dir.length > 0)
+      .map((dir) => path.join(dir, BINARY)),
+    path.join(root, "bin", BINARY),
+  ];
   return candidates.find((candidate) => {
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
@@ -38,7 +44,8 @@ export type CliLookup = { ok: true; command: PulumiCommand } | { ok: false; mess
 export async function locatePulumiCli(): Promise<CliLookup> {
   const root = pinnedInstallRoot();
   const binary = findPulumiBinary(process.env.PATH ?? "", root);
-  if (binary === undefined) return { ok: false, message: missingCliMessage([`no \`${BINARY}\` on PATH nor in ${path.join(root, "bin")}`]) };
+  if (binary === undefined)
+    return { ok: false, message: missingCliMessage([`no \`${BINARY}\` on PATH nor in ${path.join(root, "bin")}`]) };
   const automation = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   try {
     const command = await automation.PulumiCommand.get(binary.startsWith(root) ? { root } : {});

@@ -47,7 +47,12 @@ export const SOURCE_READ_ACTIONS = [
   "s3:GetObjectVersionAcl",
   "s3:GetObjectVersionTagging",
 ];
-export const DESTINATION_WRITE_ACTIONS = ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"];
+export const DESTINATION_WRITE_ACTIONS = [
+  "s3:ReplicateObject",
+  "s3:ReplicateDelete",
+  "s3:ReplicateTags",
+  "s3:ObjectOwnerOverrideToBucketOwner",
+];
 
 /** The links for `accountId`, in the order a replicated object needs them. Throws UnknownAccountError. */
 export function explainAccount(rendered: readonly RenderedStack[], accountId: string): ExplainLink[] {
@@ -66,17 +71,34 @@ export function explainAccount(rendered: readonly RenderedStack[], accountId: st
   const centralKey = central.resources.find((r) => r.type === "aws:kms/key:Key");
 
   return [
-    link("role-trust", "Role trust", `lets ${S3_SERVICE} assume the replication role`, ["sts:AssumeRole"], role && policyAt(source, role, "assumeRolePolicy")),
+    link(
+      "role-trust",
+      "Role trust",
+      `lets ${S3_SERVICE} assume the replication role`,
+      ["sts:AssumeRole"],
+      role && policyAt(source, role, "assumeRolePolicy"),
+    ),
     {
       ...link(
         "role-policy",
         "Role policy",
         "lets the role read its source bucket and versions, write replicas under the central <account>/ prefix, decrypt with the source key and encrypt with the central key",
         [...SOURCE_READ_ACTIONS, ...DESTINATION_WRITE_ACTIONS, "kms:Decrypt", "kms:Encrypt"],
-        roleDocs.length > 0 ? { where: roleDocs.map((d) => d.where).join(" + "), document: { Statement: roleDocs.flatMap((d) => d.document.Statement) } } : undefined,
+        roleDocs.length > 0
+          ? {
+              where: roleDocs.map((d) => d.where).join(" + "),
+              document: { Statement: roleDocs.flatMap((d) => d.document.Statement) },
+            }
+          : undefined,
       ),
     },
-    link("source-key", "Source key policy", "lets the replication role (or its account's IAM) decrypt source objects", ["kms:Decrypt"], sourceKey && policyAt(source, sourceKey, "policy")),
+    link(
+      "source-key",
+      "Source key policy",
+      "lets the replication role (or its account's IAM) decrypt source objects",
+      ["kms:Decrypt"],
+      sourceKey && policyAt(source, sourceKey, "policy"),
+    ),
     link(
       "central-bucket-policy",
       "Central bucket policy",
@@ -84,7 +106,13 @@ export function explainAccount(rendered: readonly RenderedStack[], accountId: st
       DESTINATION_WRITE_ACTIONS,
       bucketPolicy && policyAt(central, bucketPolicy, "policy"),
     ),
-    link("central-key", "Central key policy", "lets the role encrypt replicas with the central key through S3", ["kms:Encrypt"], centralKey && policyAt(central, centralKey, "policy")),
+    link(
+      "central-key",
+      "Central key policy",
+      "lets the role encrypt replicas with the central key through S3",
+      ["kms:Encrypt"],
+      centralKey && policyAt(central, centralKey, "policy"),
+    ),
   ];
 }
 
@@ -105,10 +133,18 @@ export interface LocatedPolicy {
 
 function policyAt(stack: RenderedStack, resource: RenderedResource, input: string): LocatedPolicy | undefined {
   const document = resource.inputs[input];
-  return isPolicyDocument(document) ? { where: `${resource.type} ${resource.name} .${input} @${stack.stack}`, document } : undefined;
+  return isPolicyDocument(document)
+    ? { where: `${resource.type} ${resource.name} .${input} @${stack.stack}`, document }
+    : undefined;
 }
 
-function link(id: ExplainLinkId, title: string, grants: string, needed: string[], policy: LocatedPolicy | undefined): ExplainLink {
+function link(
+  id: ExplainLinkId,
+  title: string,
+  grants: string,
+  needed: string[],
+  policy: LocatedPolicy | undefined,
+): ExplainLink {
   const statements = policy?.document.Statement ?? [];
   const relevant = statements.filter((s) => needed.some((action) => coversAction(s, action)));
   const missing = policy
@@ -131,7 +167,9 @@ export function rolePolicies(stack: RenderedStack, role: RenderedResource): Loca
     .filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && refersToRole(r.inputs.role))
     .map((r) => policyAt(stack, r, "policy"));
   const inline = ((role.inputs.inlinePolicies as { policy?: unknown }[] | undefined) ?? []).map((p, i) =>
-    isPolicyDocument(p.policy) ? { where: `${role.type} ${role.name} .inlinePolicies.${i}.policy @${stack.stack}`, document: p.policy } : undefined,
+    isPolicyDocument(p.policy)
+      ? { where: `${role.type} ${role.name} .inlinePolicies.${i}.policy @${stack.stack}`, document: p.policy }
+      : undefined,
   );
   return [...attached, ...inline].filter((p): p is LocatedPolicy => p !== undefined);
 }
@@ -140,14 +178,25 @@ function trusts(document: unknown, service: string): boolean {
   if (!isPolicyDocument(document)) return false;
   return document.Statement.some((s) => {
     const principal = s.Principal as { Service?: string | string[] } | undefined;
-    return s.Effect === "Allow" && typeof principal === "object" && [principal.Service ?? []].flat().includes(service) && coversAction(s, "sts:AssumeRole");
+    return (
+      s.Effect === "Allow" &&
+      typeof principal === "object" &&
+      [principal.Service ?? []].flat().includes(service) &&
+      coversAction(s, "sts:AssumeRole")
+    );
   });
 }
 
 /** IAM action matching: case-insensitive, `*` and `?` wildcards; NotAction covers what it does not name. */
 export function coversAction(statement: Statement, action: string): boolean {
   const matches = (pattern: string) =>
-    new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(action);
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
+      "i",
+    ).test(action);
   if (statement.NotAction !== undefined) return ![statement.NotAction].flat().some(matches);
   return [statement.Action ?? []].flat().some(matches);
 }
@@ -156,8 +205,14 @@ export function coversAction(statement: Statement, action: string): boolean {
 export function formatExplanation(accountId: string, links: readonly ExplainLink[]): string {
   const lines = [`Replication rights of account ${accountId}, link by link:`];
   links.forEach((l, i) => {
-    const verdict = l.source === undefined ? "NOT FOUND" : l.missing.length > 0 ? `MISSING ${l.missing.join(", ")}` : "ok";
-    lines.push("", `${i + 1}. ${l.title}: ${verdict}`, `   must: ${l.grants}`, `   from: ${l.source ?? "(no such policy in the rendered stacks)"}`);
+    const verdict =
+      l.source === undefined ? "NOT FOUND" : l.missing.length > 0 ? `MISSING ${l.missing.join(", ")}` : "ok";
+    lines.push(
+      "",
+      `${i + 1}. ${l.title}: ${verdict}`,
+      `   must: ${l.grants}`,
+      `   from: ${l.source ?? "(no such policy in the rendered stacks)"}`,
+    );
     if (l.statements.length > 0) lines.push(...alignColumns(l.statements.map(statementColumns), "     "));
   });
   const broken = firstBrokenLink(links);

@@ -7,4 +7,8 @@ import type { StackProgram } from "./render";
  * from the central stack's rendered outputs, the placeholder it would be before the central deploy.
  */
 export const stackProgram: StackProgram = (inventory, plan, central) =>
-  buildStack(inventory, plan.name, central === undefined ? undefined : { kmsKeyArn: String(central[CentralOutput.kmsKeyArn]) });
+  buildStack(
+    inventory,
+    plan.name,
+    central === undefined ? undefined : { kmsKeyArn: String(central[CentralOutput.kmsKeyArn]) },
+  );

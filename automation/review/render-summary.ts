@@ -28,7 +28,8 @@ export function policiesOf(stack: RenderedStack): FoundPolicy[] {
   return found;
 }
 
-const list = (value: string | readonly string[] | undefined): string[] => (value === undefined ? [] : typeof value === "string" ? [value] : [...value]);
+const list = (value: string | readonly string[] | undefined): string[] =>
+  value === undefined ? [] : typeof value === "string" ? [value] : [...value];
 
 export function formatPrincipal(statement: Statement): string {
   const negated = statement.NotPrincipal !== undefined;
@@ -54,16 +55,28 @@ export function formatConditions(statement: Statement): string {
 
 /** One statement's columns: Sid, effect, principal, actions, resources, conditions. */
 export function statementColumns(statement: Statement): string[] {
-  const actions = statement.NotAction !== undefined ? `not ${list(statement.NotAction).join(",")}` : list(statement.Action).join(",");
+  const actions =
+    statement.NotAction !== undefined ? `not ${list(statement.NotAction).join(",")}` : list(statement.Action).join(",");
   const resources =
-    statement.NotResource !== undefined ? `not ${list(statement.NotResource).join(",")}` : list(statement.Resource).join(",") || "-";
-  return [statement.Sid ?? "-", statement.Effect, formatPrincipal(statement), actions, resources, formatConditions(statement)];
+    statement.NotResource !== undefined
+      ? `not ${list(statement.NotResource).join(",")}`
+      : list(statement.Resource).join(",") || "-";
+  return [
+    statement.Sid ?? "-",
+    statement.Effect,
+    formatPrincipal(statement),
+    actions,
+    resources,
+    formatConditions(statement),
+  ];
 }
 
 /** Columns padded to the widest cell of each column; the last column is never padded. */
 export function alignColumns(rows: string[][], indent: string): string[] {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column].length))) ?? [];
-  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  "));
+  return rows.map(
+    (row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  "),
+  );
 }
 
 export function formatPolicy(policy: FoundPolicy, indent = "    "): string[] {
@@ -76,7 +89,9 @@ export function formatPolicy(policy: FoundPolicy, indent = "    "): string[] {
 /** Where each provider's credentials come from: the role it assumes and the accounts it may touch. */
 export function formatProviders(stack: RenderedStack): string[] {
   return Object.entries(stack.providers).map(([name, provider]) => {
-    const roles = ((provider.inputs.assumeRoles as { roleArn?: string }[] | undefined) ?? []).map((r) => r.roleArn).join(",");
+    const roles = ((provider.inputs.assumeRoles as { roleArn?: string }[] | undefined) ?? [])
+      .map((r) => r.roleArn)
+      .join(",");
     const allowed = ((provider.inputs.allowedAccountIds as string[] | undefined) ?? []).join(",");
     return `  provider ${name}: assumes ${roles || "(no role)"}, allowedAccountIds ${allowed || "(any)"}, region ${provider.inputs.region ?? "(unset)"}`;
   });
@@ -90,10 +105,16 @@ export function formatStackSummary(stack: RenderedStack): string[] {
   ];
   const onDefault = custom.filter((r) => r.provider === DEFAULT_PROVIDER);
   if (onDefault.length > 0) {
-    lines.push(`  ! ${onDefault.length} resources use the default provider (ambient credentials, not the account's role): ${onDefault.map((r) => r.name).join(", ")}`);
+    lines.push(
+      `  ! ${onDefault.length} resources use the default provider (ambient credentials, not the account's role): ${onDefault.map((r) => r.name).join(", ")}`,
+    );
   }
   const flags = (r: RenderedResource) =>
-    [r.importId !== undefined ? `import ${r.importId}` : "", r.protect ? "protect" : "", r.retainOnDelete ? "retainOnDelete" : ""]
+    [
+      r.importId !== undefined ? `import ${r.importId}` : "",
+      r.protect ? "protect" : "",
+      r.retainOnDelete ? "retainOnDelete" : "",
+    ]
       .filter(Boolean)
       .join(", ");
   lines.push(

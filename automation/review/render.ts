@@ -78,14 +78,28 @@ export interface PlaceholderRef {
 
 /** Every placeholder inside a string, in order of appearance. */
 export function placeholdersIn(text: string): PlaceholderRef[] {
-  return [...text.matchAll(PLACEHOLDER)].map((m) => ({ text: m[0], type: m[1], name: m[2], property: m[3], stack: m[4] }));
+  return [...text.matchAll(PLACEHOLDER)].map((m) => ({
+    text: m[0],
+    type: m[1],
+    name: m[2],
+    property: m[3],
+    stack: m[4],
+  }));
 }
 
 /**
  * Properties the mock fills with a placeholder when the program did not set them: the computed
  * attributes a program reads from AWS resources (an ARN, a key id, a generated name).
  */
-const COMPUTED_PROPERTIES = ["arn", "keyId", "name", "bucket", "bucketDomainName", "bucketRegionalDomainName", "uniqueId"];
+const COMPUTED_PROPERTIES = [
+  "arn",
+  "keyId",
+  "name",
+  "bucket",
+  "bucketDomainName",
+  "bucketRegionalDomainName",
+  "uniqueId",
+];
 
 interface Registration {
   type: string;
@@ -188,7 +202,9 @@ async function renderStack(
     recording = false;
   }
   if (refusedCalls.length > 0) {
-    throw new Error(`render: the program of stack ${plan.name} calls ${refusedCalls.join(", ")}, which render cannot answer without AWS`);
+    throw new Error(
+      `render: the program of stack ${plan.name} calls ${refusedCalls.join(", ")}, which render cannot answer without AWS`,
+    );
   }
   return assemble(plan, registrations, options, (outputs ?? {}) as Record<string, unknown>);
 }
@@ -211,7 +227,10 @@ function assemble(
   for (const registration of registrations) {
     if (registration.type === ROOT_STACK_TYPE) continue;
     if (registration.type.startsWith(PROVIDER_TYPE_PREFIX)) {
-      providers[registration.name] = { type: registration.type, inputs: parseJsonStrings(registration.inputs) as Record<string, unknown> };
+      providers[registration.name] = {
+        type: registration.type,
+        inputs: parseJsonStrings(registration.inputs) as Record<string, unknown>,
+      };
       continue;
     }
     const opts = options.get(resourceKey(registration.type, registration.name)) ?? {};

@@ -25,14 +25,20 @@ export class AlarmTopic extends pulumi.ComponentResource {
     super("org-s3-backup:monitoring:AlarmTopic", name, {}, opts);
     const partition = partitionOf(args.region);
 
-    const topic = new aws.sns.Topic(`${name}-topic`, { name: args.topicName ?? DEFAULT_ALARM_TOPIC_NAME, tags: args.tags }, { parent: this });
+    const topic = new aws.sns.Topic(
+      `${name}-topic`,
+      { name: args.topicName ?? DEFAULT_ALARM_TOPIC_NAME, tags: args.tags },
+      { parent: this },
+    );
 
     new aws.sns.TopicPolicy(
       `${name}-policy`,
       {
         arn: topic.arn,
         policy: topic.arn.apply((topicArn) =>
-          JSON.stringify(alarmTopicPolicy({ topicArn, organizationId: args.organizationId, region: args.region, partition })),
+          JSON.stringify(
+            alarmTopicPolicy({ topicArn, organizationId: args.organizationId, region: args.region, partition }),
+          ),
         ),
       },
       { parent: this },

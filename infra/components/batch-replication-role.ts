@@ -34,7 +34,9 @@ export class BatchReplicationRole extends pulumi.ComponentResource {
       {
         name: args.roleName ?? BACKFILL_ROLE_NAME,
         description: "S3 Batch Replication of objects that existed before the org-s3-backup replication rule",
-        assumeRolePolicy: JSON.stringify(batchOperationsTrustPolicy({ accountId: args.accountId, region: args.region, partition })),
+        assumeRolePolicy: JSON.stringify(
+          batchOperationsTrustPolicy({ accountId: args.accountId, region: args.region, partition }),
+        ),
         tags: args.tags,
       },
       { parent: this },
@@ -47,7 +49,9 @@ export class BatchReplicationRole extends pulumi.ComponentResource {
         policy: pulumi
           .all([args.sourceBucketName, args.sourceKmsKeyArn])
           .apply(([sourceBucketName, sourceKmsKeyArn]) =>
-            JSON.stringify(batchReplicationPolicy({ partition, region: args.region, sourceBucketName, sourceKmsKeyArn })),
+            JSON.stringify(
+              batchReplicationPolicy({ partition, region: args.region, sourceBucketName, sourceKmsKeyArn }),
+            ),
           ),
       },
       { parent: this },

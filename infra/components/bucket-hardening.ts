@@ -40,7 +40,12 @@ export function hardenBucket(name: string, args: BucketHardeningArgs, parent: pu
       `${name}-encryption`,
       {
         bucket: args.bucket,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }],
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+            bucketKeyEnabled: true,
+          },
+        ],
       },
       guardsData,
     );
@@ -48,12 +53,22 @@ export function hardenBucket(name: string, args: BucketHardeningArgs, parent: pu
   const publicAccessBlock = args.blockPublicAccess
     ? new aws.s3.BucketPublicAccessBlock(
         `${name}-public-access-block`,
-        { bucket: args.bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+        {
+          bucket: args.bucket,
+          blockPublicAcls: true,
+          blockPublicPolicy: true,
+          ignorePublicAcls: true,
+          restrictPublicBuckets: true,
+        },
         guardsData,
       )
     : undefined;
   if (args.ownerEnforced) {
-    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: args.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }, guardsData);
+    new aws.s3.BucketOwnershipControls(
+      `${name}-ownership`,
+      { bucket: args.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      guardsData,
+    );
   }
   if (args.policy !== undefined) {
     new aws.s3.BucketPolicy(

@@ -44,7 +44,12 @@ export class CentralBackupBucket extends pulumi.ComponentResource {
     super("org-s3-backup:central:CentralBackupBucket", name, {}, opts);
     const holdsData = { parent: this, protect: true, retainOnDelete: true };
     const guardsData = { parent: this, retainOnDelete: true };
-    const policyArgs = { organizationId: args.organizationId, accountId: args.accountId, region: args.region, bucketName: args.bucketName };
+    const policyArgs = {
+      organizationId: args.organizationId,
+      accountId: args.accountId,
+      region: args.region,
+      bucketName: args.bucketName,
+    };
 
     const key = new aws.kms.Key(
       `${name}-key`,
@@ -115,7 +120,8 @@ export function noncurrentVersionRule(
       : versions.transitionStorageClass === undefined
         ? fail("noncurrentVersions.transitionAfterDays needs transitionStorageClass")
         : [{ noncurrentDays: versions.transitionAfterDays, storageClass: versions.transitionStorageClass, ...keep }];
-  const expiration = versions.expireAfterDays === undefined ? undefined : { noncurrentDays: versions.expireAfterDays, ...keep };
+  const expiration =
+    versions.expireAfterDays === undefined ? undefined : { noncurrentDays: versions.expireAfterDays, ...keep };
   if (!transition && !expiration) fail("noncurrentVersions needs transitionAfterDays or expireAfterDays");
   return {
     id: NONCURRENT_VERSIONS_RULE_ID,

@@ -36,7 +36,11 @@ export class ReplicationAlarms extends pulumi.ComponentResource {
     const kinds = alarmKinds(args);
     const common = {
       namespace: "AWS/S3",
-      dimensions: { SourceBucket: args.sourceBucketName, DestinationBucket: args.destinationBucketName, RuleId: args.ruleId },
+      dimensions: {
+        SourceBucket: args.sourceBucketName,
+        DestinationBucket: args.destinationBucketName,
+        RuleId: args.ruleId,
+      },
       period: 300,
       evaluationPeriods: 1,
       comparisonOperator: "GreaterThanThreshold",
@@ -76,6 +80,9 @@ export class ReplicationAlarms extends pulumi.ComponentResource {
         ).arn
       : undefined;
 
-    this.registerOutputs({ failedReplicationAlarmArn: this.failedReplicationAlarmArn, latencyAlarmArn: this.latencyAlarmArn });
+    this.registerOutputs({
+      failedReplicationAlarmArn: this.failedReplicationAlarmArn,
+      latencyAlarmArn: this.latencyAlarmArn,
+    });
   }
 }

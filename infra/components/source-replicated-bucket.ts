@@ -6,7 +6,12 @@ import { KEY_DELETION_WINDOW_DAYS } from "./central-backup-bucket";
 import { hardenBucket } from "./bucket-hardening";
 import { ReplicationAlarms } from "./replication-alarms";
 import { bucketArn, REPLICATION_ROLE_NAME } from "../policies/document";
-import { replicationRolePolicy, replicationTrustPolicy, sourceBucketPolicy, sourceKmsKeyPolicy } from "../policies/source";
+import {
+  replicationRolePolicy,
+  replicationTrustPolicy,
+  sourceBucketPolicy,
+  sourceKmsKeyPolicy,
+} from "../policies/source";
 
 export interface SourceReplicatedBucketArgs {
   /** The source account (12 digits). Its objects replicate from `<accountId>/` to `<accountId>/`. */
@@ -84,7 +89,9 @@ export class SourceReplicatedBucket extends pulumi.ComponentResource {
     new aws.kms.Alias(`${name}-key-alias`, { name: args.kmsAlias, targetKeyId: key.keyId }, guardsData);
 
     // An adopted bucket is named, never registered: no state, so nothing of ours can ever delete it.
-    const created = args.existingBucket ? undefined : new aws.s3.Bucket(`${name}-bucket`, { bucket: args.bucketName }, holdsData);
+    const created = args.existingBucket
+      ? undefined
+      : new aws.s3.Bucket(`${name}-bucket`, { bucket: args.bucketName }, holdsData);
     const bucket = {
       name: created ? created.bucket : pulumi.output(args.bucketName),
       arn: created ? created.arn : pulumi.output(bucketArn(args.region, args.bucketName)),
@@ -106,7 +113,9 @@ export class SourceReplicatedBucket extends pulumi.ComponentResource {
       {
         name: REPLICATION_ROLE_NAME,
         description: `S3 replication of ${args.bucketName} into the organization's central backup bucket`,
-        assumeRolePolicy: JSON.stringify(replicationTrustPolicy({ accountId: args.accountId, region: args.region, bucketName: args.bucketName })),
+        assumeRolePolicy: JSON.stringify(
+          replicationTrustPolicy({ accountId: args.accountId, region: args.region, bucketName: args.bucketName }),
+        ),
       },
       { parent: this },
     );
@@ -193,7 +202,10 @@ export class SourceReplicatedBucket extends pulumi.ComponentResource {
  */
 export function replicationRule(
   id: string,
-  args: Pick<SourceReplicatedBucketArgs, "accountId" | "replication" | "centralAccountId" | "centralBucketArn" | "centralKmsKeyArn">,
+  args: Pick<
+    SourceReplicatedBucketArgs,
+    "accountId" | "replication" | "centralAccountId" | "centralBucketArn" | "centralKmsKeyArn"
+  >,
 ): aws.types.input.s3.BucketReplicationConfigRule {
   const { replication } = args;
   const rtc = replication.replicationTimeControl;
@@ -213,7 +225,9 @@ export function replicationRule(
       storageClass: replication.storageClass,
       ...(rtc ? { replicationTime: { status: "Enabled", time: { minutes: REPLICATION_TIME_MINUTES } } } : {}),
       // An event threshold without RTC is refused by the API: metrics alone then.
-      ...(metrics ? { metrics: { status: "Enabled", ...(rtc ? { eventThreshold: { minutes: REPLICATION_TIME_MINUTES } } : {}) } } : {}),
+      ...(metrics
+        ? { metrics: { status: "Enabled", ...(rtc ? { eventThreshold: { minutes: REPLICATION_TIME_MINUTES } } : {}) } }
+        : {}),
     },
   };
 }

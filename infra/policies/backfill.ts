@@ -22,7 +22,11 @@ export function backfillRoleArn(accountId: string, partition = "aws"): string {
 }
 
 /** Only Batch Operations jobs of this account (confused-deputy guard) may assume the role. */
-export function batchOperationsTrustPolicy(args: { accountId: string; region: string; partition: string }): PolicyDocument {
+export function batchOperationsTrustPolicy(args: {
+  accountId: string;
+  region: string;
+  partition: string;
+}): PolicyDocument {
   return serviceTrustPolicy({
     sid: "BatchOperationsOfThisAccount",
     service: BATCH_OPERATIONS_PRINCIPAL,
@@ -55,7 +59,12 @@ export function batchReplicationPolicy(args: BatchReplicationPolicyArgs): Policy
         Action: ["s3:GetReplicationConfiguration", "s3:PutInventoryConfiguration"],
         Resource: bucket,
       },
-      { Sid: "ReadManifest", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${bucket}/${BACKFILL_MANIFEST_PREFIX}/*` },
+      {
+        Sid: "ReadManifest",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:GetObjectVersion"],
+        Resource: `${bucket}/${BACKFILL_MANIFEST_PREFIX}/*`,
+      },
       {
         Sid: "WriteManifestAndReport",
         Effect: "Allow",

@@ -77,4 +77,3 @@ export function centralKmsKeyPolicy(args: CentralPolicyArgs): PolicyDocument {
     ],
   };
 }
-

@@ -63,7 +63,10 @@ function notifiesCentralTopic(source: SourceAccount): boolean {
 export function alarmTopicRegions(inventory: Pick<Inventory, "central" | "sources">): string[] {
   const { central } = inventory;
   if (central.alarmTopicArn !== undefined) return [];
-  const regions = new Set([central.region, ...inventory.sources.filter(notifiesCentralTopic).map((source) => source.region)]);
+  const regions = new Set([
+    central.region,
+    ...inventory.sources.filter(notifiesCentralTopic).map((source) => source.region),
+  ]);
   return [central.region, ...[...regions].filter((region) => region !== central.region).sort()];
 }
 
@@ -74,9 +77,14 @@ export function alarmTopicRegions(inventory: Pick<Inventory, "central" | "source
  * reports the same mistake with its line when the inventory is loaded).
  */
 export function alarmTopicFor(source: SourceAccount, central: CentralAccount): TopicChoice {
-  const topicArn = source.monitoring.alarmTopicArn ?? central.alarmTopicArn ?? centralAlarmTopicArn(central, source.region);
+  const topicArn =
+    source.monitoring.alarmTopicArn ?? central.alarmTopicArn ?? centralAlarmTopicArn(central, source.region);
   const region = topicRegion(topicArn);
-  if (region === undefined) return { ok: false, message: `account ${source.accountId} (${source.name}): '${topicArn}' is not an SNS topic ARN` };
+  if (region === undefined)
+    return {
+      ok: false,
+      message: `account ${source.accountId} (${source.name}): '${topicArn}' is not an SNS topic ARN`,
+    };
   if (region !== source.region) {
     return {
       ok: false,
@@ -92,7 +100,12 @@ export function alarmTopicFor(source: SourceAccount, central: CentralAccount): T
  * Lets CloudWatch in any account of the organization publish this project's alarms to the topic. The
  * organization condition keeps the policy the same size for 1 or 5,000 accounts.
  */
-export function alarmTopicPolicy(args: { topicArn: string; organizationId: string; region: string; partition: string }): PolicyDocument {
+export function alarmTopicPolicy(args: {
+  topicArn: string;
+  organizationId: string;
+  region: string;
+  partition: string;
+}): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -104,7 +117,9 @@ export function alarmTopicPolicy(args: { topicArn: string; organizationId: strin
         Resource: args.topicArn,
         Condition: {
           StringEquals: { "aws:SourceOrgID": args.organizationId },
-          ArnLike: { "aws:SourceArn": `arn:${args.partition}:cloudwatch:${args.region}:*:alarm:${ALARM_NAME_PREFIX}-*` },
+          ArnLike: {
+            "aws:SourceArn": `arn:${args.partition}:cloudwatch:${args.region}:*:alarm:${ALARM_NAME_PREFIX}-*`,
+          },
         },
       },
     ],

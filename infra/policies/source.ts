@@ -16,7 +16,10 @@ import {
 export function sourceKmsKeyPolicy(args: { readonly accountId: string; readonly region: string }): PolicyDocument {
   return {
     Version: "2012-10-17",
-    Statement: [accountRootStatement(partitionInfo(args.region), args.accountId), s3UseInAccountStatement(args.accountId, args.region)],
+    Statement: [
+      accountRootStatement(partitionInfo(args.region), args.accountId),
+      s3UseInAccountStatement(args.accountId, args.region),
+    ],
   };
 }
 
@@ -25,7 +28,11 @@ export function sourceBucketPolicy(args: { readonly region: string; readonly buc
 }
 
 /** Only S3 replicating this account's bucket may assume the role (confused-deputy guard). */
-export function replicationTrustPolicy(args: { readonly accountId: string; readonly region: string; readonly bucketName: string }): PolicyDocument {
+export function replicationTrustPolicy(args: {
+  readonly accountId: string;
+  readonly region: string;
+  readonly bucketName: string;
+}): PolicyDocument {
   return serviceTrustPolicy({
     sid: "S3ReplicatesThisAccountsBucket",
     service: S3_SERVICE_PRINCIPAL,
@@ -69,7 +76,12 @@ export function replicationRolePolicy(args: ReplicationRolePolicyArgs): PolicyDo
       {
         Sid: "ReadSourceObjectVersions",
         Effect: "Allow",
-        Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", ...objectLockActions],
+        Action: [
+          "s3:GetObjectVersionForReplication",
+          "s3:GetObjectVersionAcl",
+          "s3:GetObjectVersionTagging",
+          ...objectLockActions,
+        ],
         Resource: `${source}/*`,
       },
       {
@@ -83,7 +95,9 @@ export function replicationRolePolicy(args: ReplicationRolePolicyArgs): PolicyDo
         Effect: "Allow",
         Action: "kms:Decrypt",
         Resource: args.sourceKmsKeyArn,
-        Condition: { StringEquals: { "kms:ViaService": s3ViaService(args.region), "kms:EncryptionContext:aws:s3:arn": source } },
+        Condition: {
+          StringEquals: { "kms:ViaService": s3ViaService(args.region), "kms:EncryptionContext:aws:s3:arn": source },
+        },
       },
       {
         Sid: "EncryptReplicasWithCentralKey",
@@ -91,7 +105,10 @@ export function replicationRolePolicy(args: ReplicationRolePolicyArgs): PolicyDo
         Action: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
         Resource: args.centralKmsKeyArn,
         Condition: {
-          StringEquals: { "kms:ViaService": s3ViaService(args.centralRegion), "kms:EncryptionContext:aws:s3:arn": args.centralBucketArn },
+          StringEquals: {
+            "kms:ViaService": s3ViaService(args.centralRegion),
+            "kms:EncryptionContext:aws:s3:arn": args.centralBucketArn,
+          },
         },
       },
     ],

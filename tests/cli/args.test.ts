@@ -21,15 +21,21 @@ function capture(cwd = CWD): { io: Io; stdout: () => string; stderr: () => strin
   return { io: { stdout, stderr, env: {}, cwd }, stdout: () => out, stderr: () => err };
 }
 
-const usageText = (command: string, message: string) => `org-s3-backup ${command}: ${message}\nRun \`org-s3-backup ${command} --help\` for the options.\n`;
+const usageText = (command: string, message: string) =>
+  `org-s3-backup ${command}: ${message}\nRun \`org-s3-backup ${command} --help\` for the options.\n`;
 
 describe("command arguments (parseArgsOrReport)", () => {
   it("parses the command's own options and --inventory", () => {
     const { io, stderr } = capture();
-    const args = parseArgsOrReport("demo", ["--json", "--ou", "r-ab12", "--ou", "ou-ab12-cdef3456", "--inventory", "inv.yaml"], io, {
-      json: { type: "boolean" },
-      ou: { type: "string", multiple: true },
-    });
+    const args = parseArgsOrReport(
+      "demo",
+      ["--json", "--ou", "r-ab12", "--ou", "ou-ab12-cdef3456", "--inventory", "inv.yaml"],
+      io,
+      {
+        json: { type: "boolean" },
+        ou: { type: "string", multiple: true },
+      },
+    );
     expect(args?.values).to.deep.equal({ json: true, ou: ["r-ab12", "ou-ab12-cdef3456"], inventory: "inv.yaml" });
     expect(stderr()).to.equal("");
   });
@@ -75,7 +81,20 @@ describe("command arguments (parseArgsOrReport)", () => {
       expect(stderr()).to.equal(usageText("demo", "--account ID is required"));
     });
 
-    for (const command of ["validate", "plan", "render", "explain", "verify", "discover", "backfill", "preview", "up", "destroy", "drift", "outputs"]) {
+    for (const command of [
+      "validate",
+      "plan",
+      "render",
+      "explain",
+      "verify",
+      "discover",
+      "backfill",
+      "preview",
+      "up",
+      "destroy",
+      "drift",
+      "outputs",
+    ]) {
       it(`${command} --bogus exits 2 with the usage text and nothing on stdout`, async () => {
         const { io, stdout, stderr } = capture(REPO);
         expect(await main([command, "--bogus"], io)).to.equal(2);
@@ -94,9 +113,14 @@ describe("command arguments (parseArgsOrReport)", () => {
 
 describe("selectSourceAccounts", () => {
   const fixture = inventory({
-    sources: [sourceAccount("111111111111"), sourceAccount("222222222222", { enabled: false }), sourceAccount("333333333333")],
+    sources: [
+      sourceAccount("111111111111"),
+      sourceAccount("222222222222", { enabled: false }),
+      sourceAccount("333333333333"),
+    ],
   });
-  const ids = (result: ReturnType<typeof selectSourceAccounts>) => (result.ok ? result.sources.map((source) => source.accountId) : result);
+  const ids = (result: ReturnType<typeof selectSourceAccounts>) =>
+    result.ok ? result.sources.map((source) => source.accountId) : result;
 
   it("without --accounts: every enabled source account, in inventory order", () => {
     expect(ids(selectSourceAccounts(fixture, undefined, "no central"))).to.deep.equal(["111111111111", "333333333333"]);
@@ -108,7 +132,10 @@ describe("selectSourceAccounts", () => {
 
   it("refuses the central account, by name or id, with the caller's message", () => {
     expect(selectSourceAccounts(fixture, "central", "no central")).to.deep.equal({ ok: false, message: "no central" });
-    expect(selectSourceAccounts(fixture, "111111111111,999999999999", "no central")).to.deep.equal({ ok: false, message: "no central" });
+    expect(selectSourceAccounts(fixture, "111111111111,999999999999", "no central")).to.deep.equal({
+      ok: false,
+      message: "no central",
+    });
   });
 
   it("passes on selectStacks' refusals (unknown, malformed or disabled ids)", () => {
@@ -116,7 +143,10 @@ describe("selectSourceAccounts", () => {
       ok: false,
       message: "--accounts: account 444444444444 is not in the inventory /fixture/accounts.yaml",
     });
-    expect(selectSourceAccounts(fixture, "12", "no central")).to.deep.equal({ ok: false, message: "--accounts: '12' is not a 12-digit account id or 'central'" });
+    expect(selectSourceAccounts(fixture, "12", "no central")).to.deep.equal({
+      ok: false,
+      message: "--accounts: '12' is not a 12-digit account id or 'central'",
+    });
     expect(selectSourceAccounts(fixture, "222222222222", "no central")).to.deep.equal({
       ok: false,
       message: "--accounts: 222222222222 is disabled (enabled: false) in /fixture/accounts.yaml",

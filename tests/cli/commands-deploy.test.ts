@@ -5,7 +5,12 @@ import * as path from "node:path";
 import { PassThrough } from "node:stream";
 import { expect } from "chai";
 import type { Io } from "../../automation/cli/command";
-import { type DeployDeps, defaultDeps, deployCommand, type DeploySpec } from "../../automation/cli/commands/deploy-common";
+import {
+  type DeployDeps,
+  defaultDeps,
+  deployCommand,
+  type DeploySpec,
+} from "../../automation/cli/commands/deploy-common";
 import type { StackOutputs } from "../../automation/engine/engine";
 import { MemoryEngine } from "../../automation/engine/memory";
 import { spec as destroySpec } from "../../automation/cli/commands/destroy";
@@ -80,7 +85,10 @@ describe("deploy commands", () => {
     };
   }
 
-  const run = (argv: string[], d: DeployDeps, h = harness(), spec = UP) => deployCommand(spec, d).run(argv, h.io).then((code) => ({ code, ...h }));
+  const run = (argv: string[], d: DeployDeps, h = harness(), spec = UP) =>
+    deployCommand(spec, d)
+      .run(argv, h.io)
+      .then((code) => ({ code, ...h }));
 
   it("deploys and prints the summary table, exit 0", async () => {
     const engine = new MemoryEngine({ stacks: { central: { outputs: CENTRAL_OUTPUTS } } });
@@ -89,16 +97,28 @@ describe("deploy commands", () => {
     expect(stdout()).to.match(/^STACK\s+ACCOUNT/);
     expect(stdout()).to.contain("up: 4 ok");
     expect(stderr()).to.contain("up: 3 source account(s), concurrency 4, failure tolerance 10%, backend file://");
-    expect(fs.readFileSync(path.join(repoRoot, "logs", "2026-11-25T07-00-00-000Z", "central.log"), "utf8")).to.contain("up central");
+    expect(fs.readFileSync(path.join(repoRoot, "logs", "2026-11-25T07-00-00-000Z", "central.log"), "utf8")).to.contain(
+      "up central",
+    );
   });
 
   it("with --json prints only the JSON summary on stdout", async () => {
-    const engine = new MemoryEngine({ stacks: { central: { outputs: CENTRAL_OUTPUTS }, "account-222222222222": { fail: { up: "error: [409] Conflict: Another update is currently in progress." } } } });
+    const engine = new MemoryEngine({
+      stacks: {
+        central: { outputs: CENTRAL_OUTPUTS },
+        "account-222222222222": { fail: { up: "error: [409] Conflict: Another update is currently in progress." } },
+      },
+    });
     const { code, stdout } = await run(["--json", "--failure-tolerance", "5"], deps(engine));
     expect(code).to.equal(1);
     const summary = JSON.parse(stdout());
     expect(summary.exitCode).to.equal(1);
-    expect(summary.stacks.map((s: { status: string }) => s.status)).to.deep.equal(["succeeded", "succeeded", "failed", "succeeded"]);
+    expect(summary.stacks.map((s: { status: string }) => s.status)).to.deep.equal([
+      "succeeded",
+      "succeeded",
+      "failed",
+      "succeeded",
+    ]);
     expect(summary.stacks[2].failure.category).to.equal("conflict");
   });
 
@@ -121,7 +141,8 @@ describe("deploy commands", () => {
   ] as const) {
     it(`exits 2 on ${argv.join(" ")} before looking for the CLI`, async () => {
       let looked = false;
-      const d = deps(new MemoryEngine(), { findEngine: async () => {
+      const d = deps(new MemoryEngine(), {
+        findEngine: async () => {
           looked = true;
           return { ok: false, message: "" };
         },
@@ -141,7 +162,10 @@ describe("deploy commands", () => {
   it("without the Pulumi CLI stops before doing anything, says how to install it, exit 3", async () => {
     const { code, stderr, stdout } = await run([], deps(undefined));
     expect(code).to.equal(3);
-    expect(stderr()).to.contain("The Pulumi CLI is missing").and.contain("curl -fsSL https://get.pulumi.com").and.contain("--install-cli");
+    expect(stderr())
+      .to.contain("The Pulumi CLI is missing")
+      .and.contain("curl -fsSL https://get.pulumi.com")
+      .and.contain("--install-cli");
     expect(stdout()).to.equal("");
     expect(connects).to.equal(0);
     expect(fs.readdirSync(repoRoot)).to.deep.equal([]);
@@ -158,7 +182,10 @@ describe("deploy commands", () => {
   });
 
   it("exits 3 when the backend is unreachable", async () => {
-    const engine = new MemoryEngine({ listFailure: "error: failed to load checkpoint: blob (key \".pulumi/meta.yaml\") (code=Unknown): NoCredentialProviders" });
+    const engine = new MemoryEngine({
+      listFailure:
+        'error: failed to load checkpoint: blob (key ".pulumi/meta.yaml") (code=Unknown): NoCredentialProviders',
+    });
     const { code, stderr } = await run(["--backend", "s3://team-state"], deps(engine));
     expect(code).to.equal(3);
     expect(stderr()).to.contain("the backend s3://team-state is not reachable").and.contain("NoCredentialProviders");
@@ -167,8 +194,13 @@ describe("deploy commands", () => {
 
   it("reports orphans, and --prune destroys them", async () => {
     const existing = ["central", "account-444444444444"];
-    const reported = await run([], deps(new MemoryEngine({ existing, stacks: { central: { outputs: CENTRAL_OUTPUTS } } })));
-    expect(reported.stdout()).to.contain("Orphan stacks (account no longer in the inventory, or disabled): account-444444444444.");
+    const reported = await run(
+      [],
+      deps(new MemoryEngine({ existing, stacks: { central: { outputs: CENTRAL_OUTPUTS } } })),
+    );
+    expect(reported.stdout()).to.contain(
+      "Orphan stacks (account no longer in the inventory, or disabled): account-444444444444.",
+    );
     const engine = new MemoryEngine({ existing, stacks: { central: { outputs: CENTRAL_OUTPUTS } } });
     const pruned = await run(["--prune"], deps(engine));
     expect(pruned.code).to.equal(0);
@@ -176,7 +208,10 @@ describe("deploy commands", () => {
   });
 
   it("on Ctrl-C cancels running stacks, prints the lock advice and exits 130; a second Ctrl-C exits at once", async () => {
-    const engine = new MemoryEngine({ latencyMs: 200, stacks: { central: { outputs: CENTRAL_OUTPUTS, latencyMs: 1 } } });
+    const engine = new MemoryEngine({
+      latencyMs: 200,
+      stacks: { central: { outputs: CENTRAL_OUTPUTS, latencyMs: 1 } },
+    });
     const pending = run(["--concurrency", "2"], deps(engine));
     await new Promise((resolve) => setTimeout(resolve, 50));
     interrupt!();
@@ -184,14 +219,17 @@ describe("deploy commands", () => {
     const { code, stderr, stdout } = await pending;
     expect(exits).to.deep.equal([130]);
     expect(code).to.equal(130);
-    expect(stderr()).to.contain("Ctrl-C: cancelling running stacks").and.contain("pulumi cancel --yes --stack account-111111111111");
+    expect(stderr())
+      .to.contain("Ctrl-C: cancelling running stacks")
+      .and.contain("pulumi cancel --yes --stack account-111111111111");
     expect(stdout()).to.match(/account-333333333333\s.*up skipped.*interrupted/);
     expect(interrupt).to.equal(undefined);
   });
 
   it("asks for the CLI to be installed with --install-cli", async () => {
     const asked: boolean[] = [];
-    const d = deps(undefined, { findEngine: async (install) => {
+    const d = deps(undefined, {
+      findEngine: async (install) => {
         asked.push(install);
         return { ok: false, message: "download failed" };
       },
@@ -205,21 +243,32 @@ describe("deploy commands", () => {
     const engine = new MemoryEngine({ existing: ["account-444444444444"] });
     const { code, stdout } = await run([], deps(engine), harness(), previewSpec);
     expect(code).to.equal(0);
-    expect(stdout()).to.contain("central stack not deployed").and.contain("Orphan stacks").and.contain("account-444444444444");
+    expect(stdout())
+      .to.contain("central stack not deployed")
+      .and.contain("Orphan stacks")
+      .and.contain("account-444444444444");
     expect(engine.callsOf("destroy")).to.deep.equal([]);
   });
 
   it("outputs prints each deployed stack's outputs with secrets masked", async () => {
-    const engine = new MemoryEngine({ existing: ["central"], stacks: { central: { outputs: { ...CENTRAL_OUTPUTS, token: { value: "s3cr3t", secret: true } } } } });
+    const engine = new MemoryEngine({
+      existing: ["central"],
+      stacks: { central: { outputs: { ...CENTRAL_OUTPUTS, token: { value: "s3cr3t", secret: true } } } },
+    });
     const { code, stdout } = await run([], deps(engine), harness(), outputsSpec);
     expect(code).to.equal(0);
-    expect(stdout()).to.contain("central (999999999999)\n  bucketArn = arn:aws:s3:::acme-org-backup-999999999999\n").and.contain("token = [secret]");
+    expect(stdout())
+      .to.contain("central (999999999999)\n  bucketArn = arn:aws:s3:::acme-org-backup-999999999999\n")
+      .and.contain("token = [secret]");
     expect(stdout()).to.not.contain("s3cr3t");
   });
 
   it("drift exits 1 when an account drifted", async () => {
     const existing = ["central", "account-111111111111", "account-222222222222", "account-333333333333"];
-    const engine = new MemoryEngine({ existing, stacks: { "account-333333333333": { drift: { create: 0, update: 2, delete: 0, same: 5 } } } });
+    const engine = new MemoryEngine({
+      existing,
+      stacks: { "account-333333333333": { drift: { create: 0, update: 2, delete: 0, same: 5 } } },
+    });
     const { code, stdout } = await run([], deps(engine), harness(), driftSpec);
     expect(code).to.equal(1);
     expect(stdout()).to.match(/account-333333333333\s.*drift DRIFTED\s+\+0 ~2 -0/);

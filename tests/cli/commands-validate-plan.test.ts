@@ -38,7 +38,10 @@ describe("validate and plan commands", () => {
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "inventory-"));
     fs.writeFileSync(path.join(dir, "good.yaml"), VALID_YAML);
-    fs.writeFileSync(path.join(dir, "bad.yaml"), withLine(8, "  region: eu-west-9", withLine(11, "  - id: 011111111111")));
+    fs.writeFileSync(
+      path.join(dir, "bad.yaml"),
+      withLine(8, "  region: eu-west-9", withLine(11, "  - id: 011111111111")),
+    );
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -68,13 +71,17 @@ describe("validate and plan commands", () => {
     it("names a file outside the working directory by its absolute path", async () => {
       const { code, stdout } = await run(["validate", "--inventory", path.join(dir, "good.yaml")], REPO);
       expect(code).to.equal(0);
-      expect(stdout).to.equal(`${path.join(dir, "good.yaml")}: valid — organization o-a1b2c3d4e5, central 999999999999 (eu-west-1), 3 source accounts enabled, 0 disabled\n`);
+      expect(stdout).to.equal(
+        `${path.join(dir, "good.yaml")}: valid — organization o-a1b2c3d4e5, central 999999999999 (eu-west-1), 3 source accounts enabled, 0 disabled\n`,
+      );
     });
 
     it("says clearly that the file is missing, exit 2", async () => {
       const { code, stdout, stderr } = await run(["validate", "--inventory", "nope.yaml"], dir);
       expect({ code, stdout }).to.deep.equal({ code: 2, stdout: "" });
-      expect(stderr).to.equal("nope.yaml: cannot read the inventory: no such file (pass --inventory PATH, or run from the repository root)\n");
+      expect(stderr).to.equal(
+        "nope.yaml: cannot read the inventory: no such file (pass --inventory PATH, or run from the repository root)\n",
+      );
     });
 
     it("refuses unknown options and positionals with exit 2", async () => {
@@ -138,7 +145,9 @@ describe("validate and plan commands", () => {
     it("prints nothing on stdout and exits 2 for an invalid inventory", async () => {
       const { code, stdout, stderr } = await run(["plan", "--json", "--inventory", "bad.yaml"], dir);
       expect({ code, stdout }).to.deep.equal({ code: 2, stdout: "" });
-      expect(stderr.split("\n")[0]).to.equal('bad.yaml:8:11: defaults.region: unknown region "eu-west-9"; did you mean `eu-west-1`?');
+      expect(stderr.split("\n")[0]).to.equal(
+        'bad.yaml:8:11: defaults.region: unknown region "eu-west-9"; did you mean `eu-west-1`?',
+      );
     });
 
     it("has --help and refuses unknown options", async () => {
@@ -153,7 +162,11 @@ describe("validate and plan commands", () => {
     it("returns the inventory and prints nothing when valid", async () => {
       const out = capture(dir);
       const inventory = await loadInventoryOrReport("good.yaml", out.io);
-      expect(inventory?.sources.map((source) => source.accountId)).to.deep.equal(["111111111111", "222222222222", "333333333333"]);
+      expect(inventory?.sources.map((source) => source.accountId)).to.deep.equal([
+        "111111111111",
+        "222222222222",
+        "333333333333",
+      ]);
       expect(inventory?.sourcePath).to.equal(path.join(dir, "good.yaml"));
       expect(out.stderr() + out.stdout()).to.equal("");
     });

@@ -28,9 +28,13 @@ describe("config/bucket-name", () => {
   }
 
   it("expands the placeholders, every occurrence", () => {
-    expect(expandBucketTemplate("{name}-{accountId}-{region}-{accountId}", { accountId: "111111111111", name: "app", region: "eu-west-1" })).to.equal(
-      "app-111111111111-eu-west-1-111111111111",
-    );
+    expect(
+      expandBucketTemplate("{name}-{accountId}-{region}-{accountId}", {
+        accountId: "111111111111",
+        name: "app",
+        region: "eu-west-1",
+      }),
+    ).to.equal("app-111111111111-eu-west-1-111111111111");
   });
 
   it("lists the placeholders that are not ours", () => {

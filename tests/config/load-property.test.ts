@@ -24,19 +24,31 @@ const edits: fc.Arbitrary<Edit>[] = [
   fc.tuple(pickKeyLine, fc.constantFrom("42", "true", "null", "[]", "{}", '""', "012345678901", "-1", "1.5")).map<Edit>(
     ([index, value]) =>
       (lines) =>
-        lines.map((line, i) => (i === index ? line.replace(KEY_LINE, (_, indent: string, key: string) => `${indent}${key}: ${value}`) : line)),
+        lines.map((line, i) =>
+          i === index ? line.replace(KEY_LINE, (_, indent: string, key: string) => `${indent}${key}: ${value}`) : line,
+        ),
   ),
   // Insert garbage characters anywhere.
-  fc.tuple(fc.nat(LINES.length - 1), fc.nat(80), fc.string({ unit: fc.constantFrom(..."{}[]:-#&*!|>'\"%@` \t\nabc01"), maxLength: 6 })).map<Edit>(
-    ([index, column, garbage]) =>
-      (lines) =>
-        lines.map((line, i) => (i === index ? line.slice(0, column) + garbage + line.slice(column) : line)),
-  ),
+  fc
+    .tuple(
+      fc.nat(LINES.length - 1),
+      fc.nat(80),
+      fc.string({ unit: fc.constantFrom(..."{}[]:-#&*!|>'\"%@` \t\nabc01"), maxLength: 6 }),
+    )
+    .map<Edit>(
+      ([index, column, garbage]) =>
+        (lines) =>
+          lines.map((line, i) => (i === index ? line.slice(0, column) + garbage + line.slice(column) : line)),
+    ),
   // Rename a key.
   fc.tuple(pickKeyLine, fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9]{0,12}$/)).map<Edit>(
     ([index, name]) =>
       (lines) =>
-        lines.map((line, i) => (i === index ? line.replace(KEY_LINE, (_, indent: string, _key: string, rest: string) => `${indent}${name}:${rest}`) : line)),
+        lines.map((line, i) =>
+          i === index
+            ? line.replace(KEY_LINE, (_, indent: string, _key: string, rest: string) => `${indent}${name}:${rest}`)
+            : line,
+        ),
   ),
   // Duplicate an account (its first line and the following indented lines).
   fc.constant<Edit>((lines) => {
@@ -49,7 +61,13 @@ const edits: fc.Arbitrary<Edit>[] = [
   fc.tuple(fc.nat(LINES.length - 1), fc.integer({ min: -4, max: 4 })).map<Edit>(
     ([index, shift]) =>
       (lines) =>
-        lines.map((line, i) => (i !== index ? line : shift >= 0 ? " ".repeat(shift) + line : line.slice(Math.min(-shift, line.length - line.trimStart().length)))),
+        lines.map((line, i) =>
+          i !== index
+            ? line
+            : shift >= 0
+              ? " ".repeat(shift) + line
+              : line.slice(Math.min(-shift, line.length - line.trimStart().length)),
+        ),
   ),
 ];
 
@@ -75,7 +93,9 @@ describe("config/load parseInventory: random edits of the example", () => {
 
   it("the edits do break the example (the property above is not vacuous)", () => {
     const sample = fc.sample(fc.array(fc.oneof(...edits), { minLength: 1, maxLength: 4 }), { numRuns: 200, seed: 42 });
-    const refused = sample.filter((chosen) => !parseInventory(chosen.reduce((lines, edit) => edit(lines), LINES).join("\n"), "a.yaml").ok);
+    const refused = sample.filter(
+      (chosen) => !parseInventory(chosen.reduce((lines, edit) => edit(lines), LINES).join("\n"), "a.yaml").ok,
+    );
     expect(refused.length).to.be.greaterThan(100);
   });
 });

@@ -18,50 +18,40 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
     name: "unquoted id with a leading zero",
     yaml: withLine(11, "  - id: 011111111111"),
     problems: [
-      "11:9: accounts[0].id: account id 011111111111 must be quoted (YAML reads it as the number 11111111111 and drops the leading zero); write id: \"011111111111\"",
+      '11:9: accounts[0].id: account id 011111111111 must be quoted (YAML reads it as the number 11111111111 and drops the leading zero); write id: "011111111111"',
     ],
   },
   {
     name: "unquoted id without a leading zero",
     yaml: withLine(11, "  - id: 111111111111"),
     problems: [
-      "11:9: accounts[0].id: account id 111111111111 must be quoted (YAML reads it as a number); write id: \"111111111111\"",
+      '11:9: accounts[0].id: account id 111111111111 must be quoted (YAML reads it as a number); write id: "111111111111"',
     ],
   },
   {
     name: "an 11-digit id",
     yaml: withLine(11, '  - id: "11111111111"'),
-    problems: [
-      "11:9: accounts[0].id: must be exactly 12 digits",
-    ],
+    problems: ["11:9: accounts[0].id: must be exactly 12 digits"],
   },
   {
     name: "a duplicate account id",
     yaml: withLine(13, '  - id: "111111111111"'),
-    problems: [
-      "13:9: accounts[1].id: account 111111111111 is already listed as accounts[0] (line 11)",
-    ],
+    problems: ["13:9: accounts[1].id: account 111111111111 is already listed as accounts[0] (line 11)"],
   },
   {
     name: "a source account that is the central account",
     yaml: withLine(15, '  - id: "999999999999"'),
-    problems: [
-      "15:9: accounts[2].id: 999999999999 is the central account; it cannot also be a source account",
-    ],
+    problems: ["15:9: accounts[2].id: 999999999999 is the central account; it cannot also be a source account"],
   },
   {
     name: "a malformed organization id",
     yaml: withLine(1, "organization: o-ABC"),
-    problems: [
-      "1:15: organization: must be an AWS Organizations id: o- then 10 to 32 lowercase letters or digits",
-    ],
+    problems: ["1:15: organization: must be an AWS Organizations id: o- then 10 to 32 lowercase letters or digits"],
   },
   {
     name: "a missing organization",
     yaml: withLine(1, "# no organization"),
-    problems: [
-      "2:1: the file: missing required key `organization`",
-    ],
+    problems: ["2:1: the file: missing required key `organization`"],
   },
   {
     name: "a misspelt top-level key",
@@ -74,79 +64,59 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
   {
     name: "a misspelt account key",
     yaml: afterLine(12, "    regoin: eu-west-2"),
-    problems: [
-      "13:5: accounts[0]: unknown key `regoin`; did you mean `region`?",
-    ],
+    problems: ["13:5: accounts[0]: unknown key `regoin`; did you mean `region`?"],
   },
   {
     name: "a misspelt defaults key",
     yaml: afterLine(9, "  kmsAlais: alias/x"),
-    problems: [
-      "10:3: defaults: unknown key `kmsAlais`; did you mean `kmsAlias`?",
-    ],
+    problems: ["10:3: defaults: unknown key `kmsAlais`; did you mean `kmsAlias`?"],
   },
   {
     name: "an account without a name",
     yaml: withLine(12, "    enabled: true"),
-    problems: [
-      "11:5: accounts[0]: missing required key `name`",
-    ],
+    problems: ["11:5: accounts[0]: missing required key `name`"],
   },
   {
     name: "an unknown region",
     yaml: withLine(8, "  region: eu-west-9"),
-    problems: [
-      "8:11: defaults.region: unknown region \"eu-west-9\"; did you mean `eu-west-1`?",
-    ],
+    problems: ['8:11: defaults.region: unknown region "eu-west-9"; did you mean `eu-west-1`?'],
   },
   {
     name: "an empty region",
     yaml: withLine(8, "  region:"),
-    problems: [
-      "8:3: defaults.region: no value given",
-    ],
+    problems: ["8:3: defaults.region: no value given"],
   },
   {
     name: "a central bucket with uppercase and underscore",
     yaml: withLine(6, "  bucket: Acme_Backup"),
     problems: [
-      "6:11: central.bucket: bucket name \"Acme_Backup\" may contain only lowercase letters, digits, hyphens and dots",
+      '6:11: central.bucket: bucket name "Acme_Backup" may contain only lowercase letters, digits, hyphens and dots',
     ],
   },
   {
     name: "a bucket name shaped like an IP address",
     yaml: withLine(6, "  bucket: 192.168.5.4"),
-    problems: [
-      "6:11: central.bucket: bucket name \"192.168.5.4\" must not look like an IP address",
-    ],
+    problems: ['6:11: central.bucket: bucket name "192.168.5.4" must not look like an IP address'],
   },
   {
     name: "a bucket name with a reserved prefix",
     yaml: withLine(6, "  bucket: xn--backup"),
-    problems: [
-      "6:11: central.bucket: bucket name \"xn--backup\" must not begin with `xn--` (reserved by AWS)",
-    ],
+    problems: ['6:11: central.bucket: bucket name "xn--backup" must not begin with `xn--` (reserved by AWS)'],
   },
   {
     name: "a bucket name with a reserved suffix",
     yaml: withLine(6, "  bucket: backup-s3alias"),
-    problems: [
-      "6:11: central.bucket: bucket name \"backup-s3alias\" must not end with `-s3alias` (reserved by AWS)",
-    ],
+    problems: ['6:11: central.bucket: bucket name "backup-s3alias" must not end with `-s3alias` (reserved by AWS)'],
   },
   {
     name: "a bucket name with adjacent dots",
     yaml: withLine(6, "  bucket: backup..central"),
-    problems: [
-      "6:11: central.bucket: bucket name \"backup..central\" must not contain two adjacent dots",
-    ],
+    problems: ['6:11: central.bucket: bucket name "backup..central" must not contain two adjacent dots'],
   },
   {
     name: "a bucket name too short",
     yaml: withLine(6, "  bucket: ab"),
-    problems: [
-      "6:11: central.bucket: bucket name \"ab\" must be 3 to 63 characters long (it has 2)",
-    ],
+    problems: ['6:11: central.bucket: bucket name "ab" must be 3 to 63 characters long (it has 2)'],
   },
   {
     name: "an account bucket equal to the central bucket",
@@ -187,7 +157,7 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
     name: "a {name} template and an account name unfit for a bucket",
     yaml: withLine(12, "    name: Payments Prod", withLine(9, "  bucket: acme-{name}")),
     problems: [
-      "11:5: accounts[0]: bucket name \"acme-Payments Prod\" (from defaults.bucket acme-{name}) may contain only lowercase letters, digits, hyphens and dots",
+      '11:5: accounts[0]: bucket name "acme-Payments Prod" (from defaults.bucket acme-{name}) may contain only lowercase letters, digits, hyphens and dots',
     ],
   },
   {
@@ -207,43 +177,33 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
   {
     name: "both roleName and roleArn",
     yaml: afterLine(12, "    roleName: Deployer\n    roleArn: arn:aws:iam::111111111111:role/Deployer"),
-    problems: [
-      "14:14: accounts[0]: give roleName or roleArn, not both (roleArn already names the role)",
-    ],
+    problems: ["14:14: accounts[0]: give roleName or roleArn, not both (roleArn already names the role)"],
   },
   {
     name: "a central role ARN in the wrong partition",
     yaml: afterLine(6, "  roleArn: arn:aws-cn:iam::999999999999:role/Deployer"),
-    problems: [
-      "7:12: central.roleArn: partition aws-cn does not match region eu-west-1 (partition aws)",
-    ],
+    problems: ["7:12: central.roleArn: partition aws-cn does not match region eu-west-1 (partition aws)"],
   },
   {
     name: "a role name with a slash",
     yaml: afterLine(8, "  roleName: platform/Deployer"),
-    problems: [
-      "9:13: defaults.roleName: must be an IAM role name: 1 to 64 letters, digits and +=,.@_-",
-    ],
+    problems: ["9:13: defaults.roleName: must be an IAM role name: 1 to 64 letters, digits and +=,.@_-"],
   },
   {
     name: "a KMS alias without alias/",
     yaml: afterLine(12, "    kmsAlias: my-key"),
-    problems: [
-      "13:15: accounts[0].kmsAlias: must be a KMS alias: alias/ then letters, digits, /, _ or -",
-    ],
+    problems: ["13:15: accounts[0].kmsAlias: must be a KMS alias: alias/ then letters, digits, /, _ or -"],
   },
   {
     name: "a KMS alias under alias/aws/",
     yaml: afterLine(6, "  kmsAlias: alias/aws/s3"),
-    problems: [
-      "7:13: central.kmsAlias: alias/aws/ is reserved for AWS managed keys",
-    ],
+    problems: ["7:13: central.kmsAlias: alias/aws/ is reserved for AWS managed keys"],
   },
   {
     name: "an unknown storage class",
     yaml: afterLine(9, "  replication:\n    storageClass: STANDARD-IA"),
     problems: [
-      "11:19: defaults.replication.storageClass: not allowed: \"STANDARD-IA\" (one of STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER, GLACIER_IR, DEEP_ARCHIVE, REDUCED_REDUNDANCY); did you mean `STANDARD_IA`?",
+      '11:19: defaults.replication.storageClass: not allowed: "STANDARD-IA" (one of STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER, GLACIER_IR, DEEP_ARCHIVE, REDUCED_REDUNDANCY); did you mean `STANDARD_IA`?',
     ],
   },
   {
@@ -262,7 +222,11 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
   },
   {
     name: "RTC turned on by an account whose defaults turn metrics off",
-    yaml: afterLine(9, "  replication:\n    replicationTimeControl: false\n    metrics: false\n  monitoring:\n    enabled: false", afterLine(12, "    replication:\n      replicationTimeControl: true")),
+    yaml: afterLine(
+      9,
+      "  replication:\n    replicationTimeControl: false\n    metrics: false\n  monitoring:\n    enabled: false",
+      afterLine(12, "    replication:\n      replicationTimeControl: true"),
+    ),
     problems: [
       "19:31: accounts[0].replication.replicationTimeControl: replicationTimeControl is true but metrics is false — Replication Time Control always publishes replication metrics; remove `metrics: false` or set `replicationTimeControl: false`",
     ],
@@ -283,7 +247,11 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
   },
   {
     name: "an account turning monitoring on while its defaults turn metrics off",
-    yaml: afterLine(9, "  replication:\n    replicationTimeControl: false\n    metrics: false\n  monitoring:\n    enabled: false", afterLine(12, "    monitoring:\n      enabled: true")),
+    yaml: afterLine(
+      9,
+      "  replication:\n    replicationTimeControl: false\n    metrics: false\n  monitoring:\n    enabled: false",
+      afterLine(12, "    monitoring:\n      enabled: true"),
+    ),
     problems: [
       "19:16: accounts[0].monitoring.enabled: monitoring is on but replication metrics are off, so there is nothing to alarm on — set replication.metrics: true, or monitoring.enabled: false to go without alarms",
     ],
@@ -291,51 +259,37 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
   {
     name: "Object Lock retention of 0 days",
     yaml: afterLine(6, "  objectLock:\n    mode: GOVERNANCE\n    days: 0"),
-    problems: [
-      "9:11: central.objectLock.days: must be more than 0 days",
-    ],
+    problems: ["9:11: central.objectLock.days: must be more than 0 days"],
   },
   {
     name: "an unknown Object Lock mode",
     yaml: afterLine(6, "  objectLock:\n    mode: LEGAL\n    days: 30"),
-    problems: [
-      "8:11: central.objectLock.mode: not allowed: \"LEGAL\" (one of GOVERNANCE, COMPLIANCE)",
-    ],
+    problems: ['8:11: central.objectLock.mode: not allowed: "LEGAL" (one of GOVERNANCE, COMPLIANCE)'],
   },
   {
     name: "enabled given as a string",
     yaml: afterLine(12, '    enabled: "false"'),
-    problems: [
-      "13:14: accounts[0].enabled: expected true or false, got the string \"false\"; remove the quotes",
-    ],
+    problems: ['13:14: accounts[0].enabled: expected true or false, got the string "false"; remove the quotes'],
   },
   {
     name: "a YAML syntax error",
     yaml: withLine(12, '    name: "payments'),
-    problems: [
-      "12:20: YAML syntax: Missing closing \"quote",
-    ],
+    problems: ['12:20: YAML syntax: Missing closing "quote'],
   },
   {
     name: "a duplicate YAML key",
     yaml: afterLine(12, "    name: payments-again"),
-    problems: [
-      "13:5: YAML syntax: Map keys must be unique",
-    ],
+    problems: ["13:5: YAML syntax: Map keys must be unique"],
   },
   {
     name: "a tag value YAML reads as a number",
     yaml: afterLine(12, "    tags:\n      cost-center: 4711"),
-    problems: [
-      "14:20: accounts[0].tags.cost-center: 4711 is a number to YAML; quote it: cost-center: \"4711\"",
-    ],
+    problems: ['14:20: accounts[0].tags.cost-center: 4711 is a number to YAML; quote it: cost-center: "4711"'],
   },
   {
     name: "a tag key reserved by AWS",
     yaml: afterLine(12, "    tags:\n      aws:team: data"),
-    problems: [
-      "14:7: accounts[0].tags.aws:team: tag keys starting with aws: are reserved by AWS",
-    ],
+    problems: ["14:7: accounts[0].tags.aws:team: tag keys starting with aws: are reserved by AWS"],
   },
   {
     name: "an empty file",
@@ -346,24 +300,22 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
   },
   {
     name: "accounts as a mapping",
-    yaml: withLine(11, "  payments: {}", withLine(12, "", withLine(13, "", withLine(14, "", withLine(15, "", withLine(16, "")))))).replace(/\n+$/, "\n"),
-    problems: [
-      "11:3: accounts: expected a list (- item lines), got a mapping",
-    ],
+    yaml: withLine(
+      11,
+      "  payments: {}",
+      withLine(12, "", withLine(13, "", withLine(14, "", withLine(15, "", withLine(16, ""))))),
+    ).replace(/\n+$/, "\n"),
+    problems: ["11:3: accounts: expected a list (- item lines), got a mapping"],
   },
   {
     name: "both bucket and existingBucket",
     yaml: afterLine(12, "    bucket: acme-a\n    existingBucket: acme-b"),
-    problems: [
-      "14:21: accounts[0]: give bucket (create one) or existingBucket (adopt one), not both",
-    ],
+    problems: ["14:21: accounts[0]: give bucket (create one) or existingBucket (adopt one), not both"],
   },
   {
     name: "a noncurrent transition without a storage class",
     yaml: afterLine(6, "  noncurrentVersions:\n    transitionAfterDays: 60"),
-    problems: [
-      "8:26: central.noncurrentVersions.transitionAfterDays needs transitionStorageClass too",
-    ],
+    problems: ["8:26: central.noncurrentVersions.transitionAfterDays needs transitionStorageClass too"],
   },
   {
     name: "a transition to STANDARD_IA before 30 days",
@@ -388,7 +340,11 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
   },
   {
     name: "a central alarm topic in another region than a monitored account",
-    yaml: afterLine(12, "    region: us-east-1", afterLine(6, "  alarmTopicArn: arn:aws:sns:eu-west-1:999999999999:alarms")),
+    yaml: afterLine(
+      12,
+      "    region: us-east-1",
+      afterLine(6, "  alarmTopicArn: arn:aws:sns:eu-west-1:999999999999:alarms"),
+    ),
     problems: [
       "13:13: accounts[0]: the account is in us-east-1 but central.alarmTopicArn is in eu-west-1; CloudWatch alarms only notify topics in their own region — " +
         "set accounts[0].monitoring.alarmTopicArn to a topic in us-east-1, or remove central.alarmTopicArn so a central topic is created in each region",
@@ -412,9 +368,7 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
   {
     name: "an alias to an anchor that does not exist",
     yaml: afterLine(12, "    region: *home"),
-    problems: [
-      "13:13: YAML: Unresolved alias (the anchor must be set before the alias): home",
-    ],
+    problems: ["13:13: YAML: Unresolved alias (the anchor must be set before the alias): home"],
   },
   {
     name: "a central role ARN in another account",
@@ -426,16 +380,15 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
   {
     name: "a metrics event threshold",
     yaml: afterLine(9, "  replication:\n    metrics:\n      eventThresholdMinutes: 15"),
-    problems: [
-      "12:7: defaults.replication.metrics: expected true or false, got a mapping",
-    ],
+    problems: ["12:7: defaults.replication.metrics: expected true or false, got a mapping"],
   },
   {
     name: "an alias bomb",
-    yaml: afterLine(16, "x1: &a [1,1,1,1,1,1,1,1,1,1]\nx2: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nx3: [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]"),
-    problems: [
-      "18:9: YAML: Excessive alias count indicates a resource exhaustion attack",
-    ],
+    yaml: afterLine(
+      16,
+      "x1: &a [1,1,1,1,1,1,1,1,1,1]\nx2: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nx3: [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]",
+    ),
+    problems: ["18:9: YAML: Excessive alias count indicates a resource exhaustion attack"],
   },
   {
     name: "an account bucket with an unknown placeholder",
@@ -462,7 +415,11 @@ describe("config/load parseInventory: broken inventories", () => {
   }
 
   it("reports every problem of a file in one run, in file order", () => {
-    const text = withLine(1, "organization: o-bad", withLine(8, "  region: eu-west-9", withLine(12, "    nmae: payments")));
+    const text = withLine(
+      1,
+      "organization: o-bad",
+      withLine(8, "  region: eu-west-9", withLine(12, "    nmae: payments")),
+    );
     const result = parseInventory(text, "inv.yaml");
     expect(result.ok).to.equal(false);
     if (result.ok) return;
@@ -472,7 +429,11 @@ describe("config/load parseInventory: broken inventories", () => {
   });
 
   it("still finds duplicate ids when the accounts have other problems", () => {
-    const text = afterLine(15, "    colour: blue", afterLine(12, "    colour: red", withLine(13, '  - id: "111111111111"')));
+    const text = afterLine(
+      15,
+      "    colour: blue",
+      afterLine(12, "    colour: red", withLine(13, '  - id: "111111111111"')),
+    );
     const result = parseInventory(text, "inv.yaml");
     expect(result.ok).to.equal(false);
     if (result.ok) return;
@@ -505,7 +466,12 @@ describe("config/load parseInventory: normalization", () => {
       roleArn: "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole",
       bucket: { name: "acme-data-111111111111", existing: false },
       kmsAlias: "alias/org-s3-backup-source",
-      replication: { storageClass: "STANDARD_IA", replicationTimeControl: true, metrics: true, deleteMarkerReplication: false },
+      replication: {
+        storageClass: "STANDARD_IA",
+        replicationTimeControl: true,
+        metrics: true,
+        deleteMarkerReplication: false,
+      },
       monitoring: { enabled: true },
       backfill: { enabled: false },
       enabled: true,
@@ -534,8 +500,16 @@ describe("config/load parseInventory: normalization", () => {
     expect(payments.region).to.equal("us-west-2");
     expect(payments.roleArn).to.equal("arn:aws:iam::111111111111:role/BackupDeployer");
     expect(payments.bucket).to.deep.equal({ name: "payments-us-west-2-payments", existing: false });
-    expect(payments.replication).to.deep.equal({ storageClass: "GLACIER_IR", replicationTimeControl: true, metrics: true, deleteMarkerReplication: false });
-    expect(payments.monitoring).to.deep.equal({ enabled: true, alarmTopicArn: "arn:aws:sns:us-west-2:111111111111:payments-alarms" });
+    expect(payments.replication).to.deep.equal({
+      storageClass: "GLACIER_IR",
+      replicationTimeControl: true,
+      metrics: true,
+      deleteMarkerReplication: false,
+    });
+    expect(payments.monitoring).to.deep.equal({
+      enabled: true,
+      alarmTopicArn: "arn:aws:sns:us-west-2:111111111111:payments-alarms",
+    });
     expect(payments.backfill).to.deep.equal({ enabled: true });
     expect(payments.enabled).to.equal(false);
     expect(payments.tags).to.deep.equal({ env: "prod", "managed-by": "org-s3-backup", team: "payments" });
@@ -543,7 +517,10 @@ describe("config/load parseInventory: normalization", () => {
   });
 
   it("adopts an existing bucket and keeps an overriding role ARN as written", () => {
-    const text = afterLine(12, "    existingBucket: legacy-assets\n    roleArn: arn:aws:iam::111111111111:role/platform/Deployer");
+    const text = afterLine(
+      12,
+      "    existingBucket: legacy-assets\n    roleArn: arn:aws:iam::111111111111:role/platform/Deployer",
+    );
     const [payments] = parsed(text).sources;
     expect(payments.bucket).to.deep.equal({ name: "legacy-assets", existing: true });
     expect(payments.roleArn).to.equal("arn:aws:iam::111111111111:role/platform/Deployer");
@@ -558,7 +535,10 @@ describe("config/load parseInventory: normalization", () => {
   });
 
   it("turns metrics off only together with Replication Time Control, and monitoring", () => {
-    const text = afterLine(9, "  replication:\n    replicationTimeControl: false\n    metrics: false\n  monitoring:\n    enabled: false");
+    const text = afterLine(
+      9,
+      "  replication:\n    replicationTimeControl: false\n    metrics: false\n  monitoring:\n    enabled: false",
+    );
     expect(parsed(text).sources[0].replication).to.include({ replicationTimeControl: false, metrics: false });
     expect(parsed(text).sources[0].monitoring).to.deep.equal({ enabled: false });
   });
@@ -601,7 +581,10 @@ describe("config/load loadInventory", () => {
   it("reports a directory given as the inventory", async () => {
     const result = await loadInventory(REPO);
     expect(result.ok).to.equal(false);
-    if (!result.ok) expect(formatProblem(result.problems[0])).to.equal(`${REPO}: cannot read the inventory: it is a directory, not a YAML file`);
+    if (!result.ok)
+      expect(formatProblem(result.problems[0])).to.equal(
+        `${REPO}: cannot read the inventory: it is a directory, not a YAML file`,
+      );
   });
 });
 

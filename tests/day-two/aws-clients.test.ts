@@ -1,6 +1,13 @@
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { AwsClients, awsErrorText, endpointOverride, environmentCredentials, isEnvironmentError, sessionName } from "../../automation/day-two/aws-clients";
+import {
+  AwsClients,
+  awsErrorText,
+  endpointOverride,
+  environmentCredentials,
+  isEnvironmentError,
+  sessionName,
+} from "../../automation/day-two/aws-clients";
 import { type LocalServer, type Moto, skipWithoutMoto, startHeaderProxy, startMoto } from "../support/moto";
 
 describe("aws-clients", () => {
@@ -13,7 +20,9 @@ describe("aws-clients", () => {
   });
 
   it("uses static credentials only when the environment names both keys", () => {
-    expect(environmentCredentials({ AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b", AWS_SESSION_TOKEN: "t" })).to.deep.equal({
+    expect(
+      environmentCredentials({ AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b", AWS_SESSION_TOKEN: "t" }),
+    ).to.deep.equal({
       accessKeyId: "a",
       secretAccessKey: "b",
       sessionToken: "t",
@@ -29,11 +38,22 @@ describe("aws-clients", () => {
   });
 
   it("tells environment problems (exit 3) from AWS refusals", () => {
-    expect(isEnvironmentError(Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }))).to.equal(true);
-    expect(isEnvironmentError(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" }))).to.equal(true);
-    expect(isEnvironmentError(new AggregateError([Object.assign(new Error("x"), { code: "ENOTFOUND" })]))).to.equal(true);
+    expect(
+      isEnvironmentError(
+        Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }),
+      ),
+    ).to.equal(true);
+    expect(
+      isEnvironmentError(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" })),
+    ).to.equal(true);
+    expect(isEnvironmentError(new AggregateError([Object.assign(new Error("x"), { code: "ENOTFOUND" })]))).to.equal(
+      true,
+    );
     expect(isEnvironmentError(Object.assign(new Error("wrapped"), { cause: { code: "ETIMEDOUT" } }))).to.equal(true);
-    const denied = Object.assign(new Error("User is not authorized"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+    const denied = Object.assign(new Error("User is not authorized"), {
+      name: "AccessDenied",
+      $metadata: { httpStatusCode: 403 },
+    });
     expect(isEnvironmentError(denied)).to.equal(false);
     expect(awsErrorText(denied)).to.equal("AccessDenied: User is not authorized");
   });
@@ -55,14 +75,22 @@ describe("aws-clients against the emulator", () => {
 
   it("assumes a role once and signs with the assumed credentials, not the caller's", async () => {
     const clients = new AwsClients({ ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint });
-    const role = clients.assumeRole("arn:aws:iam::111111111111:role/OrganizationAccountAccessRole", "eu-west-1", "test");
-    expect(clients.assumeRole("arn:aws:iam::111111111111:role/OrganizationAccountAccessRole", "eu-west-1", "test")).to.equal(role);
+    const role = clients.assumeRole(
+      "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole",
+      "eu-west-1",
+      "test",
+    );
+    expect(
+      clients.assumeRole("arn:aws:iam::111111111111:role/OrganizationAccountAccessRole", "eu-west-1", "test"),
+    ).to.equal(role);
     const s3 = clients.s3("eu-west-1", role);
     await s3.send(new ListBucketsCommand({}));
     await s3.send(new ListBucketsCommand({}));
     const assumeCalls = proxy.requests.filter((r) => r.body.includes("Action=AssumeRole"));
     expect(assumeCalls).to.have.length(1);
-    expect(assumeCalls[0].body).to.contain("RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2FOrganizationAccountAccessRole");
+    expect(assumeCalls[0].body).to.contain(
+      "RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2FOrganizationAccountAccessRole",
+    );
     const s3Calls = proxy.requests.filter((r) => r.method === "GET" && r.url === "/?x-id=ListBuckets");
     expect(s3Calls).to.have.length(2);
     for (const call of s3Calls) {

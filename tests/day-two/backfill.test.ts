@@ -16,9 +16,21 @@ import {
 import type { Io } from "../../automation/cli/command";
 import { backfillCommand, command, defaultBackfillDeps } from "../../automation/cli/commands/backfill";
 import { BatchReplicationRole } from "../../infra/components/batch-replication-role";
-import { BACKFILL_ROLE_NAME, backfillRoleArn, batchOperationsTrustPolicy, batchReplicationPolicy } from "../../infra/policies/backfill";
+import {
+  BACKFILL_ROLE_NAME,
+  backfillRoleArn,
+  batchOperationsTrustPolicy,
+  batchReplicationPolicy,
+} from "../../infra/policies/backfill";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
-import { type LocalServer, type Moto, type RecordedRequest, skipWithoutMoto, startMoto, startRecordingServer } from "../support/moto";
+import {
+  type LocalServer,
+  type Moto,
+  type RecordedRequest,
+  skipWithoutMoto,
+  startMoto,
+  startRecordingServer,
+} from "../support/moto";
 import { childNames, setPulumiMocks, outputValue } from "../support/pulumi-mocks";
 
 const ACCOUNT = "111111111111";
@@ -69,10 +81,18 @@ describe("backfill: the CreateJob request", () => {
   });
 
   it("recognises its own jobs by description and operation only", () => {
-    expect(isBackfillJobOf(ACCOUNT, { Description: jobDescription(ACCOUNT, "R"), Operation: "S3ReplicateObject" })).to.equal(true);
-    expect(isBackfillJobOf(ACCOUNT, { Description: jobDescription("222222222222", "R"), Operation: "S3ReplicateObject" })).to.equal(false);
-    expect(isBackfillJobOf(ACCOUNT, { Description: jobDescription(ACCOUNT, "R"), Operation: "S3PutObjectTagging" })).to.equal(false);
-    expect(isBackfillJobOf(ACCOUNT, { Description: "someone else's job", Operation: "S3ReplicateObject" })).to.equal(false);
+    expect(
+      isBackfillJobOf(ACCOUNT, { Description: jobDescription(ACCOUNT, "R"), Operation: "S3ReplicateObject" }),
+    ).to.equal(true);
+    expect(
+      isBackfillJobOf(ACCOUNT, { Description: jobDescription("222222222222", "R"), Operation: "S3ReplicateObject" }),
+    ).to.equal(false);
+    expect(
+      isBackfillJobOf(ACCOUNT, { Description: jobDescription(ACCOUNT, "R"), Operation: "S3PutObjectTagging" }),
+    ).to.equal(false);
+    expect(isBackfillJobOf(ACCOUNT, { Description: "someone else's job", Operation: "S3ReplicateObject" })).to.equal(
+      false,
+    );
   });
 
   it("refuses accounts without backfill.enabled, naming each", () => {
@@ -84,13 +104,25 @@ describe("backfill: the CreateJob request", () => {
   });
 
   it("exits 1 for a failed job, failed tasks, no job or an error; 3 for the environment", () => {
-    const job = (status: string, failedTasks = 0) => ({ accountId: ACCOUNT, accountName: "p", outcome: "found" as const, job: { jobId: "j", status, failedTasks, failureReasons: [] } });
+    const job = (status: string, failedTasks = 0) => ({
+      accountId: ACCOUNT,
+      accountName: "p",
+      outcome: "found" as const,
+      job: { jobId: "j", status, failedTasks, failureReasons: [] },
+    });
     expect(backfillExitCode([job("Active"), job("Complete")])).to.equal(0);
     expect(backfillExitCode([job("Complete", 3)])).to.equal(1);
     expect(backfillExitCode([job("Failed")])).to.equal(1);
     expect(backfillExitCode([{ accountId: ACCOUNT, accountName: "p", outcome: "none" }])).to.equal(1);
-    expect(backfillExitCode([{ accountId: ACCOUNT, accountName: "p", outcome: "error", message: "x", environment: false }])).to.equal(1);
-    expect(backfillExitCode([job("Failed"), { accountId: ACCOUNT, accountName: "p", outcome: "error", message: "x", environment: true }])).to.equal(3);
+    expect(
+      backfillExitCode([{ accountId: ACCOUNT, accountName: "p", outcome: "error", message: "x", environment: false }]),
+    ).to.equal(1);
+    expect(
+      backfillExitCode([
+        job("Failed"),
+        { accountId: ACCOUNT, accountName: "p", outcome: "error", message: "x", environment: true },
+      ]),
+    ).to.equal(3);
   });
 });
 
@@ -124,17 +156,26 @@ function s3ControlStub(state: StubState) {
     const url = new URL(request.url, "http://stub");
     if (request.method === "GET" && url.pathname === "/v20180820/jobs") {
       const wanted = url.searchParams.getAll("jobStatuses");
-      return { status: 200, body: listJobsXml(state.jobs.filter((j) => wanted.length === 0 || wanted.includes(j.status))) };
+      return {
+        status: 200,
+        body: listJobsXml(state.jobs.filter((j) => wanted.length === 0 || wanted.includes(j.status))),
+      };
     }
     if (request.method === "POST" && url.pathname === "/v20180820/jobs") {
-      return { status: 200, body: `<?xml version="1.0" encoding="UTF-8"?><CreateJobResult ${XMLNS}><JobId>job-new-1</JobId></CreateJobResult>` };
+      return {
+        status: 200,
+        body: `<?xml version="1.0" encoding="UTF-8"?><CreateJobResult ${XMLNS}><JobId>job-new-1</JobId></CreateJobResult>`,
+      };
     }
     const describe = /^\/v20180820\/jobs\/([\w-]+)$/.exec(url.pathname);
     if (request.method === "GET" && describe) {
       const job = state.jobs.find((j) => j.id === describe[1]);
       return { status: 200, body: describeJobXml(describe[1], job?.status ?? "Complete") };
     }
-    return { status: 400, body: `<Error><Code>InvalidRequest</Code><Message>unexpected ${request.method} ${request.url}</Message></Error>` };
+    return {
+      status: 400,
+      body: `<Error><Code>InvalidRequest</Code><Message>unexpected ${request.method} ${request.url}</Message></Error>`,
+    };
   };
 }
 
@@ -159,10 +200,20 @@ describe("backfill: S3 Control calls (local stub server)", () => {
 
   it("starts a job when none is running: ListJobs for unfinished jobs, then CreateJob with the request", async () => {
     const result = await startBackfill(client, enabled, "RUN1");
-    expect(result).to.deep.equal({ accountId: ACCOUNT, accountName: "payments", outcome: "started", job: { jobId: "job-new-1", status: "New", failureReasons: [] } });
+    expect(result).to.deep.equal({
+      accountId: ACCOUNT,
+      accountName: "payments",
+      outcome: "started",
+      job: { jobId: "job-new-1", status: "New", failureReasons: [] },
+    });
     const [list, create] = server.requests;
     expect(list.method).to.equal("GET");
-    expect(new URL(list.url, "http://stub").searchParams.getAll("jobStatuses")).to.include.members(["Active", "New", "Preparing", "Suspended"]);
+    expect(new URL(list.url, "http://stub").searchParams.getAll("jobStatuses")).to.include.members([
+      "Active",
+      "New",
+      "Preparing",
+      "Suspended",
+    ]);
     expect(list.headers["x-amz-account-id"]).to.equal(ACCOUNT);
     expect(create.method).to.equal("POST");
     expect(create.headers["x-amz-account-id"]).to.equal(ACCOUNT);
@@ -179,10 +230,20 @@ describe("backfill: S3 Control calls (local stub server)", () => {
   });
 
   it("starts no second job while one is still running", async () => {
-    state.jobs = [{ id: "job-running", description: jobDescription(ACCOUNT, "OLD"), status: "Active", created: "2026-11-20T10:00:00Z" }];
+    state.jobs = [
+      {
+        id: "job-running",
+        description: jobDescription(ACCOUNT, "OLD"),
+        status: "Active",
+        created: "2026-11-20T10:00:00Z",
+      },
+    ];
     const result = await startBackfill(client, enabled, "RUN2");
     expect(result.outcome).to.equal("already-running");
-    expect(server.requests.map((r) => `${r.method} ${new URL(r.url, "http://stub").pathname}`)).to.deep.equal(["GET /v20180820/jobs", "GET /v20180820/jobs/job-running"]);
+    expect(server.requests.map((r) => `${r.method} ${new URL(r.url, "http://stub").pathname}`)).to.deep.equal([
+      "GET /v20180820/jobs",
+      "GET /v20180820/jobs/job-running",
+    ]);
   });
 
   it("reports the newest backfill job of the account with its progress, failures and report", async () => {
@@ -207,11 +268,17 @@ describe("backfill: S3 Control calls (local stub server)", () => {
         reportLocation: "s3://acme-data-111111111111/org-s3-backup-batch-replication/reports",
       },
     });
-    expect(formatBackfillTable([result])).to.match(/^111111111111\s+payments\s+job\s+job-new\s+Complete\s+118\/120 ok, 2 failed\s+TaskFailed: 2 objects could not be replicated; report: s3:\/\/acme-data-111111111111\/org-s3-backup-batch-replication\/reports$/m);
+    expect(formatBackfillTable([result])).to.match(
+      /^111111111111\s+payments\s+job\s+job-new\s+Complete\s+118\/120 ok, 2 failed\s+TaskFailed: 2 objects could not be replicated; report: s3:\/\/acme-data-111111111111\/org-s3-backup-batch-replication\/reports$/m,
+    );
   });
 
   it("says so when the account has no backfill job", async () => {
-    expect(await backfillStatus(client, enabled)).to.deep.equal({ accountId: ACCOUNT, accountName: "payments", outcome: "none" });
+    expect(await backfillStatus(client, enabled)).to.deep.equal({
+      accountId: ACCOUNT,
+      accountName: "payments",
+      outcome: "none",
+    });
   });
 });
 
@@ -242,7 +309,11 @@ describe("backfill: command (STS on the emulator, S3 Control on the stub)", () =
     const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
     const stderr = new PassThrough().on("data", (c: Buffer) => (err += c.toString()));
     const io: Io = { stdout, stderr, env: { ...moto.env, AWS_ENDPOINT_URL_S3_CONTROL: server.endpoint }, cwd: "/work" };
-    const command = backfillCommand({ ...defaultBackfillDeps, loadInventory: async () => inv, now: () => new Date("2026-11-25T07:00:00Z") });
+    const command = backfillCommand({
+      ...defaultBackfillDeps,
+      loadInventory: async () => inv,
+      now: () => new Date("2026-11-25T07:00:00Z"),
+    });
     const code = await command.run(argv, io);
     return { code, out, err };
   }
@@ -251,7 +322,14 @@ describe("backfill: command (STS on the emulator, S3 Control on the stub)", () =
     const { code, out, err } = await run(["--accounts", ACCOUNT, "--json"]);
     expect(code, err).to.equal(0);
     const report = JSON.parse(out);
-    expect(report.accounts).to.deep.equal([{ accountId: ACCOUNT, accountName: "payments", outcome: "started", job: { jobId: "job-new-1", status: "New", failureReasons: [] } }]);
+    expect(report.accounts).to.deep.equal([
+      {
+        accountId: ACCOUNT,
+        accountName: "payments",
+        outcome: "started",
+        job: { jobId: "job-new-1", status: "New", failureReasons: [] },
+      },
+    ]);
     const create = server.requests.find((r) => r.method === "POST");
     // Signed with the credentials STS (the emulator) issued for the account's role, not the ambient ones.
     expect(String(create?.headers.authorization)).to.not.contain("Credential=testing/");
@@ -261,7 +339,12 @@ describe("backfill: command (STS on the emulator, S3 Control on the stub)", () =
   it("runs with the default wiring: the example inventory's backfill-enabled account, in its region", async () => {
     let out = "";
     const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
-    const io: Io = { stdout, stderr: new PassThrough(), env: { ...moto.env, AWS_ENDPOINT_URL_S3_CONTROL: server.endpoint }, cwd: path.resolve(__dirname, "..", "..") };
+    const io: Io = {
+      stdout,
+      stderr: new PassThrough(),
+      env: { ...moto.env, AWS_ENDPOINT_URL_S3_CONTROL: server.endpoint },
+      cwd: path.resolve(__dirname, "..", ".."),
+    };
     expect(await command.run(["--inventory", "config/accounts.yaml", "--status"], io)).to.equal(1);
     expect(out).to.match(/^222222222222\s+analytics\s+no backfill job/m);
     expect(server.requests.map((r) => r.headers["x-amz-account-id"])).to.deep.equal(["222222222222"]);
@@ -269,7 +352,9 @@ describe("backfill: command (STS on the emulator, S3 Control on the stub)", () =
   });
 
   it("follows jobs with --status and exits 1 when a job had failed tasks", async () => {
-    state.jobs = [{ id: "job-b", description: jobDescription(ACCOUNT, "B"), status: "Complete", created: "2026-11-20T10:00:00Z" }];
+    state.jobs = [
+      { id: "job-b", description: jobDescription(ACCOUNT, "B"), status: "Complete", created: "2026-11-20T10:00:00Z" },
+    ];
     const { code, out } = await run(["--status"]);
     expect(code).to.equal(1);
     expect(out).to.match(/^111111111111\s+payments\s+job\s+job-b\s+Complete\s+118\/120 ok, 2 failed/m);
@@ -279,7 +364,9 @@ describe("backfill: command (STS on the emulator, S3 Control on the stub)", () =
 
 describe("BatchReplicationRole", () => {
   it("trusts only this account's Batch Operations jobs", () => {
-    expect(batchOperationsTrustPolicy({ accountId: ACCOUNT, region: "eu-west-1", partition: "aws" }).Statement).to.deep.equal([
+    expect(
+      batchOperationsTrustPolicy({ accountId: ACCOUNT, region: "eu-west-1", partition: "aws" }).Statement,
+    ).to.deep.equal([
       {
         Sid: "BatchOperationsOfThisAccount",
         Effect: "Allow",
@@ -303,13 +390,26 @@ describe("BatchReplicationRole", () => {
     const bucket = "arn:aws:s3:::acme-data-111111111111";
     expect(policy.Statement).to.deep.equal([
       { Sid: "InitiateReplication", Effect: "Allow", Action: "s3:InitiateReplication", Resource: `${bucket}/*` },
-      { Sid: "GenerateManifest", Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:PutInventoryConfiguration"], Resource: bucket },
-      { Sid: "ReadManifest", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${bucket}/org-s3-backup-batch-replication/manifests/*` },
+      {
+        Sid: "GenerateManifest",
+        Effect: "Allow",
+        Action: ["s3:GetReplicationConfiguration", "s3:PutInventoryConfiguration"],
+        Resource: bucket,
+      },
+      {
+        Sid: "ReadManifest",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:GetObjectVersion"],
+        Resource: `${bucket}/org-s3-backup-batch-replication/manifests/*`,
+      },
       {
         Sid: "WriteManifestAndReport",
         Effect: "Allow",
         Action: "s3:PutObject",
-        Resource: [`${bucket}/org-s3-backup-batch-replication/manifests/*`, `${bucket}/org-s3-backup-batch-replication/reports/*`],
+        Resource: [
+          `${bucket}/org-s3-backup-batch-replication/manifests/*`,
+          `${bucket}/org-s3-backup-batch-replication/reports/*`,
+        ],
       },
       {
         Sid: "SourceKeyForManifestAndReport",
@@ -335,19 +435,28 @@ describe("BatchReplicationRole", () => {
       sourceKmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:key/k",
       tags: { "managed-by": "org-s3-backup" },
     });
-    expect(await outputValue(component.roleArn)).to.equal("arn:aws:iam::123456789012:role/org-s3-backup-batch-replication");
+    expect(await outputValue(component.roleArn)).to.equal(
+      "arn:aws:iam::123456789012:role/org-s3-backup-batch-replication",
+    );
     expect(await outputValue(component.roleName)).to.equal(BACKFILL_ROLE_NAME);
     expect(childNames(component)).to.have.members(["acct-backfill-role", "acct-backfill-policy"]);
     const [role] = await mocks.ofType("aws:iam/role:Role", 1);
     expect(role.name).to.equal("acct-backfill-role");
     expect(role.inputs.name).to.equal(BACKFILL_ROLE_NAME);
     expect(role.inputs.tags).to.deep.equal({ "managed-by": "org-s3-backup" });
-    expect(JSON.parse(role.inputs.assumeRolePolicy)).to.deep.equal(batchOperationsTrustPolicy({ accountId: ACCOUNT, region: "eu-west-1", partition: "aws" }));
+    expect(JSON.parse(role.inputs.assumeRolePolicy)).to.deep.equal(
+      batchOperationsTrustPolicy({ accountId: ACCOUNT, region: "eu-west-1", partition: "aws" }),
+    );
     const [policy] = await mocks.ofType("aws:iam/rolePolicy:RolePolicy", 1);
     expect(policy.name).to.equal("acct-backfill-policy");
     expect(policy.inputs.role).to.equal(BACKFILL_ROLE_NAME);
     expect(JSON.parse(policy.inputs.policy)).to.deep.equal(
-      batchReplicationPolicy({ partition: "aws", region: "eu-west-1", sourceBucketName: "acme-data-111111111111", sourceKmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:key/k" }),
+      batchReplicationPolicy({
+        partition: "aws",
+        region: "eu-west-1",
+        sourceBucketName: "acme-data-111111111111",
+        sourceKmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:key/k",
+      }),
     );
   });
 });
@@ -363,14 +472,20 @@ describe("backfill: CLI", () => {
       now: () => new Date("2026-11-25T07:00:00Z"),
     });
     for (const [argv, message] of [
-      [["--accounts", "222222222222"], "backfill is not enabled for 222222222222 (ledger): set backfill.enabled: true for it"],
+      [
+        ["--accounts", "222222222222"],
+        "backfill is not enabled for 222222222222 (ledger): set backfill.enabled: true for it",
+      ],
       [[], "name the accounts to backfill with --accounts"],
       [["--accounts", "central"], "the central account has no source bucket"],
       [["--status", "--accounts", "999"], "'999' is not a 12-digit account id"],
     ] as const) {
       let err = "";
       const stderr = new PassThrough().on("data", (c: Buffer) => (err += c.toString()));
-      expect(await command.run(argv, { stdout: new PassThrough(), stderr, env: {}, cwd: "/work" }), argv.join(" ")).to.equal(2);
+      expect(
+        await command.run(argv, { stdout: new PassThrough(), stderr, env: {}, cwd: "/work" }),
+        argv.join(" "),
+      ).to.equal(2);
       expect(err).to.contain(message);
     }
   });

@@ -46,7 +46,9 @@ import { inventory, sourceAccount } from "../support/inventory-fixture";
 import { freePort, type LocalServer, type Moto, skipWithoutMoto, startHeaderProxy, startMoto } from "../support/moto";
 
 /** Virtual time: `sleep` advances it at once and lets a hook act as S3 during the wait. */
-function fakeClock(onSleep: (ms: number, now: number) => Promise<void> | void = () => {}): Clock & { sleeps: number[] } {
+function fakeClock(
+  onSleep: (ms: number, now: number) => Promise<void> | void = () => {},
+): Clock & { sleeps: number[] } {
   let now = 0;
   const sleeps: number[] = [];
   return {
@@ -71,7 +73,8 @@ interface Behaviour {
 
 /** An in-memory CanaryStore: per account, the replica appears `replicateAfterMs` of virtual time after the PUT. */
 function memoryStore(clock: Clock, behaviour: Behaviour | Record<string, Behaviour>) {
-  const of = (t: CanaryTarget): Behaviour => (behaviour as Record<string, Behaviour>)[t.accountId] ?? (behaviour as Behaviour);
+  const of = (t: CanaryTarget): Behaviour =>
+    (behaviour as Record<string, Behaviour>)[t.accountId] ?? (behaviour as Behaviour);
   const calls: string[] = [];
   const putAt = new Map<string, number>();
   let inFlight = 0;
@@ -144,7 +147,9 @@ const inPlace = (store: CanaryStore) => ({ canaries: store, alarms: alarmsInPlac
 
 describe("verify: pure parts", () => {
   it("puts the canary under the account's prefix, so the account's replication rule covers it", () => {
-    expect(canaryKey("111111111111", "20261125T070102Z-00ff")).to.equal("111111111111/org-s3-backup-canary/20261125T070102Z-00ff.txt");
+    expect(canaryKey("111111111111", "20261125T070102Z-00ff")).to.equal(
+      "111111111111/org-s3-backup-canary/20261125T070102Z-00ff.txt",
+    );
     expect(target).to.deep.include({
       sourceBucket: "acme-data-111111111111",
       centralBucket: "acme-org-backup-999999999999",
@@ -238,7 +243,12 @@ describe("verify: polling (virtual clock)", () => {
     expect(clock.sleeps).to.deep.equal([]);
     expect(result.detail).to.contain("FAILED");
     expect(result.suspects[0]).to.equal(SUSPECTS.rolePolicy);
-    expect(result.suspects).to.include.members([SUSPECTS.roleTrust, SUSPECTS.sourceKey, SUSPECTS.centralBucketPolicy, SUSPECTS.centralKey]);
+    expect(result.suspects).to.include.members([
+      SUSPECTS.roleTrust,
+      SUSPECTS.sourceKey,
+      SUSPECTS.centralBucketPolicy,
+      SUSPECTS.centralKey,
+    ]);
     expect(calls.at(-1)).to.equal("remove source v1");
   });
 
@@ -263,24 +273,35 @@ describe("verify: polling (virtual clock)", () => {
 
   it("reports a refused PUT as an error pointing at the deployer role, and does not poll", async () => {
     const clock = fakeClock();
-    const denied = Object.assign(new Error("User is not authorized to perform: s3:PutObject"), { name: "AccessDenied" });
+    const denied = Object.assign(new Error("User is not authorized to perform: s3:PutObject"), {
+      name: "AccessDenied",
+    });
     const { store, calls } = memoryStore(clock, { putError: denied });
     const result = (await verifyAll([target], inPlace(store), options(clock)))[0];
-    expect(result).to.deep.include({ status: "error", environment: false, detail: "could not put the canary: AccessDenied: User is not authorized to perform: s3:PutObject" });
+    expect(result).to.deep.include({
+      status: "error",
+      environment: false,
+      detail: "could not put the canary: AccessDenied: User is not authorized to perform: s3:PutObject",
+    });
     expect(result.suspects).to.deep.equal([SUSPECTS.deployerRole]);
     expect(calls).to.have.length(1);
   });
 
   it("flags missing credentials as an environment problem", async () => {
     const clock = fakeClock();
-    const noCredentials = Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" });
+    const noCredentials = Object.assign(new Error("Could not load credentials from any providers"), {
+      name: "CredentialsProviderError",
+    });
     const { store } = memoryStore(clock, { putError: noCredentials });
-    expect(((await verifyAll([target], inPlace(store), options(clock)))[0]).environment).to.equal(true);
+    expect((await verifyAll([target], inPlace(store), options(clock)))[0].environment).to.equal(true);
   });
 
   it("keeps the result when the canary cannot be removed, with a note", async () => {
     const clock = fakeClock();
-    const { store } = memoryStore(clock, { replicateAfterMs: 0, removeError: Object.assign(new Error("denied"), { name: "AccessDenied" }) });
+    const { store } = memoryStore(clock, {
+      replicateAfterMs: 0,
+      removeError: Object.assign(new Error("denied"), { name: "AccessDenied" }),
+    });
     const result = (await verifyAll([target], inPlace(store), options(clock)))[0];
     expect(result.status).to.equal("replicated");
     expect(result.notes).to.deep.equal(["canary left in the source bucket: AccessDenied: denied"]);
@@ -327,10 +348,19 @@ describe("verify: many accounts (virtual clock)", () => {
 });
 
 describe("verify: alarms (virtual clock)", () => {
-  const names = { failed: "org-s3-backup-111111111111-failed-replication", latency: "org-s3-backup-111111111111-replication-latency" };
-  const denied = Object.assign(new Error("User is not authorized to perform: cloudwatch:DescribeAlarms"), { name: "AccessDenied" });
+  const names = {
+    failed: "org-s3-backup-111111111111-failed-replication",
+    latency: "org-s3-backup-111111111111-replication-latency",
+  };
+  const denied = Object.assign(new Error("User is not authorized to perform: cloudwatch:DescribeAlarms"), {
+    name: "AccessDenied",
+  });
 
-  async function verifyWith(targets: readonly CanaryTarget[], alarms: AlarmReader, concurrency = 4): Promise<VerifyResult[]> {
+  async function verifyWith(
+    targets: readonly CanaryTarget[],
+    alarms: AlarmReader,
+    concurrency = 4,
+  ): Promise<VerifyResult[]> {
     const clock = fakeClock();
     const { store } = memoryStore(clock, { replicateAfterMs: 0 });
     return verifyAll(targets, { canaries: store, alarms }, options(clock, { concurrency }));
@@ -341,9 +371,15 @@ describe("verify: alarms (virtual clock)", () => {
       { kind: "failed-replication", name: names.failed },
       { kind: "replication-latency", name: names.latency },
     ]);
-    const withoutRtc = sourceAccount("222222222222", { replication: { ...sourceAccount("222222222222").replication, replicationTimeControl: false } });
+    const withoutRtc = sourceAccount("222222222222", {
+      replication: { ...sourceAccount("222222222222").replication, replicationTimeControl: false },
+    });
     expect(expectedAlarms(withoutRtc).map((alarm) => alarm.kind)).to.deep.equal(["failed-replication"]);
-    const [unmonitored] = canaryTargets(inventory(), [sourceAccount("333333333333", { monitoring: { enabled: false } })], "RUN");
+    const [unmonitored] = canaryTargets(
+      inventory(),
+      [sourceAccount("333333333333", { monitoring: { enabled: false } })],
+      "RUN",
+    );
     expect(unmonitored.alarms).to.equal(undefined);
   });
 
@@ -359,31 +395,47 @@ describe("verify: alarms (virtual clock)", () => {
     });
     expect(verifyExitCode([result])).to.equal(1);
     const table = formatVerifyTable([result]);
-    expect(table).to.match(/^111111111111\s+app-111\s+replicated\s+0ms\s+missing: replication-latency\s+replica found/m);
+    expect(table).to.match(
+      /^111111111111\s+app-111\s+replicated\s+0ms\s+missing: replication-latency\s+replica found/m,
+    );
     expect(table).to.match(
       /^\s+alarm:\s+org-s3-backup-111111111111-replication-latency does not exist: monitoring is not deployed \(org-s3-backup up --accounts 111111111111\)$/m,
     );
-    expect(table.trimEnd().endsWith("verify: 1 replicated; 1 account(s) with alarms missing or in ALARM")).to.equal(true);
+    expect(table.trimEnd().endsWith("verify: 1 replicated; 1 account(s) with alarms missing or in ALARM")).to.equal(
+      true,
+    );
   });
 
   it("reports an alarm in ALARM (replication failed or fell behind recently), and exits 1", async () => {
-    const [result] = await verifyWith([target], memoryAlarms({ [names.failed]: "ALARM", [names.latency]: "INSUFFICIENT_DATA" }).alarms);
+    const [result] = await verifyWith(
+      [target],
+      memoryAlarms({ [names.failed]: "ALARM", [names.latency]: "INSUFFICIENT_DATA" }).alarms,
+    );
     expect(formatAlarms(result.alarms)).to.equal("ALARM: failed-replication");
     expect(verifyExitCode([result])).to.equal(1);
-    expect(formatVerifyTable([result])).to.match(/^\s+alarm:\s+org-s3-backup-111111111111-failed-replication is in ALARM: replication failed or fell behind recently$/m);
+    expect(formatVerifyTable([result])).to.match(
+      /^\s+alarm:\s+org-s3-backup-111111111111-failed-replication is in ALARM: replication failed or fell behind recently$/m,
+    );
     const both = await verifyWith([target], memoryAlarms({ [names.latency]: "ALARM" }).alarms);
     expect(formatAlarms(both[0].alarms)).to.equal("missing: failed-replication; ALARM: replication-latency");
   });
 
   it("counts OK and INSUFFICIENT_DATA as in place (S3 publishes the metrics only while replicating)", async () => {
-    const [result] = await verifyWith([target], memoryAlarms({ [names.failed]: "OK", [names.latency]: "INSUFFICIENT_DATA" }).alarms);
+    const [result] = await verifyWith(
+      [target],
+      memoryAlarms({ [names.failed]: "OK", [names.latency]: "INSUFFICIENT_DATA" }).alarms,
+    );
     expect(formatAlarms(result.alarms)).to.equal("ok");
     expect(verifyExitCode([result])).to.equal(0);
     expect(formatVerifyTable([result]).trimEnd().endsWith("verify: 1 replicated")).to.equal(true);
   });
 
   it("does not read the alarms of an unmonitored account and shows '-'", async () => {
-    const unmonitored = canaryTargets(inventory(), [sourceAccount("333333333333", { monitoring: { enabled: false } })], "RUN");
+    const unmonitored = canaryTargets(
+      inventory(),
+      [sourceAccount("333333333333", { monitoring: { enabled: false } })],
+      "RUN",
+    );
     const { alarms, calls } = memoryAlarms({});
     const [result] = await verifyWith(unmonitored, alarms);
     expect(calls).to.deep.equal([]);
@@ -399,7 +451,9 @@ describe("verify: alarms (virtual clock)", () => {
       "could not read the alarms (cloudwatch:DescribeAlarms as the account's role): AccessDenied: User is not authorized to perform: cloudwatch:DescribeAlarms",
     ]);
     expect(verifyExitCode([result])).to.equal(0);
-    expect(formatVerifyTable([result])).to.match(/^111111111111\s+app-111\s+replicated\s+0ms\s+unknown\s+replica found/m);
+    expect(formatVerifyTable([result])).to.match(
+      /^111111111111\s+app-111\s+replicated\s+0ms\s+unknown\s+replica found/m,
+    );
     const unreachable = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });
     const [offline] = await verifyWith([target], memoryAlarms({}, { error: unreachable }).alarms);
     expect(offline.environment).to.equal(true);
@@ -407,7 +461,9 @@ describe("verify: alarms (virtual clock)", () => {
   });
 
   it("reads the alarms after the polling, at most --concurrency at once, in each account's region", async () => {
-    const inv = inventory({ sources: [sourceAccount("111111111111", { region: "us-east-1" }), ...inventory({ count: 5 }).sources.slice(1)] });
+    const inv = inventory({
+      sources: [sourceAccount("111111111111", { region: "us-east-1" }), ...inventory({ count: 5 }).sources.slice(1)],
+    });
     const targets = canaryTargets(inv, inv.sources, "RUN");
     const clock = fakeClock();
     const { store, calls } = memoryStore(clock, { replicateAfterMs: 1500 });
@@ -454,16 +510,30 @@ function interruptingClock(press: () => void): Clock & { sleeps: number[] } {
 }
 
 describe("verify: Ctrl-C (virtual clock)", () => {
-  const inv = inventory({ sources: [sourceAccount("111111111111"), sourceAccount("222222222222"), sourceAccount("333333333333", { monitoring: { enabled: false } })] });
+  const inv = inventory({
+    sources: [
+      sourceAccount("111111111111"),
+      sourceAccount("222222222222"),
+      sourceAccount("333333333333", { monitoring: { enabled: false } }),
+    ],
+  });
   const targets = canaryTargets(inv, inv.sources, "RUN");
-  const behaviour = { "111111111111": { replicateAfterMs: 0 }, "222222222222": { status: "PENDING" }, "333333333333": { status: "PENDING" } };
+  const behaviour = {
+    "111111111111": { replicateAfterMs: 0 },
+    "222222222222": { status: "PENDING" },
+    "333333333333": { status: "PENDING" },
+  };
 
   it("stops polling after the round it interrupts, removes every canary placed and reads no alarm", async () => {
     const abort = new AbortController();
     const clock = interruptingClock(() => abort.abort());
     const { store, calls } = memoryStore(clock, behaviour);
     const reader = memoryAlarms({}, { calls });
-    const results = await verifyAll(targets, { canaries: store, alarms: reader.alarms }, options(clock, { signal: abort.signal }));
+    const results = await verifyAll(
+      targets,
+      { canaries: store, alarms: reader.alarms },
+      options(clock, { signal: abort.signal }),
+    );
     expect(results.map((r) => [r.accountId, r.status, r.alarms.status])).to.deep.equal([
       ["111111111111", "replicated", "not-checked"],
       ["222222222222", "interrupted", "not-checked"],
@@ -474,7 +544,9 @@ describe("verify: Ctrl-C (virtual clock)", () => {
     expect(calls.filter((call) => call === "remove source v1")).to.have.length(3);
     expect(calls.some((call) => call.startsWith("alarms "))).to.equal(false);
     expect(verifyExitCode(results)).to.equal(130);
-    expect(formatVerifyTable(results)).to.match(/^222222222222\s+app-222\s+interrupted\s+-\s+not checked\s+interrupted before the replica was seen$/m);
+    expect(formatVerifyTable(results)).to.match(
+      /^222222222222\s+app-222\s+interrupted\s+-\s+not checked\s+interrupted before the replica was seen$/m,
+    );
   });
 
   it("puts no canary once interrupted, so there is nothing to remove", async () => {
@@ -528,7 +600,11 @@ describe("verify: Ctrl-C (virtual clock)", () => {
     const { code, calls, exits, listening, report, err } = await runInterrupted(1);
     expect(code).to.equal(130);
     expect(report.exitCode).to.equal(130);
-    expect(report.accounts.map((a: { status: string }) => a.status)).to.deep.equal(["replicated", "interrupted", "interrupted"]);
+    expect(report.accounts.map((a: { status: string }) => a.status)).to.deep.equal([
+      "replicated",
+      "interrupted",
+      "interrupted",
+    ]);
     expect(calls.filter((call) => call === "remove source v1")).to.have.length(3);
     expect(err).to.contain("Ctrl-C: stopping, removing the canaries placed so far");
     expect(exits).to.deep.equal([]);
@@ -538,7 +614,9 @@ describe("verify: Ctrl-C (virtual clock)", () => {
   it("exits at once on a second Ctrl-C", async () => {
     const { exits, err } = await runInterrupted(2);
     expect(exits).to.deep.equal([130]);
-    expect(err).to.contain("Second Ctrl-C: exiting now; canaries may stay in the source buckets under <accountId>/org-s3-backup-canary/.");
+    expect(err).to.contain(
+      "Second Ctrl-C: exiting now; canaries may stay in the source buckets under <accountId>/org-s3-backup-canary/.",
+    );
   });
 });
 
@@ -559,8 +637,12 @@ describe("verify: command against the emulator", () => {
     this.timeout(30_000);
     moto = await startMoto();
     // S3 never reports the failing account's canary as anything but FAILED: the proxy plays that part.
-    proxy = await startHeaderProxy(moto.endpoint, ({ method, url }): Record<string, string> =>
-      method === "HEAD" && url.startsWith(`/${accounts.failing.bucket.name}/`) ? { "x-amz-replication-status": "FAILED" } : {},
+    proxy = await startHeaderProxy(
+      moto.endpoint,
+      ({ method, url }): Record<string, string> =>
+        method === "HEAD" && url.startsWith(`/${accounts.failing.bucket.name}/`)
+          ? { "x-amz-replication-status": "FAILED" }
+          : {},
     );
   });
   after(async () => {
@@ -607,7 +689,9 @@ describe("verify: command against the emulator", () => {
   }
 
   async function createVersionedBucket(s3: S3Client, bucket: string): Promise<void> {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
+    await s3.send(
+      new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }),
+    );
     await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
   }
 
@@ -616,11 +700,17 @@ describe("verify: command against the emulator", () => {
     const source = asRole(accounts.ok.roleArn);
     const central = asRole(inv.central.roleArn);
     const prefix = `${accounts.ok.accountId}/`;
-    const listed = await source.send(new ListObjectVersionsCommand({ Bucket: accounts.ok.bucket.name, Prefix: prefix }));
+    const listed = await source.send(
+      new ListObjectVersionsCommand({ Bucket: accounts.ok.bucket.name, Prefix: prefix }),
+    );
     const copied = new Set(await versionsUnder(inv.central.roleArn, inv.central.bucketName, prefix));
     for (const version of (listed.Versions ?? []).filter((v) => !copied.has(v.Key ?? ""))) {
       await central.send(
-        new CopyObjectCommand({ Bucket: inv.central.bucketName, Key: version.Key, CopySource: `${accounts.ok.bucket.name}/${version.Key}?versionId=${version.VersionId}` }),
+        new CopyObjectCommand({
+          Bucket: inv.central.bucketName,
+          Key: version.Key,
+          CopySource: `${accounts.ok.bucket.name}/${version.Key}?versionId=${version.VersionId}`,
+        }),
       );
     }
   }
@@ -655,20 +745,37 @@ describe("verify: command against the emulator", () => {
 
   it("reports replicated (with latency), FAILED and timed out per account, and exits 1", async () => {
     const clock = fakeClock(async () => replicateHealthyAccount());
-    const { code, io } = await run(["--timeout", "30s", "--json"], { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint }, clock);
+    const { code, io } = await run(
+      ["--timeout", "30s", "--json"],
+      { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint },
+      clock,
+    );
     expect(code, io.err()).to.equal(1);
     const report = JSON.parse(io.out());
     const byAccount = Object.fromEntries(report.accounts.map((a: { accountId: string }) => [a.accountId, a]));
     expect(report.exitCode).to.equal(1);
-    expect(byAccount["111111111111"]).to.deep.include({ status: "replicated", latencyMs: 1000, key: `111111111111/org-s3-backup-canary/${report.runId}.txt` });
+    expect(byAccount["111111111111"]).to.deep.include({
+      status: "replicated",
+      latencyMs: 1000,
+      key: `111111111111/org-s3-backup-canary/${report.runId}.txt`,
+    });
     expect(byAccount["222222222222"].status).to.equal("failed");
-    expect(byAccount["222222222222"].suspects.map((s: { link: string }) => s.link)).to.deep.equal(["role-policy", "central-bucket-policy", "central-key", "source-key", "role-trust"]);
+    expect(byAccount["222222222222"].suspects.map((s: { link: string }) => s.link)).to.deep.equal([
+      "role-policy",
+      "central-bucket-policy",
+      "central-key",
+      "source-key",
+      "role-trust",
+    ]);
     expect(byAccount["333333333333"].status).to.equal("timed-out");
     expect(byAccount["333333333333"].detail).to.equal("no replica after 30.0s (source ReplicationStatus: none)");
 
     // Canary versions are gone from every source bucket (no delete marker either); the replica stays.
-    for (const source of inv.sources) expect(await versionsUnder(source.roleArn, source.bucket.name, `${source.accountId}/`)).to.deep.equal([]);
-    expect(await versionsUnder(inv.central.roleArn, inv.central.bucketName, "111111111111/")).to.deep.equal([byAccount["111111111111"].key]);
+    for (const source of inv.sources)
+      expect(await versionsUnder(source.roleArn, source.bucket.name, `${source.accountId}/`)).to.deep.equal([]);
+    expect(await versionsUnder(inv.central.roleArn, inv.central.bucketName, "111111111111/")).to.deep.equal([
+      byAccount["111111111111"].key,
+    ]);
   });
 
   it("prints the table, exits 0 when every selected account replicated, and removes the replica with --cleanup", async () => {
@@ -676,22 +783,34 @@ describe("verify: command against the emulator", () => {
     const { code, io } = await run(["--accounts", "111111111111", "--cleanup"], moto.env, clock);
     expect(code, io.err()).to.equal(0);
     expect(io.out()).to.match(/^ACCOUNT\s+NAME\s+RESULT\s+LATENCY\s+ALARMS\s+DETAIL$/m);
-    expect(io.out()).to.match(/^111111111111\s+payments\s+replicated\s+1\.0s\s+ok\s+replica found in acme-org-backup-999999999999$/m);
+    expect(io.out()).to.match(
+      /^111111111111\s+payments\s+replicated\s+1\.0s\s+ok\s+replica found in acme-org-backup-999999999999$/m,
+    );
     expect(io.out()).to.contain("verify: 1 replicated");
     expect(await versionsUnder(inv.central.roleArn, inv.central.bucketName, "111111111111/")).to.deep.equal([]);
   });
 
   it("reports per account an alarm missing, an alarm in ALARM, and '-' unmonitored, read from CloudWatch", async () => {
     // The payments stack lost its latency alarm; the ledger's failures set its failed-replication alarm off.
-    await cloudwatchAs(accounts.ok).send(new DeleteAlarmsCommand({ AlarmNames: [alarmNameOf(accounts.ok, "replication-latency")] }));
+    await cloudwatchAs(accounts.ok).send(
+      new DeleteAlarmsCommand({ AlarmNames: [alarmNameOf(accounts.ok, "replication-latency")] }),
+    );
     await cloudwatchAs(accounts.failing).send(
-      new SetAlarmStateCommand({ AlarmName: alarmNameOf(accounts.failing, "failed-replication"), StateValue: "ALARM", StateReason: "test: replication failed" }),
+      new SetAlarmStateCommand({
+        AlarmName: alarmNameOf(accounts.failing, "failed-replication"),
+        StateValue: "ALARM",
+        StateReason: "test: replication failed",
+      }),
     );
     const clock = fakeClock(async () => replicateHealthyAccount());
     const { code, io } = await run(["--timeout", "30s"], { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint }, clock);
     expect(code, io.err()).to.equal(1);
-    expect(io.out()).to.match(/^111111111111\s+payments\s+replicated\s+1\.0s\s+missing: replication-latency\s+replica found/m);
-    expect(io.out()).to.match(/^\s+alarm:\s+org-s3-backup-111111111111-replication-latency does not exist: monitoring is not deployed/m);
+    expect(io.out()).to.match(
+      /^111111111111\s+payments\s+replicated\s+1\.0s\s+missing: replication-latency\s+replica found/m,
+    );
+    expect(io.out()).to.match(
+      /^\s+alarm:\s+org-s3-backup-111111111111-replication-latency does not exist: monitoring is not deployed/m,
+    );
     expect(io.out()).to.match(/^222222222222\s+ledger\s+FAILED\s+-\s+ALARM: failed-replication\s+S3 marked/m);
     expect(io.out()).to.match(/^333333333333\s+archive\s+TIMED OUT\s+-\s+-\s+no replica after 30\.0s/m);
     expect(io.out()).to.contain("; 2 account(s) with alarms missing or in ALARM");
@@ -699,7 +818,11 @@ describe("verify: command against the emulator", () => {
 
   it("exits 1 for an alarm in ALARM even when the canary replicated, with the alarms in --json", async () => {
     await cloudwatchAs(accounts.ok).send(
-      new SetAlarmStateCommand({ AlarmName: alarmNameOf(accounts.ok, "replication-latency"), StateValue: "ALARM", StateReason: "test: replication behind" }),
+      new SetAlarmStateCommand({
+        AlarmName: alarmNameOf(accounts.ok, "replication-latency"),
+        StateValue: "ALARM",
+        StateReason: "test: replication behind",
+      }),
     );
     const clock = fakeClock(async () => replicateHealthyAccount());
     const { code, io } = await run(["--accounts", "111111111111", "--json"], moto.env, clock);
@@ -721,7 +844,16 @@ describe("verify: command against the emulator", () => {
     const name = alarmNameOf(accounts.silent, "failed-replication");
     // Deployed by mistake into the payments account: the archive account still has none.
     await cloudwatchAs(accounts.ok).send(
-      new PutMetricAlarmCommand({ AlarmName: name, Namespace: "AWS/S3", MetricName: "OperationsFailedReplication", Statistic: "Sum", Period: 300, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: "GreaterThanThreshold" }),
+      new PutMetricAlarmCommand({
+        AlarmName: name,
+        Namespace: "AWS/S3",
+        MetricName: "OperationsFailedReplication",
+        Statistic: "Sum",
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: "GreaterThanThreshold",
+      }),
     );
     expect([...(await reader.states(t, [name]))]).to.deep.equal([]);
     const [own] = canaryTargets(inv, [accounts.ok], "RUN");
@@ -732,10 +864,13 @@ describe("verify: command against the emulator", () => {
 
   it("runs with the default wiring: the example inventory through the loader, real S3 calls and clock", async () => {
     const io = capture(moto.env);
-    const code = await command.run(["--inventory", "config/accounts.yaml", "--accounts", "111111111111", "--timeout", "1s", "--json"], {
-      ...io,
-      cwd: path.resolve(__dirname, "..", ".."),
-    });
+    const code = await command.run(
+      ["--inventory", "config/accounts.yaml", "--accounts", "111111111111", "--timeout", "1s", "--json"],
+      {
+        ...io,
+        cwd: path.resolve(__dirname, "..", ".."),
+      },
+    );
     expect(code, io.err()).to.equal(1);
     const [account] = JSON.parse(io.out()).accounts;
     expect(account).to.deep.include({ accountId: "111111111111", accountName: "payments", status: "timed-out" });
@@ -758,7 +893,9 @@ describe("verify: command against the emulator", () => {
     const versionId = await store.put(t, "x");
     await replicateHealthyAccount();
     expect(await store.replicaExists(t)).to.equal(true);
-    const head = await asRole(inv.central.roleArn).send(new HeadObjectCommand({ Bucket: inv.central.bucketName, Key: t.key }));
+    const head = await asRole(inv.central.roleArn).send(
+      new HeadObjectCommand({ Bucket: inv.central.bucketName, Key: t.key }),
+    );
     expect(head.ContentLength).to.equal(1);
     expect(versionId).to.be.a("string");
   });
@@ -770,11 +907,17 @@ describe("verify: command against the emulator", () => {
     expect(code, io.err()).to.equal(3);
     const [account] = JSON.parse(io.out()).accounts;
     expect(account).to.deep.include({ status: "replicated", alarms: { status: "unreadable" } });
-    expect(account.notes[0]).to.match(/^could not read the alarms \(cloudwatch:DescribeAlarms as the account's role\): .*ECONNREFUSED/);
+    expect(account.notes[0]).to.match(
+      /^could not read the alarms \(cloudwatch:DescribeAlarms as the account's role\): .*ECONNREFUSED/,
+    );
   });
 
   it("exits 3 when the endpoint does not answer", async () => {
-    const { code, io } = await run(["--accounts", "111111111111"], { ...moto.env, AWS_ENDPOINT_URL: `http://127.0.0.1:${await freePort()}` }, fakeClock());
+    const { code, io } = await run(
+      ["--accounts", "111111111111"],
+      { ...moto.env, AWS_ENDPOINT_URL: `http://127.0.0.1:${await freePort()}` },
+      fakeClock(),
+    );
     expect(code).to.equal(3);
     expect(io.err()).to.contain("no AWS credentials, or the endpoint is unreachable");
   });
@@ -782,7 +925,13 @@ describe("verify: command against the emulator", () => {
 
 describe("verify: CLI", () => {
   it("refuses bad input with exit 2 before calling AWS", async () => {
-    for (const argv of [["--timeout", "soon"], ["--accounts", "123"], ["--accounts", "central"], ["--concurrency", "0"], ["--frobnicate"]]) {
+    for (const argv of [
+      ["--timeout", "soon"],
+      ["--accounts", "123"],
+      ["--accounts", "central"],
+      ["--concurrency", "0"],
+      ["--frobnicate"],
+    ]) {
       let err = "";
       const stderr = new PassThrough().on("data", (c: Buffer) => (err += c.toString()));
       const command = verifyCommand({

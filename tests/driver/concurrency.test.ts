@@ -23,7 +23,9 @@ describe("concurrency", () => {
     fc.assert(
       fc.property(fc.nat({ max: 256 * GB }), fc.integer({ min: 1, max: 128 }), (free, cpus) => {
         const n = defaultConcurrency(free, cpus);
-        return n >= 1 && n <= MAX_DEFAULT_CONCURRENCY && n <= cpus * 2 && (n === 1 || n * MEMORY_PER_STACK_BYTES <= free);
+        return (
+          n >= 1 && n <= MAX_DEFAULT_CONCURRENCY && n <= cpus * 2 && (n === 1 || n * MEMORY_PER_STACK_BYTES <= free)
+        );
       }),
     );
   });

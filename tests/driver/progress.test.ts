@@ -37,12 +37,23 @@ describe("progress", () => {
 
   it("prints timestamped lines when not on a TTY and writes each stack's log file", async () => {
     const out = capture();
-    const progress = createProgress({ stream: out.stream, live: false, logDir: dir, now: () => new Date("2026-11-25T07:00:00.000Z") });
+    const progress = createProgress({
+      stream: out.stream,
+      live: false,
+      logDir: dir,
+      now: () => new Date("2026-11-25T07:00:00.000Z"),
+    });
     progress.started("account-111111111111", "up");
     progress.output("account-111111111111", "Updating (account-111111111111):\n");
     progress.finished(result());
     progress.started("account-222222222222", "up");
-    progress.finished(result({ stack: "account-222222222222", status: "failed", failure: { category: "locked", excerpt: ["error: the stack is currently locked"], raw: "RAW LOCK TEXT" } }));
+    progress.finished(
+      result({
+        stack: "account-222222222222",
+        status: "failed",
+        failure: { category: "locked", excerpt: ["error: the stack is currently locked"], raw: "RAW LOCK TEXT" },
+      }),
+    );
     await progress.close();
     expect(out.text().split("\n")).to.deep.equal([
       "2026-11-25T07:00:00.000Z account-111111111111 up started",
@@ -51,14 +62,21 @@ describe("progress", () => {
       "2026-11-25T07:00:00.000Z account-222222222222 up failed (stack locked): error: the stack is currently locked",
       "",
     ]);
-    expect(fs.readFileSync(path.join(dir, "account-111111111111.log"), "utf8")).to.contain("Updating (account-111111111111):");
+    expect(fs.readFileSync(path.join(dir, "account-111111111111.log"), "utf8")).to.contain(
+      "Updating (account-111111111111):",
+    );
     expect(fs.readFileSync(path.join(dir, "account-222222222222.log"), "utf8")).to.contain("RAW LOCK TEXT");
   });
 
   it("on a TTY repaints one line per running stack with its elapsed time and counts", async () => {
     const out = capture();
     let clock = Date.parse("2026-11-25T07:00:00Z");
-    const progress = createProgress({ stream: Object.assign(out.stream, { columns: 120 }), live: true, logDir: dir, now: () => new Date(clock) });
+    const progress = createProgress({
+      stream: Object.assign(out.stream, { columns: 120 }),
+      live: true,
+      logDir: dir,
+      now: () => new Date(clock),
+    });
     progress.started("central", "up");
     progress.started("account-111111111111", "up");
     clock += 3_000;

@@ -17,7 +17,12 @@ const ACCESS_DENIED =
   "error: creating S3 Bucket (acme-data-222222222222): operation error S3: CreateBucket, https response error StatusCode: 403, RequestID: 4Q, HostID: x, api error AccessDenied: Access Denied";
 const TOLERANCE_0: FailureTolerance = { kind: "count", count: 0 };
 
-function request(inventory: Inventory, engine: MemoryEngine, operation: Operation, overrides: Partial<RunRequest> & { flags?: SelectionFlags } = {}): RunRequest {
+function request(
+  inventory: Inventory,
+  engine: MemoryEngine,
+  operation: Operation,
+  overrides: Partial<RunRequest> & { flags?: SelectionFlags } = {},
+): RunRequest {
   const selected = selectStacks(inventory, planStacks(inventory), overrides.flags ?? {});
   if (!selected.ok) throw new Error(selected.message);
   return {
@@ -44,19 +49,31 @@ function recorder(): RunObserver & { events: string[] } {
 }
 
 const deployed = (options: MemoryEngineOptions = {}) =>
-  new MemoryEngine({ existing: ["central"], ...options, stacks: { central: { outputs: CENTRAL_OUTPUTS }, ...options.stacks } });
+  new MemoryEngine({
+    existing: ["central"],
+    ...options,
+    stacks: { central: { outputs: CENTRAL_OUTPUTS }, ...options.stacks },
+  });
 
 describe("run", () => {
   describe("up", () => {
     it("finishes the central stack before any source stack starts", async () => {
-      const engine = new MemoryEngine({ latencyMs: 5, stacks: { central: { outputs: CENTRAL_OUTPUTS, latencyMs: 20 } } });
+      const engine = new MemoryEngine({
+        latencyMs: 5,
+        stacks: { central: { outputs: CENTRAL_OUTPUTS, latencyMs: 20 } },
+      });
       const observer = recorder();
       await runStacks(engine, { ...request(makeInventory({ count: 6 }), engine, "up"), observer });
       const centralEnd = observer.events.indexOf("end central succeeded");
       const firstSource = observer.events.findIndex((event) => event.startsWith("start account-"));
       expect(observer.events[0]).to.equal("start central up");
       expect(centralEnd).to.be.greaterThan(0).and.lessThan(firstSource);
-      expect(engine.callsOf("open").slice(1).every((call) => call.stack.startsWith("account-"))).to.equal(true);
+      expect(
+        engine
+          .callsOf("open")
+          .slice(1)
+          .every((call) => call.stack.startsWith("account-")),
+      ).to.equal(true);
     });
 
     it("gives every source stack the inventory path and the central stack's outputs", async () => {
@@ -77,7 +94,11 @@ describe("run", () => {
     it("never has more operations in flight than the concurrency, and reaches it when there is enough work", async () => {
       for (const concurrency of [1, 3, 7]) {
         const engine = new MemoryEngine({ latencyMs: 3, stacks: { central: { outputs: CENTRAL_OUTPUTS } } });
-        await runStacks(engine, { ...request(makeInventory({ count: 25 }), engine, "up"), concurrency, tolerance: { kind: "count", count: 100 } });
+        await runStacks(engine, {
+          ...request(makeInventory({ count: 25 }), engine, "up"),
+          concurrency,
+          tolerance: { kind: "count", count: 100 },
+        });
         expect(engine.maxInFlight, `concurrency ${concurrency}`).to.equal(concurrency);
         expect(engine.callsOf("up")).to.have.length(26);
       }
@@ -85,9 +106,15 @@ describe("run", () => {
 
     it("stops starting accounts once failures exceed the tolerance and reports the rest as skipped", async () => {
       const inventory = makeInventory({ count: 10 });
-      const stacks = Object.fromEntries(inventory.sources.map((s) => [`account-${s.accountId}`, { fail: { up: ACCESS_DENIED } }]));
+      const stacks = Object.fromEntries(
+        inventory.sources.map((s) => [`account-${s.accountId}`, { fail: { up: ACCESS_DENIED } }]),
+      );
       const engine = new MemoryEngine({ stacks: { ...stacks, central: { outputs: CENTRAL_OUTPUTS } } });
-      const report = await runStacks(engine, { ...request(inventory, engine, "up"), concurrency: 1, tolerance: { kind: "count", count: 1 } });
+      const report = await runStacks(engine, {
+        ...request(inventory, engine, "up"),
+        concurrency: 1,
+        tolerance: { kind: "count", count: 1 },
+      });
       const sources = report.results.filter((r) => r.role === "source");
       expect(sources.map((r) => r.status)).to.deep.equal(["failed", "failed", ...Array(8).fill("skipped")]);
       expect(sources[2].reason).to.equal("failure tolerance exceeded (2 failed, 1 tolerated)");
@@ -99,27 +126,51 @@ describe("run", () => {
       const [first, ...others] = inventory.sources.map((s) => `account-${s.accountId}`);
       const engine = new MemoryEngine({
         latencyMs: 30,
-        stacks: { central: { outputs: CENTRAL_OUTPUTS, latencyMs: 1 }, [first]: { latencyMs: 1, fail: { up: ACCESS_DENIED } } },
+        stacks: {
+          central: { outputs: CENTRAL_OUTPUTS, latencyMs: 1 },
+          [first]: { latencyMs: 1, fail: { up: ACCESS_DENIED } },
+        },
       });
       const report = await runStacks(engine, { ...request(inventory, engine, "up"), concurrency: 3 });
       const status = Object.fromEntries(report.results.map((r) => [r.stack, r.status]));
       expect(status[first]).to.equal("failed");
-      expect(others.map((name) => status[name])).to.deep.equal(["succeeded", "succeeded", "skipped", "skipped", "skipped"]);
+      expect(others.map((name) => status[name])).to.deep.equal([
+        "succeeded",
+        "succeeded",
+        "skipped",
+        "skipped",
+        "skipped",
+      ]);
     });
 
     it("applies a percentage tolerance to the number of stacks in the run", async () => {
       const inventory = makeInventory({ count: 10 });
-      const failing = inventory.sources.slice(0, 4).map((s) => [`account-${s.accountId}`, { fail: { up: ACCESS_DENIED } }]);
-      const engine = new MemoryEngine({ stacks: { ...Object.fromEntries(failing), central: { outputs: CENTRAL_OUTPUTS } } });
-      const report = await runStacks(engine, { ...request(inventory, engine, "up"), concurrency: 1, tolerance: { kind: "percent", percent: 20 } });
+      const failing = inventory.sources
+        .slice(0, 4)
+        .map((s) => [`account-${s.accountId}`, { fail: { up: ACCESS_DENIED } }]);
+      const engine = new MemoryEngine({
+        stacks: { ...Object.fromEntries(failing), central: { outputs: CENTRAL_OUTPUTS } },
+      });
+      const report = await runStacks(engine, {
+        ...request(inventory, engine, "up"),
+        concurrency: 1,
+        tolerance: { kind: "percent", percent: 20 },
+      });
       // 20% of 10 = 2 tolerated: the third failure stops the run.
-      expect(report.results.filter((r) => r.status === "failed").map((r) => r.accountId)).to.deep.equal(inventory.sources.slice(0, 3).map((s) => s.accountId));
+      expect(report.results.filter((r) => r.status === "failed").map((r) => r.accountId)).to.deep.equal(
+        inventory.sources.slice(0, 3).map((s) => s.accountId),
+      );
       expect(report.results.filter((r) => r.status === "skipped")).to.have.length(7);
     });
 
     it("reports a failing account with its classified reason without hiding the others' results", async () => {
-      const engine = new MemoryEngine({ stacks: { central: { outputs: CENTRAL_OUTPUTS }, "account-222222222222": { fail: { up: ACCESS_DENIED } } } });
-      const report = await runStacks(engine, { ...request(makeInventory(), engine, "up"), tolerance: { kind: "count", count: 5 } });
+      const engine = new MemoryEngine({
+        stacks: { central: { outputs: CENTRAL_OUTPUTS }, "account-222222222222": { fail: { up: ACCESS_DENIED } } },
+      });
+      const report = await runStacks(engine, {
+        ...request(makeInventory(), engine, "up"),
+        tolerance: { kind: "count", count: 5 },
+      });
       expect(report.results.map((r) => [r.stack, r.status])).to.deep.equal([
         ["central", "succeeded"],
         ["account-111111111111", "succeeded"],
@@ -135,21 +186,31 @@ describe("run", () => {
       const engine = new MemoryEngine({ stacks: { central: { fail: { up: "error: update failed" } } } });
       const report = await runStacks(engine, request(makeInventory(), engine, "up"));
       expect(report.results[0].status).to.equal("failed");
-      expect(report.results.slice(1).map((r) => [r.status, r.reason])).to.deep.equal(Array(3).fill(["skipped", "central stack failed"]));
+      expect(report.results.slice(1).map((r) => [r.status, r.reason])).to.deep.equal(
+        Array(3).fill(["skipped", "central stack failed"]),
+      );
       expect(engine.callsOf("up").map((c) => c.stack)).to.deep.equal(["central"]);
     });
 
     it("with --accounts but not central, uses the deployed central outputs without updating it", async () => {
       const engine = deployed();
-      const report = await runStacks(engine, request(makeInventory(), engine, "up", { flags: { accounts: ["111111111111"] } }));
+      const report = await runStacks(
+        engine,
+        request(makeInventory(), engine, "up", { flags: { accounts: ["111111111111"] } }),
+      );
       expect(report.results.map((r) => `${r.stack} ${r.status}`)).to.deep.equal(["account-111111111111 succeeded"]);
       expect(engine.callsOf("up").map((c) => c.stack)).to.deep.equal(["account-111111111111"]);
-      expect(engine.config.get("account-111111111111")?.["org-s3-backup:centralKmsKeyArn"]).to.equal(CENTRAL_OUTPUTS.kmsKeyArn.value);
+      expect(engine.config.get("account-111111111111")?.["org-s3-backup:centralKmsKeyArn"]).to.equal(
+        CENTRAL_OUTPUTS.kmsKeyArn.value,
+      );
     });
 
     it("refuses to deploy sources when the central stack was never deployed", async () => {
       const engine = new MemoryEngine();
-      const report = await runStacks(engine, request(makeInventory(), engine, "up", { flags: { exclude: ["central"] } }));
+      const report = await runStacks(
+        engine,
+        request(makeInventory(), engine, "up", { flags: { exclude: ["central"] } }),
+      );
       expect(report.results.every((r) => r.status === "skipped")).to.equal(true);
       expect(report.results[0].reason).to.equal("central stack is not deployed: run `up` with the central stack first");
       expect(engine.callsOf("up")).to.have.length(0);
@@ -159,13 +220,29 @@ describe("run", () => {
       const inventory = makeInventory({
         sources: [sourceAccount("111111111111"), sourceAccount("222222222222", { enabled: false })],
       });
-      const existing = ["central", "account-111111111111", "account-222222222222", "account-444444444444", "someone-elses-stack"];
+      const existing = [
+        "central",
+        "account-111111111111",
+        "account-222222222222",
+        "account-444444444444",
+        "someone-elses-stack",
+      ];
       const engine = deployed({ existing, stacks: { "account-444444444444": { protectedUrns: ["urn:bucket"] } } });
       const orphans = findOrphans(existing, inventory);
       expect(orphans).to.deep.equal(["account-222222222222", "account-444444444444"]);
       const report = await runStacks(engine, { ...request(inventory, engine, "up"), prune: orphans });
-      expect(engine.callsOf("destroy").map((c) => c.stack).sort()).to.deep.equal(orphans);
-      expect(engine.callsOf("remove").map((c) => c.stack).sort()).to.deep.equal(orphans);
+      expect(
+        engine
+          .callsOf("destroy")
+          .map((c) => c.stack)
+          .sort(),
+      ).to.deep.equal(orphans);
+      expect(
+        engine
+          .callsOf("remove")
+          .map((c) => c.stack)
+          .sort(),
+      ).to.deep.equal(orphans);
       const pruned = report.results.filter((r) => r.role === "orphan");
       expect(pruned.map((r) => [r.stack, r.action, r.status])).to.deep.equal([
         ["account-222222222222", "prune", "succeeded"],
@@ -183,8 +260,12 @@ describe("run", () => {
       expect(report.results.map((r) => r.status)).to.deep.equal(Array(4).fill("succeeded"));
       const config = engine.config.get("account-111111111111")!;
       expect(config["org-s3-backup:centralBucketArn"]).to.equal("arn:aws:s3:::acme-org-backup-999999999999");
-      expect(config["org-s3-backup:centralKmsKeyArn"]).to.equal("arn:aws:kms:eu-west-1:999999999999:alias/org-s3-backup-central");
-      expect(report.results[1].notes).to.deep.equal(["central stack not deployed: previewed with the KMS key's alias ARN in place of its key ARN"]);
+      expect(config["org-s3-backup:centralKmsKeyArn"]).to.equal(
+        "arn:aws:kms:eu-west-1:999999999999:alias/org-s3-backup-central",
+      );
+      expect(report.results[1].notes).to.deep.equal([
+        "central stack not deployed: previewed with the KMS key's alias ARN in place of its key ARN",
+      ]);
     });
 
     it("still previews sources when the central preview fails", async () => {
@@ -196,18 +277,25 @@ describe("run", () => {
     it("uses the deployed central outputs when there are some", async () => {
       const engine = deployed();
       const report = await runStacks(engine, request(makeInventory(), engine, "preview"));
-      expect(engine.config.get("account-333333333333")?.["org-s3-backup:centralKmsKeyArn"]).to.equal(CENTRAL_OUTPUTS.kmsKeyArn.value);
+      expect(engine.config.get("account-333333333333")?.["org-s3-backup:centralKmsKeyArn"]).to.equal(
+        CENTRAL_OUTPUTS.kmsKeyArn.value,
+      );
       expect(report.results[1].notes).to.deep.equal([]);
     });
   });
 
   describe("destroy", () => {
-    const allDeployed = () => deployed({ existing: ["central", "account-111111111111", "account-222222222222", "account-333333333333"] });
+    const allDeployed = () =>
+      deployed({ existing: ["central", "account-111111111111", "account-222222222222", "account-333333333333"] });
 
     it("destroys source stacks only, unless central is named", async () => {
       const engine = allDeployed();
       const report = await runStacks(engine, request(makeInventory(), engine, "destroy"));
-      expect(engine.callsOf("destroy").map((c) => c.stack)).to.deep.equal(["account-111111111111", "account-222222222222", "account-333333333333"]);
+      expect(engine.callsOf("destroy").map((c) => c.stack)).to.deep.equal([
+        "account-111111111111",
+        "account-222222222222",
+        "account-333333333333",
+      ]);
       expect(report.results.map((r) => r.stack)).to.not.include("central");
       expect(engine.callsOf("remove")).to.have.length(0);
     });
@@ -216,13 +304,21 @@ describe("run", () => {
       const engine = allDeployed();
       const flags = { accounts: ["central", "111111111111", "222222222222", "333333333333"] };
       const report = await runStacks(engine, request(makeInventory(), engine, "destroy", { flags }));
-      expect(engine.callsOf("destroy").map((c) => c.stack).at(-1)).to.equal("central");
+      expect(
+        engine
+          .callsOf("destroy")
+          .map((c) => c.stack)
+          .at(-1),
+      ).to.equal("central");
       expect(report.results.every((r) => r.status === "succeeded")).to.equal(true);
     });
 
     it("keeps a named central stack while source stacks still exist", async () => {
       const engine = allDeployed();
-      const report = await runStacks(engine, request(makeInventory(), engine, "destroy", { flags: { accounts: ["central", "111111111111"] } }));
+      const report = await runStacks(
+        engine,
+        request(makeInventory(), engine, "destroy", { flags: { accounts: ["central", "111111111111"] } }),
+      );
       expect(engine.callsOf("destroy").map((c) => c.stack)).to.deep.equal(["account-111111111111"]);
       expect(report.results.find((r) => r.stack === "central")?.reason).to.equal(
         "source stacks still deployed (account-222222222222, account-333333333333): destroy them first",
@@ -266,18 +362,38 @@ describe("run", () => {
 
   describe("cancellation", () => {
     it("cancels running operations, starts nothing new and names the stacks that may hold a lock", async () => {
-      const engine = new MemoryEngine({ latencyMs: 50, stacks: { central: { outputs: CENTRAL_OUTPUTS, latencyMs: 1 } } });
+      const engine = new MemoryEngine({
+        latencyMs: 50,
+        stacks: { central: { outputs: CENTRAL_OUTPUTS, latencyMs: 1 } },
+      });
       const abort = new AbortController();
       const observer = recorder();
-      const running = runStacks(engine, { ...request(makeInventory({ count: 8 }), engine, "up"), concurrency: 3, signal: abort.signal, observer });
+      const running = runStacks(engine, {
+        ...request(makeInventory({ count: 8 }), engine, "up"),
+        concurrency: 3,
+        signal: abort.signal,
+        observer,
+      });
       await new Promise((resolve) => setTimeout(resolve, 25));
       abort.abort();
       const report = await running;
       const statuses = report.results.map((r) => r.status);
       expect(report.interrupted).to.equal(true);
-      expect(statuses).to.deep.equal(["succeeded", "cancelled", "cancelled", "cancelled", "skipped", "skipped", "skipped", "skipped", "skipped"]);
+      expect(statuses).to.deep.equal([
+        "succeeded",
+        "cancelled",
+        "cancelled",
+        "cancelled",
+        "skipped",
+        "skipped",
+        "skipped",
+        "skipped",
+        "skipped",
+      ]);
       expect(report.results.at(-1)?.reason).to.equal("interrupted");
-      expect(report.mayHoldLock).to.deep.equal(report.results.filter((r) => r.status === "cancelled").map((r) => r.stack));
+      expect(report.mayHoldLock).to.deep.equal(
+        report.results.filter((r) => r.status === "cancelled").map((r) => r.stack),
+      );
       expect(engine.inFlight).to.equal(0);
     });
   });

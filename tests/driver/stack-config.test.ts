@@ -4,11 +4,19 @@ import { inventory as makeInventory } from "../support/inventory-fixture";
 
 describe("stack-config", () => {
   it("reads the central outputs sources need, naming what is missing", () => {
-    expect(readCentralOutputs({ bucketArn: { value: "arn:aws:s3:::b", secret: false }, kmsKeyArn: { value: "arn:k", secret: false } })).to.deep.equal({
+    expect(
+      readCentralOutputs({
+        bucketArn: { value: "arn:aws:s3:::b", secret: false },
+        kmsKeyArn: { value: "arn:k", secret: false },
+      }),
+    ).to.deep.equal({
       ok: true,
       value: { bucketArn: "arn:aws:s3:::b", kmsKeyArn: "arn:k" },
     });
-    expect(readCentralOutputs({ bucketArn: { value: "", secret: false } })).to.deep.equal({ ok: false, missing: ["bucketArn", "kmsKeyArn"] });
+    expect(readCentralOutputs({ bucketArn: { value: "", secret: false } })).to.deep.equal({
+      ok: false,
+      missing: ["bucketArn", "kmsKeyArn"],
+    });
   });
 
   it("leaves the alarm topic unset when unknown", () => {

@@ -1,7 +1,13 @@
 import { expect } from "chai";
 import { NO_CHANGES } from "../../automation/engine/engine";
 import type { RunReport, StackResult } from "../../automation/driver/run";
-import { exitCodeOf, formatDuration, formatSummaryTable, lockAdvice, summaryJson } from "../../automation/driver/summary";
+import {
+  exitCodeOf,
+  formatDuration,
+  formatSummaryTable,
+  lockAdvice,
+  summaryJson,
+} from "../../automation/driver/summary";
 
 const ok: StackResult = {
   stack: "central",
@@ -31,7 +37,15 @@ const failed: StackResult = {
     raw: "error: unable to validate AWS credentials.\nDetails: Cannot assume IAM Role.",
   },
 };
-const skipped: StackResult = { ...failed, stack: "account-222222222222", accountId: "222222222222", status: "skipped", failure: undefined, reason: "central stack failed", durationMs: 0 };
+const skipped: StackResult = {
+  ...failed,
+  stack: "account-222222222222",
+  accountId: "222222222222",
+  status: "skipped",
+  failure: undefined,
+  reason: "central stack failed",
+  durationMs: 0,
+};
 const report = (results: StackResult[], extra: Partial<RunReport> = {}): RunReport => ({
   operation: "up",
   results,
@@ -56,7 +70,9 @@ describe("summary", () => {
     const lines = table.split("\n");
     expect(lines[0]).to.match(/^STACK\s+ACCOUNT\s+RESULT\s+CHANGES\s+DURATION\s+REASON$/);
     expect(lines[1]).to.match(/^central\s+999999999999 backup-central\s+up ok\s+\+7 ~1 -0\s+1m02s$/);
-    expect(lines[2]).to.match(/^account-111111111111\s+111111111111 app-111\s+up FAILED\s+\+0 ~0 -0\s+4\.2s\s+assume-role failed$/);
+    expect(lines[2]).to.match(
+      /^account-111111111111\s+111111111111 app-111\s+up FAILED\s+\+0 ~0 -0\s+4\.2s\s+assume-role failed$/,
+    );
     expect(lines[3]).to.match(/^\s{20,}error: unable to validate AWS credentials\.$/);
     expect(lines[4]).to.match(/Details: Cannot assume IAM Role\.$/);
     expect(lines[5]).to.match(/up skipped .*central stack failed$/);
@@ -65,10 +81,23 @@ describe("summary", () => {
 
   it("gives the same summary as JSON, secrets masked", () => {
     // biome-ignore lint/suspicious/noExplicitAny: the test walks the JSON the user sees, shape unchecked on purpose
-    const json = summaryJson(report([ok, failed]), { exitCode: 1, orphans: ["account-444444444444"], logDir: "/repo/logs/x" }) as Record<string, any>;
-    expect(JSON.parse(JSON.stringify(json))).to.deep.include({ operation: "up", exitCode: 1, orphans: ["account-444444444444"], logDir: "/repo/logs/x" });
+    const json = summaryJson(report([ok, failed]), {
+      exitCode: 1,
+      orphans: ["account-444444444444"],
+      logDir: "/repo/logs/x",
+    }) as Record<string, any>;
+    expect(JSON.parse(JSON.stringify(json))).to.deep.include({
+      operation: "up",
+      exitCode: 1,
+      orphans: ["account-444444444444"],
+      logDir: "/repo/logs/x",
+    });
     expect(json.stacks[0].outputs).to.deep.equal({ bucketArn: "arn:aws:s3:::b", token: "[secret]" });
-    expect(json.stacks[1].failure).to.deep.equal({ category: "assume-role", label: "assume-role failed", excerpt: failed.failure!.excerpt });
+    expect(json.stacks[1].failure).to.deep.equal({
+      category: "assume-role",
+      label: "assume-role failed",
+      excerpt: failed.failure!.excerpt,
+    });
     expect(json.totals).to.deep.equal({ succeeded: 1, failed: 1 });
   });
 

@@ -4,7 +4,12 @@ import * as path from "node:path";
 import { expect } from "chai";
 import type { Backend } from "../../automation/engine/backend";
 import type { Engine } from "../../automation/engine/engine";
-import { countsFromOpMap, createAutomationEngine, FORWARD_ABORT_AFTER_MS, protectedUrns } from "../../automation/engine/automation";
+import {
+  countsFromOpMap,
+  createAutomationEngine,
+  FORWARD_ABORT_AFTER_MS,
+  protectedUrns,
+} from "../../automation/engine/automation";
 import { classifyFailure, StackError } from "../../automation/engine/errors";
 import { locatePulumiCli } from "../../automation/engine/pulumi-cli";
 import { FakePulumiCommand } from "../support/fake-pulumi-command";
@@ -29,7 +34,11 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
     await engine.listStacks();
     const call = fake.calls.at(-1)!;
     expect(call.cwd).to.equal(workDir);
-    expect(call.env).to.include({ PULUMI_BACKEND_URL: "file:///tmp/state", PULUMI_CONFIG_PASSPHRASE: "test-passphrase", PULUMI_SKIP_UPDATE_CHECK: "true" });
+    expect(call.env).to.include({
+      PULUMI_BACKEND_URL: "file:///tmp/state",
+      PULUMI_CONFIG_PASSPHRASE: "test-passphrase",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+    });
     expect(call.env).to.not.have.property("HOME");
   });
 
@@ -59,11 +68,19 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
   it("sets the whole configuration in one `config set-all` as plain text", async () => {
     fake.addStack("account-111111111111");
     const stack = await engine.openStack("account-111111111111", { create: true });
-    await stack.setConfig({ "org-s3-backup:inventory": "/repo/config/accounts.yaml", "org-s3-backup:centralBucketArn": "arn:aws:s3:::central" });
+    await stack.setConfig({
+      "org-s3-backup:inventory": "/repo/config/accounts.yaml",
+      "org-s3-backup:centralBucketArn": "arn:aws:s3:::central",
+    });
     expect(last()).to.deep.equal([
-      "config", "set-all", "--stack", "account-111111111111",
-      "--plaintext", "org-s3-backup:inventory=/repo/config/accounts.yaml",
-      "--plaintext", "org-s3-backup:centralBucketArn=arn:aws:s3:::central",
+      "config",
+      "set-all",
+      "--stack",
+      "account-111111111111",
+      "--plaintext",
+      "org-s3-backup:inventory=/repo/config/accounts.yaml",
+      "--plaintext",
+      "org-s3-backup:centralBucketArn=arn:aws:s3:::central",
     ]);
   });
 
@@ -72,7 +89,15 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
     const progress: number[] = [];
     const stack = await engine.openStack("central", { create: true });
     const result = await stack.preview({ onProgress: (counts) => progress.push(counts.create) });
-    expect(last()).to.deep.equal(["preview", "--exec-kind", "auto.local", "--event-log", "<events>", "--stack", "central"]);
+    expect(last()).to.deep.equal([
+      "preview",
+      "--exec-kind",
+      "auto.local",
+      "--event-log",
+      "<events>",
+      "--stack",
+      "central",
+    ]);
     expect(result.counts).to.deep.equal({ create: 5, update: 1, delete: 0, same: 2 });
     expect(result.log).to.contain("Updating (central)");
     expect(Math.max(...progress)).to.equal(5);
@@ -81,13 +106,26 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
   it("ups without a second preview, then reads outputs and the update summary", async () => {
     fake.addStack("central", {
       changes: { create: 3 },
-      outputs: { bucketArn: { value: "arn:aws:s3:::central" }, kmsKeyArn: { value: "arn:aws:kms:eu-west-1:999999999999:key/k", secret: true } },
+      outputs: {
+        bucketArn: { value: "arn:aws:s3:::central" },
+        kmsKeyArn: { value: "arn:aws:kms:eu-west-1:999999999999:key/k", secret: true },
+      },
     });
     const stack = await engine.openStack("central", { create: true });
     const result = await stack.up();
     const invocations = fake.invocations();
     const upAt = invocations.findIndex((args) => args[0] === "up");
-    expect(invocations[upAt]).to.deep.equal(["up", "--yes", "--skip-preview", "--exec-kind", "auto.local", "--event-log", "<events>", "--stack", "central"]);
+    expect(invocations[upAt]).to.deep.equal([
+      "up",
+      "--yes",
+      "--skip-preview",
+      "--exec-kind",
+      "auto.local",
+      "--event-log",
+      "<events>",
+      "--stack",
+      "central",
+    ]);
     expect(invocations.slice(upAt + 1)).to.deep.equal([
       ["stack", "output", "--json", "--stack", "central"],
       ["stack", "output", "--json", "--show-secrets", "--stack", "central"],
@@ -104,7 +142,16 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
     const result = await stack.destroy();
     const destroy = fake.invocations().find((args) => args[0] === "destroy")!;
     expect(destroy).to.deep.equal([
-      "destroy", "--yes", "--skip-preview", "--exclude-protected", "--event-log", "<events>", "--exec-kind", "auto.local", "--stack", "account-111111111111",
+      "destroy",
+      "--yes",
+      "--skip-preview",
+      "--exclude-protected",
+      "--event-log",
+      "<events>",
+      "--exec-kind",
+      "auto.local",
+      "--stack",
+      "account-111111111111",
     ]);
     expect(destroy).to.not.include("--remove");
     expect(destroy).to.not.include("--target-dependents");
@@ -116,7 +163,16 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
     fake.addStack("account-111111111111", { changes: { update: 1, delete: 1, same: 6 } });
     const stack = await engine.openStack("account-111111111111", { create: false });
     const result = await stack.drift();
-    expect(last()).to.deep.equal(["refresh", "--preview-only", "--exec-kind", "auto.local", "--event-log", "<events>", "--stack", "account-111111111111"]);
+    expect(last()).to.deep.equal([
+      "refresh",
+      "--preview-only",
+      "--exec-kind",
+      "auto.local",
+      "--event-log",
+      "<events>",
+      "--stack",
+      "account-111111111111",
+    ]);
     expect(result.counts).to.deep.equal({ create: 0, update: 1, delete: 1, same: 6 });
   });
 
@@ -174,13 +230,19 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
     const elapsed = Date.now() - started;
     expect(error).to.be.instanceOf(StackError);
     expect(error.raw).to.contain("update canceled");
-    expect(elapsed).to.be.at.least(FORWARD_ABORT_AFTER_MS - 50).and.below(4_000);
+    expect(elapsed)
+      .to.be.at.least(FORWARD_ABORT_AFTER_MS - 50)
+      .and.below(4_000);
   });
 
   it("folds Pulumi's operation counts and finds protected URNs in an export", () => {
-    expect(countsFromOpMap({ create: 1, import: 1, update: 2, replace: 1, delete: 3, same: 4, read: 9 })).to.deep.equal({ create: 2, update: 3, delete: 3, same: 4 });
+    expect(countsFromOpMap({ create: 1, import: 1, update: 2, replace: 1, delete: 3, same: 4, read: 9 })).to.deep.equal(
+      { create: 2, update: 3, delete: 3, same: 4 },
+    );
     expect(countsFromOpMap(undefined)).to.deep.equal({ create: 0, update: 0, delete: 0, same: 0 });
-    expect(protectedUrns({ resources: [{ urn: "a", protect: true }, { urn: "b" }, { urn: "c", protect: false }] })).to.deep.equal(["a"]);
+    expect(
+      protectedUrns({ resources: [{ urn: "a", protect: true }, { urn: "b" }, { urn: "c", protect: false }] }),
+    ).to.deep.equal(["a"]);
   });
 });
 
@@ -211,7 +273,11 @@ describe("engine-automation with the real Pulumi CLI", function () {
     if (!lookup.ok) throw new Error(lookup.message);
     const engine = await createAutomationEngine({
       workDir,
-      backend: { url: `file://${path.join(workDir, ".state")}`, secretsProvider: "passphrase", localDir: path.join(workDir, ".state") },
+      backend: {
+        url: `file://${path.join(workDir, ".state")}`,
+        secretsProvider: "passphrase",
+        localDir: path.join(workDir, ".state"),
+      },
       env: { PULUMI_CONFIG_PASSPHRASE: "test" },
       pulumiCommand: lookup.command,
     });

@@ -15,8 +15,14 @@ describe("backend", () => {
       ok: true,
       backend: { url: "s3://team-state?region=eu-west-1", secretsProvider: "passphrase" },
     });
-    expect(resolveBackend(undefined, env, "/repo")).to.deep.equal({ ok: true, backend: { url: "s3://from-env", secretsProvider: "passphrase" } });
-    expect(resolveBackend("https://api.pulumi.com", {}, "/repo")).to.deep.equal({ ok: true, backend: { url: "https://api.pulumi.com", secretsProvider: undefined } });
+    expect(resolveBackend(undefined, env, "/repo")).to.deep.equal({
+      ok: true,
+      backend: { url: "s3://from-env", secretsProvider: "passphrase" },
+    });
+    expect(resolveBackend("https://api.pulumi.com", {}, "/repo")).to.deep.equal({
+      ok: true,
+      backend: { url: "https://api.pulumi.com", secretsProvider: undefined },
+    });
   });
 
   it("refuses what is not a backend URL", () => {
@@ -33,7 +39,9 @@ describe("backend", () => {
   });
 
   it("passes the backend and the secrets variables to the CLI, nothing else", () => {
-    expect(backendEnv({ url: "s3://b", secretsProvider: "passphrase" }, { PULUMI_CONFIG_PASSPHRASE: "p", AWS_PROFILE: "x" })).to.deep.equal({
+    expect(
+      backendEnv({ url: "s3://b", secretsProvider: "passphrase" }, { PULUMI_CONFIG_PASSPHRASE: "p", AWS_PROFILE: "x" }),
+    ).to.deep.equal({
       PULUMI_BACKEND_URL: "s3://b",
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_CONFIG_PASSPHRASE: "p",

@@ -14,11 +14,14 @@ error: update failed`,
   locked: `error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.
   s3://acme-pulumi-state/.pulumi/locks/organization/org-s3-backup/central/8e1c.json: created by ci@runner-7 (pid 812) at 2026-11-25T05:59:02Z`,
   conflict: "error: [409] Conflict: Another update is currently in progress.",
-  plugin: "error: could not load plugin for aws provider 'default_7_48_0': no resource plugin 'pulumi-resource-aws' found in the workspace at version v7.48.0 or on your $PATH, install the plugin using `pulumi plugin install resource aws v7.48.0`",
+  plugin:
+    "error: could not load plugin for aws provider 'default_7_48_0': no resource plugin 'pulumi-resource-aws' found in the workspace at version v7.48.0 or on your $PATH, install the plugin using `pulumi plugin install resource aws v7.48.0`",
   cli: "Command failed with ENOENT: pulumi version\nspawn pulumi ENOENT",
-  passphrase: "error: getting secrets manager: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables",
+  passphrase:
+    "error: getting secrets manager: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables",
   notFound: "error: no stack named 'account-333333333333' found",
-  other: "error: Running program '/repo/infra/index.ts' failed with an unhandled exception:\nTypeError: Cannot read properties of undefined",
+  other:
+    "error: Running program '/repo/infra/index.ts' failed with an unhandled exception:\nTypeError: Cannot read properties of undefined",
 };
 
 describe("errors", () => {
@@ -39,7 +42,11 @@ describe("errors", () => {
       "+  pulumi:providers:aws account-111111111111 creating (0s) error: pulumi:providers:aws resource 'account-111111111111' has a problem: unable to validate AWS credentials.",
       "Details: Cannot assume IAM Role. Error: operation error STS: AssumeRole, https response error StatusCode: 403, RequestID: 7a1b, api error AccessDenied: User: arn:aws:iam::999999999999:user/ci is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111111111111:role/OrganizationAccountAccessRole",
     ]);
-    expect(firstErrorLines("line one\n\nline two\nline three\nline four")).to.deep.equal(["line one", "line two", "line three"]);
+    expect(firstErrorLines("line one\n\nline two\nline three\nline four")).to.deep.equal([
+      "line one",
+      "line two",
+      "line three",
+    ]);
   });
 
   it("keeps the stack name and raw text in a StackError and its description", () => {

@@ -1,5 +1,9 @@
 import { expect } from "chai";
-import { CentralBackupBucket, type CentralBackupBucketArgs, noncurrentVersionRule } from "../../infra/components/central-backup-bucket";
+import {
+  CentralBackupBucket,
+  type CentralBackupBucketArgs,
+  noncurrentVersionRule,
+} from "../../infra/components/central-backup-bucket";
 import { centralBucketPolicy, centralKmsKeyPolicy } from "../../infra/policies/central";
 import { accountProvider } from "../../infra/provider";
 import { ORG_ID } from "../support/inventory-fixture";
@@ -23,7 +27,12 @@ async function deploy(args: CentralBackupBucketArgs): Promise<Deployed> {
   const mocks = await setPulumiMocks();
   let component: CentralBackupBucket | undefined;
   await mocks.run(() => {
-    const provider = accountProvider("central-aws", { accountId: args.accountId, region: args.region, roleArn: "arn:aws:iam::999999999999:role/Deploy", tags: {} });
+    const provider = accountProvider("central-aws", {
+      accountId: args.accountId,
+      region: args.region,
+      roleArn: "arn:aws:iam::999999999999:role/Deploy",
+      tags: {},
+    });
     component = new CentralBackupBucket("central", args, { provider });
   });
   const one = (type: string) => {
@@ -62,7 +71,10 @@ describe("CentralBackupBucket", () => {
     expect(key.inputs.enableKeyRotation).to.equal(true);
     expect(key.inputs.deletionWindowInDays).to.equal(30);
     expect(JSON.parse(key.inputs.policy)).to.deep.equal(centralKmsKeyPolicy(ARGS));
-    expect(plain.one("aws:kms/alias:Alias").inputs).to.deep.include({ name: "alias/org-s3-backup-central", targetKeyId: "central-key-physical" });
+    expect(plain.one("aws:kms/alias:Alias").inputs).to.deep.include({
+      name: "alias/org-s3-backup-central",
+      targetKeyId: "central-key-physical",
+    });
   });
 
   it("creates the bucket by name, without Object Lock unless asked", () => {
@@ -73,12 +85,20 @@ describe("CentralBackupBucket", () => {
 
   it("enables versioning, SSE-KMS with the key and a bucket key, all four public-access blocks, BucketOwnerEnforced", () => {
     const bucket = "acme-org-backup-999999999999";
-    expect(plain.one("aws:s3/bucketVersioning:BucketVersioning").inputs).to.deep.equal({ bucket, versioningConfiguration: { status: "Enabled" } });
-    expect(plain.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs).to.deep.equal({
+    expect(plain.one("aws:s3/bucketVersioning:BucketVersioning").inputs).to.deep.equal({
+      bucket,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    expect(
+      plain.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs,
+    ).to.deep.equal({
       bucket,
       rules: [
         {
-          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:key/central-key-physical" },
+          applyServerSideEncryptionByDefault: {
+            sseAlgorithm: "aws:kms",
+            kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:key/central-key-physical",
+          },
           bucketKeyEnabled: true,
         },
       ],
@@ -107,13 +127,21 @@ describe("CentralBackupBucket", () => {
     for (const held of ["aws:kms/key:Key central-key", "aws:s3/bucket:Bucket central-bucket"]) {
       expect(options.get(held), held).to.deep.equal({ protect: true, retainOnDelete: true, parent: "central" });
     }
-    for (const guard of plain.mocks.resources.filter((r) => r.type.startsWith("aws:") && r.type !== "aws:kms/key:Key" && r.type !== "aws:s3/bucket:Bucket")) {
-      expect(options.get(`${guard.type} ${guard.name}`), guard.name).to.include({ protect: undefined, retainOnDelete: true, parent: "central" });
+    for (const guard of plain.mocks.resources.filter(
+      (r) => r.type.startsWith("aws:") && r.type !== "aws:kms/key:Key" && r.type !== "aws:s3/bucket:Bucket",
+    )) {
+      expect(options.get(`${guard.type} ${guard.name}`), guard.name).to.include({
+        protect: undefined,
+        retainOnDelete: true,
+        parent: "central",
+      });
     }
   });
 
   it("sets the bucket policy after the public-access block (S3 refuses concurrent changes to them)", () => {
-    expect(plain.mocks.options.get("aws:s3/bucketPolicy:BucketPolicy central-policy")?.dependsOn).to.deep.equal(["central-public-access-block"]);
+    expect(plain.mocks.options.get("aws:s3/bucketPolicy:BucketPolicy central-policy")?.dependsOn).to.deep.equal([
+      "central-public-access-block",
+    ]);
   });
 
   it("makes every child use the provider it was given", () => {
@@ -124,7 +152,9 @@ describe("CentralBackupBucket", () => {
   it("outputs the bucket name, bucket ARN and key ARN", async () => {
     expect(await outputValue(plain.component.bucketName)).to.equal("acme-org-backup-999999999999");
     expect(await outputValue(plain.component.bucketArn)).to.equal("arn:aws:s3:::acme-org-backup-999999999999");
-    expect(await outputValue(plain.component.kmsKeyArn)).to.equal("arn:aws:kms:eu-west-1:123456789012:key/central-key-physical");
+    expect(await outputValue(plain.component.kmsKeyArn)).to.equal(
+      "arn:aws:kms:eu-west-1:123456789012:key/central-key-physical",
+    );
   });
 
   describe("with Object Lock and a noncurrent-version lifecycle", () => {
@@ -133,12 +163,20 @@ describe("CentralBackupBucket", () => {
       locked = await deploy({
         ...ARGS,
         objectLock: { mode: "COMPLIANCE", days: 365 },
-        noncurrentVersions: { transitionAfterDays: 30, transitionStorageClass: "GLACIER_IR", expireAfterDays: 400, keepNewerVersions: 3 },
+        noncurrentVersions: {
+          transitionAfterDays: 30,
+          transitionStorageClass: "GLACIER_IR",
+          expireAfterDays: 400,
+          keepNewerVersions: 3,
+        },
       });
     });
 
     it("configures Object Lock and the lifecycle once versioning is on", () => {
-      for (const name of ["aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration central-object-lock", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration central-lifecycle"]) {
+      for (const name of [
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration central-object-lock",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration central-lifecycle",
+      ]) {
         expect(locked.mocks.options.get(name)?.dependsOn, name).to.deep.equal(["central-versioning"]);
       }
     });
@@ -160,7 +198,9 @@ describe("CentralBackupBucket", () => {
             id: "org-s3-backup-noncurrent-versions",
             status: "Enabled",
             filter: {},
-            noncurrentVersionTransitions: [{ noncurrentDays: 30, storageClass: "GLACIER_IR", newerNoncurrentVersions: 3 }],
+            noncurrentVersionTransitions: [
+              { noncurrentDays: 30, storageClass: "GLACIER_IR", newerNoncurrentVersions: 3 },
+            ],
             noncurrentVersionExpiration: { noncurrentDays: 400, newerNoncurrentVersions: 3 },
           },
         ],
@@ -179,8 +219,12 @@ describe("CentralBackupBucket", () => {
     });
 
     it("refuses a rule without an action, or a transition without a storage class", () => {
-      expect(() => noncurrentVersionRule({ keepNewerVersions: 2 })).to.throw("central: noncurrentVersions needs transitionAfterDays or expireAfterDays");
-      expect(() => noncurrentVersionRule({ transitionAfterDays: 30 })).to.throw("central: noncurrentVersions.transitionAfterDays needs transitionStorageClass");
+      expect(() => noncurrentVersionRule({ keepNewerVersions: 2 })).to.throw(
+        "central: noncurrentVersions needs transitionAfterDays or expireAfterDays",
+      );
+      expect(() => noncurrentVersionRule({ transitionAfterDays: 30 })).to.throw(
+        "central: noncurrentVersions.transitionAfterDays needs transitionStorageClass",
+      );
     });
   });
 });

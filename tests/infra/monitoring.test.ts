@@ -22,7 +22,10 @@ const MOCK_TOPIC = "arn:aws:sns:eu-west-1:123456789012:org-s3-backup-replication
 
 describe("monitoring policies", () => {
   it("alarms on failures whenever metrics exist, on latency only with RTC", () => {
-    expect(alarmKinds({ metrics: true, replicationTimeControl: true })).to.deep.equal(["failed-replication", "replication-latency"]);
+    expect(alarmKinds({ metrics: true, replicationTimeControl: true })).to.deep.equal([
+      "failed-replication",
+      "replication-latency",
+    ]);
     expect(alarmKinds({ metrics: true, replicationTimeControl: false })).to.deep.equal(["failed-replication"]);
     expect(alarmKinds({ metrics: false, replicationTimeControl: false })).to.deep.equal([]);
   });
@@ -40,12 +43,23 @@ describe("monitoring policies", () => {
   it("routes alarms to the account's topic, else the inventory's central topic, else the one AlarmTopic creates", () => {
     const own = "arn:aws:sns:eu-west-1:111111111111:mine";
     const given = "arn:aws:sns:eu-west-1:999999999999:given";
-    expect(alarmTopicFor(sourceAccount("111111111111", { monitoring: { enabled: true, alarmTopicArn: own } }), centralAccount({ alarmTopicArn: given }))).to.deep.equal({
+    expect(
+      alarmTopicFor(
+        sourceAccount("111111111111", { monitoring: { enabled: true, alarmTopicArn: own } }),
+        centralAccount({ alarmTopicArn: given }),
+      ),
+    ).to.deep.equal({
       ok: true,
       topicArn: own,
     });
-    expect(alarmTopicFor(sourceAccount("111111111111"), centralAccount({ alarmTopicArn: given }))).to.deep.equal({ ok: true, topicArn: given });
-    expect(alarmTopicFor(sourceAccount("111111111111"), centralAccount())).to.deep.equal({ ok: true, topicArn: CENTRAL_TOPIC });
+    expect(alarmTopicFor(sourceAccount("111111111111"), centralAccount({ alarmTopicArn: given }))).to.deep.equal({
+      ok: true,
+      topicArn: given,
+    });
+    expect(alarmTopicFor(sourceAccount("111111111111"), centralAccount())).to.deep.equal({
+      ok: true,
+      topicArn: CENTRAL_TOPIC,
+    });
     expect(centralAlarmTopicArn(centralAccount({ region: "us-gov-west-1" }), "us-gov-west-1")).to.equal(
       "arn:aws-us-gov:sns:us-gov-west-1:999999999999:org-s3-backup-replication-alarms",
     );
@@ -66,15 +80,26 @@ describe("monitoring policies", () => {
       sourceAccount("333333333333", { region: "us-east-1" }),
       sourceAccount("444444444444", { region: "ap-south-1", enabled: false }),
       sourceAccount("555555555555", { region: "sa-east-1", monitoring: { enabled: false } }),
-      sourceAccount("666666666666", { region: "ca-central-1", monitoring: { enabled: true, alarmTopicArn: "arn:aws:sns:ca-central-1:666666666666:own" } }),
+      sourceAccount("666666666666", {
+        region: "ca-central-1",
+        monitoring: { enabled: true, alarmTopicArn: "arn:aws:sns:ca-central-1:666666666666:own" },
+      }),
     ];
     expect(alarmTopicRegions({ central, sources })).to.deep.equal(["eu-west-1", "eu-central-1", "us-east-1"]);
-    expect(alarmTopicRegions({ central: centralAccount({ alarmTopicArn: "arn:aws:sns:eu-west-1:999999999999:given" }), sources })).to.deep.equal([]);
+    expect(
+      alarmTopicRegions({
+        central: centralAccount({ alarmTopicArn: "arn:aws:sns:eu-west-1:999999999999:given" }),
+        sources,
+      }),
+    ).to.deep.equal([]);
   });
 
   it("refuses a topic in another region than the account, or not a topic, naming the fix", () => {
     const given = "arn:aws:sns:eu-west-1:999999999999:given";
-    const choice = alarmTopicFor(sourceAccount("111111111111", { region: "eu-central-1" }), centralAccount({ alarmTopicArn: given }));
+    const choice = alarmTopicFor(
+      sourceAccount("111111111111", { region: "eu-central-1" }),
+      centralAccount({ alarmTopicArn: given }),
+    );
     expect(choice).to.deep.equal({
       ok: false,
       message:
@@ -82,15 +107,33 @@ describe("monitoring policies", () => {
         "CloudWatch alarms only notify topics in their own region; set monitoring.alarmTopicArn to a topic in eu-central-1",
     });
     const regional = "arn:aws:sns:eu-central-1:111111111111:alarms";
-    expect(alarmTopicFor(sourceAccount("111111111111", { region: "eu-central-1", monitoring: { enabled: true, alarmTopicArn: regional } }), centralAccount())).to.deep.equal({
+    expect(
+      alarmTopicFor(
+        sourceAccount("111111111111", {
+          region: "eu-central-1",
+          monitoring: { enabled: true, alarmTopicArn: regional },
+        }),
+        centralAccount(),
+      ),
+    ).to.deep.equal({
       ok: true,
       topicArn: regional,
     });
-    expect(alarmTopicFor(sourceAccount("111111111111"), centralAccount({ alarmTopicArn: "arn:aws:sqs:eu-west-1:999999999999:q" })).ok).to.equal(false);
+    expect(
+      alarmTopicFor(
+        sourceAccount("111111111111"),
+        centralAccount({ alarmTopicArn: "arn:aws:sqs:eu-west-1:999999999999:q" }),
+      ).ok,
+    ).to.equal(false);
   });
 
   it("lets CloudWatch of the organization publish only this project's alarms to the topic", () => {
-    const policy = alarmTopicPolicy({ topicArn: CENTRAL_TOPIC, organizationId: "o-a1b2c3d4e5", region: "eu-west-1", partition: "aws" });
+    const policy = alarmTopicPolicy({
+      topicArn: CENTRAL_TOPIC,
+      organizationId: "o-a1b2c3d4e5",
+      region: "eu-west-1",
+      partition: "aws",
+    });
     expect(policy.Statement).to.have.length(1);
     expect(policy.Statement[0]).to.deep.equal({
       Sid: "OrganizationAlarmsPublish",
@@ -125,15 +168,22 @@ describe("ReplicationAlarms", () => {
     alarmTopicArn: CENTRAL_TOPIC,
     tags: { "managed-by": "org-s3-backup" },
   };
-  const dimensions = { SourceBucket: "acme-data-111111111111", DestinationBucket: "acme-org-backup-999999999999", RuleId: "org-s3-backup-111111111111" };
+  const dimensions = {
+    SourceBucket: "acme-data-111111111111",
+    DestinationBucket: "acme-org-backup-999999999999",
+    RuleId: "org-s3-backup-111111111111",
+  };
 
   it("alarms on any failed replication operation of the rule, notifying the topic on ALARM and OK", async () => {
     const alarms = new ReplicationAlarms("acct", args);
-    expect(await outputValue(alarms.failedReplicationAlarmArn!)).to.equal("arn:aws:cloudwatch:eu-west-1:123456789012:alarm:org-s3-backup-111111111111-failed-replication");
+    expect(await outputValue(alarms.failedReplicationAlarmArn!)).to.equal(
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:org-s3-backup-111111111111-failed-replication",
+    );
     const [failed] = (await mocks.ofType(ALARM, 2)).filter((r) => r.name === "acct-failed-replication");
     expect(failed.inputs).to.deep.equal({
       name: "org-s3-backup-111111111111-failed-replication",
-      alarmDescription: "Objects of account 111111111111 failed to replicate to the central backup bucket (run org-s3-backup verify)",
+      alarmDescription:
+        "Objects of account 111111111111 failed to replicate to the central backup bucket (run org-s3-backup verify)",
       namespace: "AWS/S3",
       metricName: "OperationsFailedReplication",
       dimensions,
@@ -151,7 +201,9 @@ describe("ReplicationAlarms", () => {
 
   it("alarms on latency above the RTC objective of 900 s when RTC is on", async () => {
     const alarms = new ReplicationAlarms("acct", args);
-    expect(await outputValue(alarms.latencyAlarmArn!)).to.match(/alarm:org-s3-backup-111111111111-replication-latency$/);
+    expect(await outputValue(alarms.latencyAlarmArn!)).to.match(
+      /alarm:org-s3-backup-111111111111-replication-latency$/,
+    );
     const [latency] = (await mocks.ofType(ALARM, 2)).filter((r) => r.name === "acct-replication-latency");
     expect(latency.inputs).to.deep.include({
       name: "org-s3-backup-111111111111-replication-latency",
@@ -172,7 +224,9 @@ describe("ReplicationAlarms", () => {
     const withoutRtc = new ReplicationAlarms("no-rtc", { ...args, replicationTimeControl: false });
     expect(withoutRtc.latencyAlarmArn).to.equal(undefined);
     await outputValue(withoutRtc.failedReplicationAlarmArn!);
-    expect(mocks.resources.filter((r) => r.type === ALARM).map((r) => r.name)).to.deep.equal(["no-rtc-failed-replication"]);
+    expect(mocks.resources.filter((r) => r.type === ALARM).map((r) => r.name)).to.deep.equal([
+      "no-rtc-failed-replication",
+    ]);
 
     const none = new ReplicationAlarms("none", { ...args, metrics: false, replicationTimeControl: false });
     expect(none.failedReplicationAlarmArn).to.equal(undefined);
@@ -199,23 +253,39 @@ describe("AlarmTopic", () => {
   });
 
   it("creates the topic and a policy admitting the organization's replication alarms", async () => {
-    const topic = new AlarmTopic("central-alarms", { organizationId: "o-a1b2c3d4e5", region: "eu-west-1", tags: { "managed-by": "org-s3-backup" } });
+    const topic = new AlarmTopic("central-alarms", {
+      organizationId: "o-a1b2c3d4e5",
+      region: "eu-west-1",
+      tags: { "managed-by": "org-s3-backup" },
+    });
     expect(await outputValue(topic.topicArn)).to.equal(MOCK_TOPIC);
     expect(childNames(topic)).to.have.members(["central-alarms-topic", "central-alarms-policy"]);
     const [sns] = await mocks.ofType("aws:sns/topic:Topic", 1);
-    expect(sns).to.deep.equal({ type: "aws:sns/topic:Topic", name: "central-alarms-topic", inputs: { name: "org-s3-backup-replication-alarms", tags: { "managed-by": "org-s3-backup" } } });
+    expect(sns).to.deep.equal({
+      type: "aws:sns/topic:Topic",
+      name: "central-alarms-topic",
+      inputs: { name: "org-s3-backup-replication-alarms", tags: { "managed-by": "org-s3-backup" } },
+    });
     const [policy] = await mocks.ofType("aws:sns/topicPolicy:TopicPolicy", 1);
     expect(policy.name).to.equal("central-alarms-policy");
     expect(policy.inputs.arn).to.equal(MOCK_TOPIC);
-    expect(JSON.parse(policy.inputs.policy)).to.deep.equal(alarmTopicPolicy({ topicArn: MOCK_TOPIC, organizationId: "o-a1b2c3d4e5", region: "eu-west-1", partition: "aws" }));
+    expect(JSON.parse(policy.inputs.policy)).to.deep.equal(
+      alarmTopicPolicy({ topicArn: MOCK_TOPIC, organizationId: "o-a1b2c3d4e5", region: "eu-west-1", partition: "aws" }),
+    );
   });
 
   it("takes another name and partition", async () => {
-    const topic = new AlarmTopic("gov", { organizationId: "o-a1b2c3d4e5", region: "us-gov-west-1", topicName: "backup-alarms" });
+    const topic = new AlarmTopic("gov", {
+      organizationId: "o-a1b2c3d4e5",
+      region: "us-gov-west-1",
+      topicName: "backup-alarms",
+    });
     await outputValue(topic.topicArn);
     const [policy] = await mocks.ofType("aws:sns/topicPolicy:TopicPolicy", 1);
     const statement = JSON.parse(policy.inputs.policy).Statement[0];
-    expect(statement.Condition.ArnLike["aws:SourceArn"]).to.equal("arn:aws-us-gov:cloudwatch:us-gov-west-1:*:alarm:org-s3-backup-*");
+    expect(statement.Condition.ArnLike["aws:SourceArn"]).to.equal(
+      "arn:aws-us-gov:cloudwatch:us-gov-west-1:*:alarm:org-s3-backup-*",
+    );
     expect(mocks.resources.find((r) => r.type === "aws:sns/topic:Topic")?.inputs.name).to.equal("backup-alarms");
   });
 });

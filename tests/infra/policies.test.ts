@@ -31,7 +31,12 @@ function statement(document: PolicyDocument, sid: string): Statement {
   return found;
 }
 
-const CENTRAL = { organizationId: ORG_ID, accountId: "999999999999", region: "eu-west-1", bucketName: "acme-org-backup-999999999999" };
+const CENTRAL = {
+  organizationId: ORG_ID,
+  accountId: "999999999999",
+  region: "eu-west-1",
+  bucketName: "acme-org-backup-999999999999",
+};
 const CENTRAL_BUCKET = "arn:aws:s3:::acme-org-backup-999999999999";
 const SOURCE_BUCKET = "arn:aws:s3:::acme-data-111111111111";
 const SOURCE_KEY = "arn:aws:kms:eu-central-1:111111111111:key/1111aaaa-1111-aaaa-1111-aaaa1111aaaa";
@@ -61,7 +66,11 @@ const allDocuments = (): Record<string, PolicyDocument> => ({
   "central-kms-key-policy": centralKmsKeyPolicy(CENTRAL),
   "source-kms-key-policy": sourceKmsKeyPolicy({ accountId: "111111111111", region: "eu-central-1" }),
   "source-bucket-policy": sourceBucketPolicy({ region: "eu-central-1", bucketName: "acme-data-111111111111" }),
-  "replication-trust-policy": replicationTrustPolicy({ accountId: "111111111111", region: "eu-central-1", bucketName: "acme-data-111111111111" }),
+  "replication-trust-policy": replicationTrustPolicy({
+    accountId: "111111111111",
+    region: "eu-central-1",
+    bucketName: "acme-data-111111111111",
+  }),
   "replication-role-policy": replicationRolePolicy(ROLE_ARGS),
   "alarm-topic-policy": alarmTopicPolicy({
     topicArn: "arn:aws:sns:eu-central-1:999999999999:org-s3-backup-replication-alarms",
@@ -69,7 +78,11 @@ const allDocuments = (): Record<string, PolicyDocument> => ({
     region: "eu-central-1",
     partition: "aws",
   }),
-  "batch-replication-trust-policy": batchOperationsTrustPolicy({ accountId: "111111111111", region: "eu-central-1", partition: "aws" }),
+  "batch-replication-trust-policy": batchOperationsTrustPolicy({
+    accountId: "111111111111",
+    region: "eu-central-1",
+    partition: "aws",
+  }),
   "batch-replication-role-policy": batchReplicationPolicy({
     partition: "aws",
     region: "eu-central-1",
@@ -103,7 +116,9 @@ describe("policies", () => {
 
     it("grants nothing on the bucket itself (no PutBucketVersioning to 5,000 accounts)", () => {
       const allows = policy.Statement.filter((s) => s.Effect === "Allow");
-      expect(allows.flatMap((s) => [s.Resource].flat())).to.deep.equal([`${CENTRAL_BUCKET}/\${aws:PrincipalAccount}/*`]);
+      expect(allows.flatMap((s) => [s.Resource].flat())).to.deep.equal([
+        `${CENTRAL_BUCKET}/\${aws:PrincipalAccount}/*`,
+      ]);
     });
 
     it("keeps the policy variable literal in the JSON AWS receives", () => {
@@ -150,10 +165,21 @@ describe("policies", () => {
   describe("source KMS key policy", () => {
     it("is the account root plus use through S3 by principals of the account", () => {
       const policy = sourceKmsKeyPolicy({ accountId: "111111111111", region: "eu-central-1" });
-      expect(policy.Statement.map((s) => s.Sid)).to.deep.equal(["AccountAdministersKeyThroughIam", "AccountPrincipalsUseKeyThroughS3"]);
-      expect(statement(policy, "AccountAdministersKeyThroughIam").Principal).to.deep.equal({ AWS: "arn:aws:iam::111111111111:root" });
+      expect(policy.Statement.map((s) => s.Sid)).to.deep.equal([
+        "AccountAdministersKeyThroughIam",
+        "AccountPrincipalsUseKeyThroughS3",
+      ]);
+      expect(statement(policy, "AccountAdministersKeyThroughIam").Principal).to.deep.equal({
+        AWS: "arn:aws:iam::111111111111:root",
+      });
       const s3Use = statement(policy, "AccountPrincipalsUseKeyThroughS3");
-      expect(s3Use.Action).to.deep.equal(["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]);
+      expect(s3Use.Action).to.deep.equal([
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:DescribeKey",
+      ]);
       expect(s3Use.Condition).to.deep.equal({
         StringEquals: { "kms:CallerAccount": "111111111111", "kms:ViaService": "s3.eu-central-1.amazonaws.com" },
       });
@@ -162,19 +188,30 @@ describe("policies", () => {
 
   describe("source bucket policy", () => {
     it("only denies requests without TLS", () => {
-      expect(sourceBucketPolicy({ region: "eu-central-1", bucketName: "acme-data-111111111111" }).Statement).to.deep.equal([TLS_DENY(SOURCE_BUCKET)]);
+      expect(
+        sourceBucketPolicy({ region: "eu-central-1", bucketName: "acme-data-111111111111" }).Statement,
+      ).to.deep.equal([TLS_DENY(SOURCE_BUCKET)]);
     });
   });
 
   describe("replication role trust policy", () => {
     it("trusts only S3 acting for this account's bucket", () => {
-      expect(replicationTrustPolicy({ accountId: "111111111111", region: "eu-central-1", bucketName: "acme-data-111111111111" }).Statement).to.deep.equal([
+      expect(
+        replicationTrustPolicy({
+          accountId: "111111111111",
+          region: "eu-central-1",
+          bucketName: "acme-data-111111111111",
+        }).Statement,
+      ).to.deep.equal([
         {
           Sid: "S3ReplicatesThisAccountsBucket",
           Effect: "Allow",
           Principal: { Service: "s3.amazonaws.com" },
           Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "aws:SourceAccount": "111111111111" }, ArnLike: { "aws:SourceArn": SOURCE_BUCKET } },
+          Condition: {
+            StringEquals: { "aws:SourceAccount": "111111111111" },
+            ArnLike: { "aws:SourceArn": SOURCE_BUCKET },
+          },
         },
       ]);
     });
@@ -185,7 +222,10 @@ describe("policies", () => {
 
     it("reads the source bucket's replication configuration and object versions", () => {
       expect(statement(policy, "ReadSourceReplicationConfiguration")).to.include({ Resource: SOURCE_BUCKET });
-      expect(statement(policy, "ReadSourceReplicationConfiguration").Action).to.deep.equal(["s3:GetReplicationConfiguration", "s3:ListBucket"]);
+      expect(statement(policy, "ReadSourceReplicationConfiguration").Action).to.deep.equal([
+        "s3:GetReplicationConfiguration",
+        "s3:ListBucket",
+      ]);
       expect(statement(policy, "ReadSourceObjectVersions").Action).to.deep.equal([
         "s3:GetObjectVersionForReplication",
         "s3:GetObjectVersionAcl",
@@ -196,7 +236,12 @@ describe("policies", () => {
 
     it("replicates, with ownership override, only into the account's own central prefix", () => {
       const write = statement(policy, "ReplicateIntoOwnCentralPrefix");
-      expect(write.Action).to.deep.equal(["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"]);
+      expect(write.Action).to.deep.equal([
+        "s3:ReplicateObject",
+        "s3:ReplicateDelete",
+        "s3:ReplicateTags",
+        "s3:ObjectOwnerOverrideToBucketOwner",
+      ]);
       expect(write.Resource).to.equal(`${CENTRAL_BUCKET}/111111111111/*`);
     });
 
@@ -206,7 +251,12 @@ describe("policies", () => {
         Effect: "Allow",
         Action: "kms:Decrypt",
         Resource: SOURCE_KEY,
-        Condition: { StringEquals: { "kms:ViaService": "s3.eu-central-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": SOURCE_BUCKET } },
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": "s3.eu-central-1.amazonaws.com",
+            "kms:EncryptionContext:aws:s3:arn": SOURCE_BUCKET,
+          },
+        },
       });
     });
 
@@ -216,7 +266,12 @@ describe("policies", () => {
         Effect: "Allow",
         Action: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
         Resource: CENTRAL_KEY,
-        Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": CENTRAL_BUCKET } },
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": "s3.eu-west-1.amazonaws.com",
+            "kms:EncryptionContext:aws:s3:arn": CENTRAL_BUCKET,
+          },
+        },
       });
     });
 
@@ -243,7 +298,10 @@ describe("policies", () => {
 
     it("reads retention and legal hold only when the central bucket has Object Lock", () => {
       const locked = replicationRolePolicy({ ...ROLE_ARGS, centralObjectLock: true });
-      expect(statement(locked, "ReadSourceObjectVersions").Action).to.include.members(["s3:GetObjectRetention", "s3:GetObjectLegalHold"]);
+      expect(statement(locked, "ReadSourceObjectVersions").Action).to.include.members([
+        "s3:GetObjectRetention",
+        "s3:GetObjectLegalHold",
+      ]);
       expect(JSON.stringify(policy)).not.to.include("s3:GetObjectRetention");
       expect(JSON.stringify(policy)).not.to.include("s3:GetObjectLegalHold");
     });
@@ -263,7 +321,9 @@ describe("policies", () => {
         "arn:aws-us-gov:s3:::acme-org-backup-999999999999/${aws:PrincipalAccount}/*",
       );
       const china = centralKmsKeyPolicy({ ...CENTRAL, region: "cn-north-1" });
-      expect(statement(china, "AccountAdministersKeyThroughIam").Principal).to.deep.equal({ AWS: "arn:aws-cn:iam::999999999999:root" });
+      expect(statement(china, "AccountAdministersKeyThroughIam").Principal).to.deep.equal({
+        AWS: "arn:aws-cn:iam::999999999999:root",
+      });
       expect(statement(china, "OrgReplicationRolesEncryptReplicas").Condition?.StringEquals).to.include({
         "kms:ViaService": "s3.cn-north-1.amazonaws.com.cn",
         "kms:EncryptionContext:aws:s3:arn": "arn:aws-cn:s3:::acme-org-backup-999999999999",
@@ -277,7 +337,10 @@ describe("policies", () => {
     it("names each statement with a unique Sid", () => {
       for (const [kind, document] of Object.entries(allDocuments())) {
         const sids = document.Statement.map((s) => s.Sid);
-        expect(sids.every((sid) => sid !== undefined && /^[A-Za-z0-9]+$/.test(sid)), kind).to.equal(true);
+        expect(
+          sids.every((sid) => sid !== undefined && /^[A-Za-z0-9]+$/.test(sid)),
+          kind,
+        ).to.equal(true);
         expect(new Set(sids).size, kind).to.equal(sids.length);
       }
     });

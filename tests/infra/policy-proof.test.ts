@@ -3,7 +3,16 @@ import { planStacks } from "../../automation/driver/plan";
 import { type RenderedStack, renderStacks } from "../../automation/review/render";
 import { stackProgram } from "../../automation/review/render-program";
 import type { PolicyDocument, Statement } from "../../infra/policies/document";
-import { ALLOW_ALL, concretize, decide, type ProofRequest, type ProofSource, type ProofWorld, proofWorld, requestContext } from "../support/iam-proof";
+import {
+  ALLOW_ALL,
+  concretize,
+  decide,
+  type ProofRequest,
+  type ProofSource,
+  type ProofWorld,
+  proofWorld,
+  requestContext,
+} from "../support/iam-proof";
 import { bundledInventory } from "../support/bundled-inventory";
 
 /**
@@ -28,7 +37,12 @@ const centralObject = (prefix: string) => `${world.central.bucketArn}/${prefix}/
 const sourceObject = (source: ProofSource) => `${source.bucketArn}/${source.accountId}/reports/2026.csv`;
 
 /** The replication role of `source` acting on the central bucket. */
-function replicate(source: ProofSource, action: string, resource: string, overrides: Partial<ProofRequest> = {}): Promise<string> {
+function replicate(
+  source: ProofSource,
+  action: string,
+  resource: string,
+  overrides: Partial<ProofRequest> = {},
+): Promise<string> {
   return decide({
     principal: source.roleArn,
     action,
@@ -42,7 +56,13 @@ function replicate(source: ProofSource, action: string, resource: string, overri
 }
 
 /** The replication role of `actor` using `key` through S3 for objects of `bucketArn`. */
-function useKey(actor: ProofSource, action: string, key: { arn: string; account: string; policy: PolicyDocument; region: string }, bucketArn: string, overrides: Partial<ProofRequest> = {}) {
+function useKey(
+  actor: ProofSource,
+  action: string,
+  key: { arn: string; account: string; policy: PolicyDocument; region: string },
+  bucketArn: string,
+  overrides: Partial<ProofRequest> = {},
+) {
   return decide({
     principal: actor.roleArn,
     action,
@@ -59,8 +79,18 @@ function useKey(actor: ProofSource, action: string, key: { arn: string; account:
   });
 }
 
-const sourceKey = (source: ProofSource) => ({ arn: source.keyArn, account: source.accountId, policy: source.keyPolicy, region: source.region });
-const centralKey = () => ({ arn: world.central.keyArn, account: world.central.accountId, policy: world.central.keyPolicy, region: world.central.region });
+const sourceKey = (source: ProofSource) => ({
+  arn: source.keyArn,
+  account: source.accountId,
+  policy: source.keyPolicy,
+  region: source.region,
+});
+const centralKey = () => ({
+  arn: world.central.keyArn,
+  account: world.central.accountId,
+  policy: world.central.keyPolicy,
+  region: world.central.region,
+});
 
 /** A copy of `policy` with each statement passed through `edit` (undefined drops it). */
 function mutate(policy: PolicyDocument, edit: (statement: Statement) => Statement | undefined): PolicyDocument {
@@ -73,7 +103,10 @@ const mentions = (statement: Statement, text: string) => JSON.stringify(statemen
 function dropConditions(statement: Statement, key = /./): Statement {
   const { Condition, ...rest } = statement;
   const kept = Object.entries(Condition ?? {})
-    .map(([operator, entries]) => [operator, Object.fromEntries(Object.entries(entries).filter(([k]) => !key.test(k)))] as const)
+    .map(
+      ([operator, entries]) =>
+        [operator, Object.fromEntries(Object.entries(entries).filter(([k]) => !key.test(k)))] as const,
+    )
     .filter(([, entries]) => Object.keys(entries).length > 0);
   return kept.length > 0 ? { ...rest, Condition: Object.fromEntries(kept) } : rest;
 }
@@ -85,7 +118,8 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
     const rendered = await renderStacks(inventory, planStacks(inventory), stackProgram);
     concrete = concretize(rendered);
     world = proofWorld(inventory.organizationId, concrete);
-    if (world.sources.length < 2) throw new Error("the proof needs two enabled source accounts in the bundled inventory");
+    if (world.sources.length < 2)
+      throw new Error("the proof needs two enabled source accounts in the bundled inventory");
     [a, b] = world.sources;
   });
 
@@ -101,54 +135,89 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
 
     it("refuses any principal of account A, even with an allow-all identity policy, under <central>/<B>/", async () => {
       const admin = adminOf(a.accountId);
-      const request = { principal: admin, identityPolicies: [ALLOW_ALL], context: requestContext(admin, world.organizationId) };
+      const request = {
+        principal: admin,
+        identityPolicies: [ALLOW_ALL],
+        context: requestContext(admin, world.organizationId),
+      };
       expect(await replicate(a, "s3:ReplicateObject", centralObject(b.accountId), request)).to.not.equal("Allowed");
       expect(await replicate(a, "s3:PutObject", centralObject(b.accountId), request)).to.not.equal("Allowed");
     });
 
     it("refuses account A's replication role under <central>/<B>/ even if its own policy allowed everything", async () => {
-      expect(await replicate(a, "s3:ReplicateObject", centralObject(b.accountId), { identityPolicies: [ALLOW_ALL] })).to.not.equal("Allowed");
+      expect(
+        await replicate(a, "s3:ReplicateObject", centralObject(b.accountId), { identityPolicies: [ALLOW_ALL] }),
+      ).to.not.equal("Allowed");
     });
 
     it("can fail: with `*` instead of the account prefix, that role may write under <B>/", async () => {
-      const widened = mutate(world.central.bucketPolicy, (s) => ({ ...s, Resource: [s.Resource ?? []].flat().map((r) => r.replace("${aws:PrincipalAccount}", "*")) }));
-      const result = await replicate(a, "s3:ReplicateObject", centralObject(b.accountId), { identityPolicies: [ALLOW_ALL], resourcePolicy: widened });
+      const widened = mutate(world.central.bucketPolicy, (s) => ({
+        ...s,
+        Resource: [s.Resource ?? []].flat().map((r) => r.replace("${aws:PrincipalAccount}", "*")),
+      }));
+      const result = await replicate(a, "s3:ReplicateObject", centralObject(b.accountId), {
+        identityPolicies: [ALLOW_ALL],
+        resourcePolicy: widened,
+      });
       expect(result).to.equal("Allowed");
     });
 
     it("can fail: without s3:ObjectOwnerOverrideToBucketOwner in the bucket policy the override is refused", async () => {
       const stripped = mutate(world.central.bucketPolicy, (s) =>
-        s.Effect === "Allow" ? { ...s, Action: [s.Action ?? []].flat().filter((x) => x !== "s3:ObjectOwnerOverrideToBucketOwner") } : s,
+        s.Effect === "Allow"
+          ? { ...s, Action: [s.Action ?? []].flat().filter((x) => x !== "s3:ObjectOwnerOverrideToBucketOwner") }
+          : s,
       );
-      const result = await replicate(a, "s3:ObjectOwnerOverrideToBucketOwner", centralObject(a.accountId), { resourcePolicy: stripped });
+      const result = await replicate(a, "s3:ObjectOwnerOverrideToBucketOwner", centralObject(a.accountId), {
+        resourcePolicy: stripped,
+      });
       expect(result).to.not.equal("Allowed");
     });
   });
 
   describe("principals outside the organization", () => {
-    for (const action of ["s3:PutObject", "s3:ReplicateObject", "s3:ObjectOwnerOverrideToBucketOwner", "s3:DeleteObject"]) {
+    for (const action of [
+      "s3:PutObject",
+      "s3:ReplicateObject",
+      "s3:ObjectOwnerOverrideToBucketOwner",
+      "s3:DeleteObject",
+    ]) {
       it(`refuses ${action} anywhere in the central bucket to an outsider's role named like ours, with an allow-all identity policy`, async () => {
         const context = requestContext(outsider(), OUTSIDER_ORG);
         for (const prefix of [OUTSIDER_ACCOUNT, a.accountId]) {
-          const result = await replicate(a, action, centralObject(prefix), { principal: outsider(), identityPolicies: [ALLOW_ALL], context });
+          const result = await replicate(a, action, centralObject(prefix), {
+            principal: outsider(),
+            identityPolicies: [ALLOW_ALL],
+            context,
+          });
           expect(result, `${action} under ${prefix}/`).to.not.equal("Allowed");
         }
       });
     }
 
     it("can fail: without the aws:PrincipalOrgID condition the outsider may replicate under its own prefix", async () => {
-      const open = mutate(world.central.bucketPolicy, (s) => (s.Effect === "Allow" ? dropConditions(s, /PrincipalOrgID/i) : s));
+      const open = mutate(world.central.bucketPolicy, (s) =>
+        s.Effect === "Allow" ? dropConditions(s, /PrincipalOrgID/i) : s,
+      );
       const context = requestContext(outsider(), OUTSIDER_ORG);
-      const result = await replicate(a, "s3:ReplicateObject", centralObject(OUTSIDER_ACCOUNT), { principal: outsider(), identityPolicies: [ALLOW_ALL], context, resourcePolicy: open });
+      const result = await replicate(a, "s3:ReplicateObject", centralObject(OUTSIDER_ACCOUNT), {
+        principal: outsider(),
+        identityPolicies: [ALLOW_ALL],
+        context,
+        resourcePolicy: open,
+      });
       expect(result).to.equal("Allowed");
     });
   });
 
   describe("TLS only", () => {
-    const insecure = (principal: string) => requestContext(principal, world.organizationId, { "aws:SecureTransport": "false" });
+    const insecure = (principal: string) =>
+      requestContext(principal, world.organizationId, { "aws:SecureTransport": "false" });
 
     it("denies the replication role without TLS on the central bucket", async () => {
-      expect(await replicate(a, "s3:ReplicateObject", centralObject(a.accountId), { context: insecure(a.roleArn) })).to.equal("ExplicitlyDenied");
+      expect(
+        await replicate(a, "s3:ReplicateObject", centralObject(a.accountId), { context: insecure(a.roleArn) }),
+      ).to.equal("ExplicitlyDenied");
     });
 
     it("denies the replication role without TLS on its source bucket", async () => {
@@ -165,13 +234,27 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
     });
 
     it("can fail: without the SecureTransport deny a plain-HTTP replication is allowed", async () => {
-      const noDeny = mutate(world.central.bucketPolicy, (s) => (s.Effect === "Deny" && mentions(s, "aws:SecureTransport") ? undefined : s));
-      expect(await replicate(a, "s3:ReplicateObject", centralObject(a.accountId), { context: insecure(a.roleArn), resourcePolicy: noDeny })).to.equal("Allowed");
+      const noDeny = mutate(world.central.bucketPolicy, (s) =>
+        s.Effect === "Deny" && mentions(s, "aws:SecureTransport") ? undefined : s,
+      );
+      expect(
+        await replicate(a, "s3:ReplicateObject", centralObject(a.accountId), {
+          context: insecure(a.roleArn),
+          resourcePolicy: noDeny,
+        }),
+      ).to.equal("Allowed");
     });
   });
 
   describe("the replication role reads only its own source", () => {
-    const read = (actor: ProofSource, target: ProofSource, action: string, resource: string, targetPolicy = target.bucketPolicy, identity = actor.rolePolicies) =>
+    const read = (
+      actor: ProofSource,
+      target: ProofSource,
+      action: string,
+      resource: string,
+      targetPolicy = target.bucketPolicy,
+      identity = actor.rolePolicies,
+    ) =>
       decide({
         principal: actor.roleArn,
         action,
@@ -184,7 +267,16 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
     /** B's bucket policy plus a statement trusting all of account A: the role's own policy must still refuse. */
     const trustingA = () => ({
       Version: "2012-10-17",
-      Statement: [...(b.bucketPolicy?.Statement ?? []), { Sid: "TrustA", Effect: "Allow" as const, Principal: { AWS: `arn:aws:iam::${a.accountId}:root` }, Action: "s3:*", Resource: [b.bucketArn, `${b.bucketArn}/*`] }],
+      Statement: [
+        ...(b.bucketPolicy?.Statement ?? []),
+        {
+          Sid: "TrustA",
+          Effect: "Allow" as const,
+          Principal: { AWS: `arn:aws:iam::${a.accountId}:root` },
+          Action: "s3:*",
+          Resource: [b.bucketArn, `${b.bucketArn}/*`],
+        },
+      ],
     });
 
     it("lets it read its own bucket's replication configuration and object versions", async () => {
@@ -194,12 +286,16 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
 
     it("refuses it account B's bucket, even when B's bucket policy trusted account A", async () => {
       expect(await read(a, b, "s3:GetObjectVersionForReplication", sourceObject(b))).to.not.equal("Allowed");
-      expect(await read(a, b, "s3:GetObjectVersionForReplication", sourceObject(b), trustingA())).to.not.equal("Allowed");
+      expect(await read(a, b, "s3:GetObjectVersionForReplication", sourceObject(b), trustingA())).to.not.equal(
+        "Allowed",
+      );
     });
 
     it("can fail: with `*` as the resource of its policy it reads B's bucket once B trusts A", async () => {
       const widened = a.rolePolicies.map((p) => mutate(p, (s) => ({ ...s, Resource: "*" })));
-      expect(await read(a, b, "s3:GetObjectVersionForReplication", sourceObject(b), trustingA(), widened)).to.equal("Allowed");
+      expect(await read(a, b, "s3:GetObjectVersionForReplication", sourceObject(b), trustingA(), widened)).to.equal(
+        "Allowed",
+      );
     });
   });
 
@@ -207,7 +303,19 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
     /** `key` with an extra key-policy statement trusting account A's IAM: the role's own policy must still refuse. */
     const trustingA = (key: ReturnType<typeof sourceKey>) => ({
       ...key,
-      policy: { ...key.policy, Statement: [...key.policy.Statement, { Sid: "TrustA", Effect: "Allow" as const, Principal: { AWS: `arn:aws:iam::${a.accountId}:root` }, Action: "kms:*", Resource: "*" }] },
+      policy: {
+        ...key.policy,
+        Statement: [
+          ...key.policy.Statement,
+          {
+            Sid: "TrustA",
+            Effect: "Allow" as const,
+            Principal: { AWS: `arn:aws:iam::${a.accountId}:root` },
+            Action: "kms:*",
+            Resource: "*",
+          },
+        ],
+      },
     });
 
     it("lets it decrypt with its own source key through S3", async () => {
@@ -223,8 +331,13 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
     // with S3 Bucket Keys S3 checks the bucket-level key with Decrypt (infra/policies.ts). Everything
     // else with that key is refused. See docs/review.md.
     it("refuses it decryption with the central key outside S3 or for any other bucket", async () => {
-      const direct = requestContext(a.roleArn, world.organizationId, { "kms:CallerAccount": a.accountId, "kms:EncryptionContext:aws:s3:arn": world.central.bucketArn });
-      expect(await useKey(a, "kms:Decrypt", centralKey(), world.central.bucketArn, { context: direct })).to.not.equal("Allowed");
+      const direct = requestContext(a.roleArn, world.organizationId, {
+        "kms:CallerAccount": a.accountId,
+        "kms:EncryptionContext:aws:s3:arn": world.central.bucketArn,
+      });
+      expect(await useKey(a, "kms:Decrypt", centralKey(), world.central.bucketArn, { context: direct })).to.not.equal(
+        "Allowed",
+      );
       expect(await useKey(a, "kms:Decrypt", centralKey(), a.bucketArn)).to.not.equal("Allowed");
     });
 
@@ -233,33 +346,64 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
     });
 
     it("refuses it the central key outside S3 or for another bucket", async () => {
-      const direct = requestContext(a.roleArn, world.organizationId, { "kms:CallerAccount": a.accountId, "kms:EncryptionContext:aws:s3:arn": world.central.bucketArn });
-      expect(await useKey(a, "kms:Encrypt", centralKey(), world.central.bucketArn, { context: direct })).to.not.equal("Allowed");
+      const direct = requestContext(a.roleArn, world.organizationId, {
+        "kms:CallerAccount": a.accountId,
+        "kms:EncryptionContext:aws:s3:arn": world.central.bucketArn,
+      });
+      expect(await useKey(a, "kms:Encrypt", centralKey(), world.central.bucketArn, { context: direct })).to.not.equal(
+        "Allowed",
+      );
       expect(await useKey(a, "kms:Encrypt", centralKey(), b.bucketArn)).to.not.equal("Allowed");
     });
 
     it("refuses it encryption with its own source key outside S3 (through S3 the key serves every principal of its account)", async () => {
-      const direct = requestContext(a.roleArn, world.organizationId, { "kms:CallerAccount": a.accountId, "kms:EncryptionContext:aws:s3:arn": a.bucketArn });
+      const direct = requestContext(a.roleArn, world.organizationId, {
+        "kms:CallerAccount": a.accountId,
+        "kms:EncryptionContext:aws:s3:arn": a.bucketArn,
+      });
       expect(await useKey(a, "kms:Encrypt", sourceKey(a), a.bucketArn, { context: direct })).to.not.equal("Allowed");
     });
 
     it("can fail: with `*` as the resource of its KMS statements, and no conditions, it decrypts with B's key once that key trusts A", async () => {
-      const widened = a.rolePolicies.map((p) => mutate(p, (s) => (mentions(s, "kms:") ? { ...dropConditions(s), Resource: "*" } : s)));
-      expect(await useKey(a, "kms:Decrypt", trustingA(sourceKey(b)), b.bucketArn, { identityPolicies: widened })).to.equal("Allowed");
+      const widened = a.rolePolicies.map((p) =>
+        mutate(p, (s) => (mentions(s, "kms:") ? { ...dropConditions(s), Resource: "*" } : s)),
+      );
+      expect(
+        await useKey(a, "kms:Decrypt", trustingA(sourceKey(b)), b.bucketArn, { identityPolicies: widened }),
+      ).to.equal("Allowed");
     });
 
     it("can fail: without its encryption-context condition the role may encrypt for another bucket", async () => {
       const loosened = a.rolePolicies.map((p) => mutate(p, (s) => dropConditions(s, /EncryptionContext/i)));
-      const keyOpen = { ...centralKey(), policy: mutate(world.central.keyPolicy, (s) => dropConditions(s, /EncryptionContext/i)) };
+      const keyOpen = {
+        ...centralKey(),
+        policy: mutate(world.central.keyPolicy, (s) => dropConditions(s, /EncryptionContext/i)),
+      };
       expect(await useKey(a, "kms:Encrypt", keyOpen, b.bucketArn, { identityPolicies: loosened })).to.equal("Allowed");
     });
   });
 
   describe("only the central account governs the central bucket and key", () => {
     const onBucket = (principal: string, action: string, policy = world.central.bucketPolicy) =>
-      decide({ principal, action, resource: world.central.bucketArn, resourceAccount: world.central.accountId, identityPolicies: [ALLOW_ALL], resourcePolicy: policy, context: requestContext(principal, world.organizationId) });
+      decide({
+        principal,
+        action,
+        resource: world.central.bucketArn,
+        resourceAccount: world.central.accountId,
+        identityPolicies: [ALLOW_ALL],
+        resourcePolicy: policy,
+        context: requestContext(principal, world.organizationId),
+      });
     const onKey = (principal: string, action: string, policy = world.central.keyPolicy) =>
-      decide({ principal, action, resource: world.central.keyArn, resourceAccount: world.central.accountId, identityPolicies: [ALLOW_ALL], resourcePolicy: policy, context: requestContext(principal, world.organizationId) });
+      decide({
+        principal,
+        action,
+        resource: world.central.keyArn,
+        resourceAccount: world.central.accountId,
+        identityPolicies: [ALLOW_ALL],
+        resourcePolicy: policy,
+        context: requestContext(principal, world.organizationId),
+      });
     const governing = [
       ["bucket", "s3:PutBucketPolicy"],
       ["bucket", "s3:DeleteBucketPolicy"],
@@ -277,7 +421,9 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
     it("lets the central account's administrator do them (the refusals above are not vacuous)", async () => {
       const admin = adminOf(world.central.accountId);
       for (const [target, action] of governing) {
-        expect(await (target === "bucket" ? onBucket(admin, action) : onKey(admin, action)), action).to.equal("Allowed");
+        expect(await (target === "bucket" ? onBucket(admin, action) : onKey(admin, action)), action).to.equal(
+          "Allowed",
+        );
       }
     });
 
@@ -291,8 +437,14 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
         Resource: resource,
         Condition: { StringEquals: { "aws:PrincipalOrgID": world.organizationId } },
       });
-      const bucket = { ...world.central.bucketPolicy, Statement: [...world.central.bucketPolicy.Statement, orgWide("s3", world.central.bucketArn)] };
-      const key = { ...world.central.keyPolicy, Statement: [...world.central.keyPolicy.Statement, orgWide("kms", "*")] };
+      const bucket = {
+        ...world.central.bucketPolicy,
+        Statement: [...world.central.bucketPolicy.Statement, orgWide("s3", world.central.bucketArn)],
+      };
+      const key = {
+        ...world.central.keyPolicy,
+        Statement: [...world.central.keyPolicy.Statement, orgWide("kms", "*")],
+      };
       expect(await onBucket(admin, "s3:PutBucketPolicy", bucket)).to.equal("Allowed");
       expect(await onKey(admin, "kms:ScheduleKeyDeletion", key)).to.equal("Allowed");
     });
@@ -318,7 +470,9 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
         );
     const central = () => concrete.find((stack) => stack.kind === "central")!;
     const topicPolicyOf = (topicArn: string): PolicyDocument | undefined => {
-      const found = central().resources.find((r) => r.type === "aws:sns/topicPolicy:TopicPolicy" && r.inputs.arn === topicArn);
+      const found = central().resources.find(
+        (r) => r.type === "aws:sns/topicPolicy:TopicPolicy" && r.inputs.arn === topicArn,
+      );
       return found?.inputs.policy as PolicyDocument | undefined;
     };
     const publish = (route: AlarmRoute, policy: PolicyDocument | undefined, context: Record<string, string> = {}) =>
@@ -329,12 +483,19 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
         resourceAccount: central().accountId,
         identityPolicies: [],
         resourcePolicy: policy,
-        context: { "aws:SourceOrgID": world.organizationId, "aws:SourceAccount": route.source.accountId, "aws:SourceArn": route.alarmArn, ...context },
+        context: {
+          "aws:SourceOrgID": world.organizationId,
+          "aws:SourceAccount": route.source.accountId,
+          "aws:SourceArn": route.alarmArn,
+          ...context,
+        },
       });
 
     it("gives every monitored account's alarm a topic the central stack creates in the alarm's region, which admits it", async () => {
       const all = routes();
-      expect(new Set(all.map((route) => route.source.region)).size, "the bundled inventory spans two regions").to.equal(2);
+      expect(new Set(all.map((route) => route.source.region)).size, "the bundled inventory spans two regions").to.equal(
+        2,
+      );
       for (const route of all) {
         expect(route.topicArn.split(":")[3], route.alarmArn).to.equal(route.source.region);
         expect(topicPolicyOf(route.topicArn), `no central topic ${route.topicArn}`).to.not.equal(undefined);
@@ -346,7 +507,9 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
       const route = routes()[0];
       const policy = topicPolicyOf(route.topicArn);
       expect(await publish(route, policy, { "aws:SourceOrgID": OUTSIDER_ORG })).to.not.equal("Allowed");
-      expect(await publish(route, policy, { "aws:SourceArn": route.alarmArn.replace(/alarm:.*/, "alarm:someone-elses") })).to.not.equal("Allowed");
+      expect(
+        await publish(route, policy, { "aws:SourceArn": route.alarmArn.replace(/alarm:.*/, "alarm:someone-elses") }),
+      ).to.not.equal("Allowed");
     });
 
     it("can fail: without the aws:SourceOrgID condition another organization's alarm may publish", async () => {
@@ -357,7 +520,8 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
   });
 
   describe("the backfill role", () => {
-    const backfillStack = () => concrete.find((stack) => stack.resources.some((r) => r.name.endsWith("-backfill-role")))!;
+    const backfillStack = () =>
+      concrete.find((stack) => stack.resources.some((r) => r.name.endsWith("-backfill-role")))!;
     const assume = (stack: RenderedStack, context: Record<string, string>, trust?: PolicyDocument) => {
       const role = stack.resources.find((r) => r.name.endsWith("-backfill-role"))!;
       return decide({
@@ -400,9 +564,24 @@ describe("policy proof harness", () => {
       resource: key,
       resourceAccount: "111111111111",
       identityPolicies: [
-        { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:Encrypt", Resource: key, Condition: { StringEquals: { "kms:EncryptionContext:aws:s3:arn": policyValue } } }] },
+        {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: "kms:Encrypt",
+              Resource: key,
+              Condition: { StringEquals: { "kms:EncryptionContext:aws:s3:arn": policyValue } },
+            },
+          ],
+        },
       ],
-      resourcePolicy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "kms:*", Resource: "*" }] },
+      resourcePolicy: {
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "kms:*", Resource: "*" },
+        ],
+      },
       context: requestContext(role, "o-a1b2c3d4e5", { "kms:EncryptionContext:aws:s3:arn": requestValue }),
     });
 
@@ -414,7 +593,16 @@ describe("policy proof harness", () => {
   it("throws on a policy the evaluator rejects rather than counting it as a denial", async () => {
     let error: Error | undefined;
     try {
-      await decide({ principal: role, action: "s3:GetObject", resource: "arn:aws:s3:::b/k", resourceAccount: "111111111111", identityPolicies: [{ Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*", Condition: null as never }] }], context: {} });
+      await decide({
+        principal: role,
+        action: "s3:GetObject",
+        resource: "arn:aws:s3:::b/k",
+        resourceAccount: "111111111111",
+        identityPolicies: [
+          { Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*", Condition: null as never }] },
+        ],
+        context: {},
+      });
     } catch (caught) {
       error = caught as Error;
     }

@@ -6,7 +6,13 @@ import { parse } from "yaml";
 import type { Inventory } from "../../config/types";
 import { planStacks } from "../../automation/driver/plan";
 import { CentralOutput, CONFIG_NAMESPACE, SourceOutput } from "../../infra/contract";
-import { buildStack, buildStackFromConfig, centralRefsFromConfig, ProgramInputError, UnknownStackError } from "../../infra/program";
+import {
+  buildStack,
+  buildStackFromConfig,
+  centralRefsFromConfig,
+  ProgramInputError,
+  UnknownStackError,
+} from "../../infra/program";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
 import { isKnown, type RecordedResource, setPulumiMocks } from "../support/pulumi-mocks";
 
@@ -21,7 +27,9 @@ interface Rendered {
 
 async function render(inv: Inventory, stackName: string): Promise<Rendered> {
   const mocks = await setPulumiMocks();
-  const outputs = await mocks.run(() => buildStack(inv, stackName, stackName === "central" ? undefined : { kmsKeyArn: CENTRAL_KEY }));
+  const outputs = await mocks.run(() =>
+    buildStack(inv, stackName, stackName === "central" ? undefined : { kmsKeyArn: CENTRAL_KEY }),
+  );
   return { resources: mocks.resources, outputs };
 }
 
@@ -46,7 +54,10 @@ describe("program", () => {
       expect(project.name).to.equal(CONFIG_NAMESPACE);
       expect(project.main).to.equal("infra/index.ts");
       expect(fs.existsSync(path.join(root, project.main))).to.equal(true);
-      expect(project.runtime).to.deep.equal({ name: "nodejs", options: { typescript: false, nodeargs: "--require tsx/cjs" } });
+      expect(project.runtime).to.deep.equal({
+        name: "nodejs",
+        options: { typescript: false, nodeargs: "--require tsx/cjs" },
+      });
     });
 
     it("disables every default provider", () => {
@@ -64,7 +75,9 @@ describe("program", () => {
       expect(providers(central).map((p) => p.name)).to.deep.equal(["central-aws"]);
       expect(providerConfig(providers(central)[0])).to.deep.include({
         region: "eu-west-1",
-        assumeRoles: [{ roleArn: "arn:aws:iam::999999999999:role/OrganizationAccountAccessRole", sessionName: "org-s3-backup" }],
+        assumeRoles: [
+          { roleArn: "arn:aws:iam::999999999999:role/OrganizationAccountAccessRole", sessionName: "org-s3-backup" },
+        ],
         allowedAccountIds: ["999999999999"],
         defaultTags: { tags: { "managed-by": "org-s3-backup" } },
       });
@@ -104,7 +117,9 @@ describe("program", () => {
       for (const provider of providers(stack)) {
         expect(providerConfig(provider), provider.name).to.deep.include({ allowedAccountIds: ["999999999999"] });
       }
-      expect(providerConfig(providers(stack).find((p) => p.name === "central-aws-us-east-1")!).region).to.equal("us-east-1");
+      expect(providerConfig(providers(stack).find((p) => p.name === "central-aws-us-east-1")!).region).to.equal(
+        "us-east-1",
+      );
       expect(stack.outputs[CentralOutput.alarmTopicArns]).to.deep.equal({
         "eu-west-1": MOCK_TOPIC,
         "ap-southeast-2": MOCK_TOPIC,
@@ -126,7 +141,10 @@ describe("program", () => {
       for (const source of inv.sources) {
         const stack = await render(inv, `account-${source.accountId}`);
         const name = `account-${source.accountId}-aws`;
-        expect(providers(stack).map((p) => p.name), source.accountId).to.deep.equal([name]);
+        expect(
+          providers(stack).map((p) => p.name),
+          source.accountId,
+        ).to.deep.equal([name]);
         expect(providerConfig(providers(stack)[0])).to.deep.include({
           region: source.region,
           assumeRoles: [{ roleArn: source.roleArn, sessionName: "org-s3-backup" }],
@@ -138,13 +156,19 @@ describe("program", () => {
 
     it("replicates to the central bucket derived from the inventory with the central key it was given, and exports the contract's outputs", async () => {
       const stack = await render(inv, "account-222222222222");
-      const replication = stack.resources.find((r) => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+      const replication = stack.resources.find(
+        (r) => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+      );
       expect(replication?.inputs.rules[0].destination).to.deep.include({
         bucket: "arn:aws:s3:::acme-org-backup-999999999999",
         account: "999999999999",
         encryptionConfiguration: { replicaKmsKeyId: CENTRAL_KEY },
       });
-      expect(Object.keys(stack.outputs).sort()).to.deep.equal(Object.values(SourceOutput).filter((name) => name !== SourceOutput.backfillRoleArn).sort());
+      expect(Object.keys(stack.outputs).sort()).to.deep.equal(
+        Object.values(SourceOutput)
+          .filter((name) => name !== SourceOutput.backfillRoleArn)
+          .sort(),
+      );
       expect(stack.outputs[SourceOutput.bucketArn]).to.equal("arn:aws:s3:::acme-data-222222222222");
       expect(stack.outputs[SourceOutput.alarmArns]).to.have.length(2);
     });
@@ -155,21 +179,30 @@ describe("program", () => {
       const alarms = stack.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
       expect(alarms).to.have.length(2);
       for (const alarm of alarms) {
-        expect(alarm.inputs.alarmActions).to.deep.equal(["arn:aws:sns:us-east-1:999999999999:org-s3-backup-replication-alarms"]);
+        expect(alarm.inputs.alarmActions).to.deep.equal([
+          "arn:aws:sns:us-east-1:999999999999:org-s3-backup-replication-alarms",
+        ]);
       }
     });
 
     it("creates no alarm with monitoring off, and the backfill role only with backfill on", async () => {
-      const quiet = inventory({ sources: [sourceAccount("111111111111", { monitoring: { enabled: false }, backfill: { enabled: true } })] });
+      const quiet = inventory({
+        sources: [sourceAccount("111111111111", { monitoring: { enabled: false }, backfill: { enabled: true } })],
+      });
       const stack = await render(quiet, "account-111111111111");
       expect(stack.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")).to.deep.equal([]);
       expect(stack.outputs).to.not.have.property(SourceOutput.alarmArns);
-      expect(stack.outputs[SourceOutput.backfillRoleArn]).to.equal("arn:aws:iam::123456789012:role/org-s3-backup-batch-replication");
+      expect(stack.outputs[SourceOutput.backfillRoleArn]).to.equal(
+        "arn:aws:iam::123456789012:role/org-s3-backup-batch-replication",
+      );
     });
 
     it("refuses an alarm topic in another region than the account, naming the fix", () => {
       const given = "arn:aws:sns:eu-west-1:999999999999:backup-alarms";
-      const wrong = inventory({ central: { alarmTopicArn: given }, sources: [sourceAccount("111111111111", { region: "us-east-1" })] });
+      const wrong = inventory({
+        central: { alarmTopicArn: given },
+        sources: [sourceAccount("111111111111", { region: "us-east-1" })],
+      });
       expect(() => buildStack(wrong, "account-111111111111", { kmsKeyArn: CENTRAL_KEY })).to.throw(
         ProgramInputError,
         "set monitoring.alarmTopicArn to a topic in us-east-1",
@@ -177,10 +210,14 @@ describe("program", () => {
     });
 
     it("adopts an existing bucket instead of creating it", async () => {
-      const adopted = inventory({ sources: [sourceAccount("111111111111", { bucket: { name: "legacy-data", existing: true } })] });
+      const adopted = inventory({
+        sources: [sourceAccount("111111111111", { bucket: { name: "legacy-data", existing: true } })],
+      });
       const stack = await render(adopted, "account-111111111111");
       expect(stack.resources.filter((r) => r.type === "aws:s3/bucket:Bucket")).to.deep.equal([]);
-      expect(stack.resources.find((r) => r.type === "aws:s3/bucketVersioning:BucketVersioning")?.inputs.bucket).to.equal("legacy-data");
+      expect(
+        stack.resources.find((r) => r.type === "aws:s3/bucketVersioning:BucketVersioning")?.inputs.bucket,
+      ).to.equal("legacy-data");
     });
   });
 
@@ -189,7 +226,8 @@ describe("program", () => {
       const sizes: Array<{ bucket: number; key: number }> = [];
       for (const count of [1, 100, 5000]) {
         const stack = await render(inventory({ count }), "central");
-        const bucketPolicy = stack.resources.find((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy")!.inputs.policy as string;
+        const bucketPolicy = stack.resources.find((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy")!.inputs
+          .policy as string;
         const keyPolicy = stack.resources.find((r) => r.type === "aws:kms/key:Key")!.inputs.policy as string;
         sizes.push({ bucket: Buffer.byteLength(bucketPolicy), key: Buffer.byteLength(keyPolicy) });
       }
@@ -206,11 +244,16 @@ describe("program", () => {
         UnknownStackError,
         "stack 'account-444444444444': no such stack in /fixture/accounts.yaml; valid stacks: central, account-111111111111, account-222222222222, account-333333333333",
       );
-      expect(() => buildStack(inv, "prod", { kmsKeyArn: CENTRAL_KEY })).to.throw(UnknownStackError, "valid stacks: central,");
+      expect(() => buildStack(inv, "prod", { kmsKeyArn: CENTRAL_KEY })).to.throw(
+        UnknownStackError,
+        "valid stacks: central,",
+      );
     });
 
     it("refuses the stack of a disabled account, saying so", () => {
-      const withDisabled = inventory({ sources: [sourceAccount("111111111111"), sourceAccount("222222222222", { enabled: false })] });
+      const withDisabled = inventory({
+        sources: [sourceAccount("111111111111"), sourceAccount("222222222222", { enabled: false })],
+      });
       expect(planStacks(withDisabled).map((p) => p.name)).to.deep.equal(["central", "account-111111111111"]);
       expect(() => buildStack(withDisabled, "account-222222222222", { kmsKeyArn: CENTRAL_KEY })).to.throw(
         "stack 'account-222222222222': account 222222222222 (app-222) is disabled in /fixture/accounts.yaml; valid stacks: central, account-111111111111",
@@ -218,18 +261,33 @@ describe("program", () => {
     });
 
     it("refuses a source stack without the central key", () => {
-      expect(() => buildStack(inv, "account-111111111111")).to.throw(ProgramInputError, "stack account-111111111111: the central KMS key ARN is required");
+      expect(() => buildStack(inv, "account-111111111111")).to.throw(
+        ProgramInputError,
+        "stack account-111111111111: the central KMS key ARN is required",
+      );
     });
 
     it("reports a mistyped stack name before a missing config value", () => {
-      expect(() => buildStackFromConfig(inv, "account-11111111111", {}, false)).to.throw(UnknownStackError, "stack 'account-11111111111': no such stack");
-      expect(() => buildStackFromConfig(inv, "account-111111111111", {}, false)).to.throw(ProgramInputError, "config centralKmsKeyArn is not set");
+      expect(() => buildStackFromConfig(inv, "account-11111111111", {}, false)).to.throw(
+        UnknownStackError,
+        "stack 'account-11111111111': no such stack",
+      );
+      expect(() => buildStackFromConfig(inv, "account-111111111111", {}, false)).to.throw(
+        ProgramInputError,
+        "config centralKmsKeyArn is not set",
+      );
     });
   });
 
   describe("centralRefsFromConfig", () => {
     it("uses the key ARN the driver set", () => {
-      expect(centralRefsFromConfig(inv, { centralBucketArn: "arn:aws:s3:::acme-org-backup-999999999999", centralKmsKeyArn: CENTRAL_KEY }, false)).to.deep.equal({
+      expect(
+        centralRefsFromConfig(
+          inv,
+          { centralBucketArn: "arn:aws:s3:::acme-org-backup-999999999999", centralKmsKeyArn: CENTRAL_KEY },
+          false,
+        ),
+      ).to.deep.equal({
         kmsKeyArn: CENTRAL_KEY,
       });
     });
@@ -246,14 +304,16 @@ describe("program", () => {
       expect(() => centralRefsFromConfig(inv, { centralKmsKeyArn: alias }, false)).to.throw(
         `config centralKmsKeyArn '${alias}' is not a key ARN of account 999999999999 in eu-west-1`,
       );
-      expect(() => centralRefsFromConfig(inv, { centralKmsKeyArn: CENTRAL_KEY.replace("999999999999", "111111111111") }, false)).to.throw(
-        "is not a key ARN of account 999999999999",
-      );
+      expect(() =>
+        centralRefsFromConfig(inv, { centralKmsKeyArn: CENTRAL_KEY.replace("999999999999", "111111111111") }, false),
+      ).to.throw("is not a key ARN of account 999999999999");
       expect(centralRefsFromConfig(inv, { centralKmsKeyArn: alias }, true)).to.deep.equal({ kmsKeyArn: alias });
     });
 
     it("refuses a central bucket ARN that is not the inventory's", () => {
-      expect(() => centralRefsFromConfig(inv, { centralBucketArn: "arn:aws:s3:::other", centralKmsKeyArn: CENTRAL_KEY }, false)).to.throw(
+      expect(() =>
+        centralRefsFromConfig(inv, { centralBucketArn: "arn:aws:s3:::other", centralKmsKeyArn: CENTRAL_KEY }, false),
+      ).to.throw(
         "config centralBucketArn is arn:aws:s3:::other but the inventory's central bucket is arn:aws:s3:::acme-org-backup-999999999999",
       );
     });

@@ -1,16 +1,30 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import type { ReplicationOptions } from "../../config/types";
-import { replicationRolePolicy, replicationTrustPolicy, sourceBucketPolicy, sourceKmsKeyPolicy } from "../../infra/policies/source";
+import {
+  replicationRolePolicy,
+  replicationTrustPolicy,
+  sourceBucketPolicy,
+  sourceKmsKeyPolicy,
+} from "../../infra/policies/source";
 import { accountProvider } from "../../infra/provider";
-import { replicationRule, SourceReplicatedBucket, type SourceReplicatedBucketArgs } from "../../infra/components/source-replicated-bucket";
+import {
+  replicationRule,
+  SourceReplicatedBucket,
+  type SourceReplicatedBucketArgs,
+} from "../../infra/components/source-replicated-bucket";
 import { isKnown, type PulumiMocks, type RecordedResource, setPulumiMocks, outputValue } from "../support/pulumi-mocks";
 
 const CENTRAL_BUCKET = "arn:aws:s3:::acme-org-backup-999999999999";
 const CENTRAL_KEY = "arn:aws:kms:eu-west-1:999999999999:key/9999bbbb-9999-bbbb-9999-bbbb9999bbbb";
 /** What the mocks give the source key created in the test. */
 const SOURCE_KEY = "arn:aws:kms:eu-west-1:123456789012:key/account-111111111111-key-physical";
-const RTC: ReplicationOptions = { storageClass: "STANDARD_IA", replicationTimeControl: true, metrics: true, deleteMarkerReplication: false };
+const RTC: ReplicationOptions = {
+  storageClass: "STANDARD_IA",
+  replicationTimeControl: true,
+  metrics: true,
+  deleteMarkerReplication: false,
+};
 
 const ARGS: SourceReplicatedBucketArgs = {
   accountId: "111111111111",
@@ -65,7 +79,9 @@ describe("SourceReplicatedBucket", () => {
   });
 
   it("is a component of its own type holding the key, the bucket, its settings, the role and the replication", () => {
-    const names = created.mocks.resources.filter((r) => !r.type.startsWith("pulumi:")).map((r) => `${r.type} ${r.name}`);
+    const names = created.mocks.resources
+      .filter((r) => !r.type.startsWith("pulumi:"))
+      .map((r) => `${r.type} ${r.name}`);
     expect(names.sort()).to.deep.equal(
       [
         "org-s3-backup:source:SourceReplicatedBucket account-111111111111",
@@ -87,16 +103,30 @@ describe("SourceReplicatedBucket", () => {
     const key = created.one("aws:kms/key:Key");
     expect(key.inputs.enableKeyRotation).to.equal(true);
     expect(key.inputs.deletionWindowInDays).to.equal(30);
-    expect(JSON.parse(key.inputs.policy)).to.deep.equal(sourceKmsKeyPolicy({ accountId: "111111111111", region: "eu-central-1" }));
-    expect(created.one("aws:kms/alias:Alias").inputs).to.deep.include({ name: "alias/org-s3-backup-source", targetKeyId: "account-111111111111-key-physical" });
+    expect(JSON.parse(key.inputs.policy)).to.deep.equal(
+      sourceKmsKeyPolicy({ accountId: "111111111111", region: "eu-central-1" }),
+    );
+    expect(created.one("aws:kms/alias:Alias").inputs).to.deep.include({
+      name: "alias/org-s3-backup-source",
+      targetKeyId: "account-111111111111-key-physical",
+    });
   });
 
   it("versions the bucket, encrypts it with the key and a bucket key, blocks public access, allows TLS only", () => {
     const bucket = "acme-data-111111111111";
     expect(created.one("aws:s3/bucket:Bucket").inputs.bucket).to.equal(bucket);
-    expect(created.one("aws:s3/bucketVersioning:BucketVersioning").inputs).to.deep.equal({ bucket, versioningConfiguration: { status: "Enabled" } });
-    expect(created.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules).to.deep.equal([
-      { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: SOURCE_KEY }, bucketKeyEnabled: true },
+    expect(created.one("aws:s3/bucketVersioning:BucketVersioning").inputs).to.deep.equal({
+      bucket,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    expect(
+      created.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs
+        .rules,
+    ).to.deep.equal([
+      {
+        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: SOURCE_KEY },
+        bucketKeyEnabled: true,
+      },
     ]);
     expect(created.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).to.deep.equal({
       bucket,
@@ -114,7 +144,11 @@ describe("SourceReplicatedBucket", () => {
     const role = created.one("aws:iam/role:Role");
     expect(role.inputs.name).to.equal("org-s3-backup-replication");
     expect(JSON.parse(role.inputs.assumeRolePolicy)).to.deep.equal(
-      replicationTrustPolicy({ accountId: "111111111111", region: "eu-central-1", bucketName: "acme-data-111111111111" }),
+      replicationTrustPolicy({
+        accountId: "111111111111",
+        region: "eu-central-1",
+        bucketName: "acme-data-111111111111",
+      }),
     );
     const policy = created.one("aws:iam/rolePolicy:RolePolicy");
     expect(policy.inputs.role).to.equal("org-s3-backup-replication");
@@ -159,9 +193,9 @@ describe("SourceReplicatedBucket", () => {
   });
 
   it("sets the bucket policy after the public-access block (S3 refuses concurrent changes to them)", () => {
-    expect(created.mocks.options.get("aws:s3/bucketPolicy:BucketPolicy account-111111111111-policy")?.dependsOn).to.deep.equal([
-      "account-111111111111-public-access-block",
-    ]);
+    expect(
+      created.mocks.options.get("aws:s3/bucketPolicy:BucketPolicy account-111111111111-policy")?.dependsOn,
+    ).to.deep.equal(["account-111111111111-public-access-block"]);
   });
 
   it("waits for versioning and the role policy before configuring replication", () => {
@@ -196,14 +230,18 @@ describe("SourceReplicatedBucket", () => {
 
   it("makes every child use the provider it was given", () => {
     const children = created.mocks.resources.filter((r) => r.type.startsWith("aws:"));
-    expect(new Set(children.map((r) => r.provider?.split("::")[3]))).to.deep.equal(new Set(["account-111111111111-aws"]));
+    expect(new Set(children.map((r) => r.provider?.split("::")[3]))).to.deep.equal(
+      new Set(["account-111111111111-aws"]),
+    );
   });
 
   it("outputs the bucket, its key and the replication role", async () => {
     expect(await outputValue(created.component.bucketName)).to.equal("acme-data-111111111111");
     expect(await outputValue(created.component.bucketArn)).to.equal("arn:aws:s3:::acme-data-111111111111");
     expect(await outputValue(created.component.kmsKeyArn)).to.equal(SOURCE_KEY);
-    expect(await outputValue(created.component.replicationRoleArn)).to.equal("arn:aws:iam::123456789012:role/org-s3-backup-replication");
+    expect(await outputValue(created.component.replicationRoleArn)).to.equal(
+      "arn:aws:iam::123456789012:role/org-s3-backup-replication",
+    );
   });
 
   describe("adopting an existing bucket", () => {
@@ -237,16 +275,29 @@ describe("SourceReplicatedBucket", () => {
   describe("with an Object Lock central bucket", () => {
     it("lets the role read retention and legal hold", async () => {
       const locked = await deploy({ ...ARGS, centralObjectLock: true });
-      const statements = JSON.parse(locked.one("aws:iam/rolePolicy:RolePolicy").inputs.policy).Statement as Array<{ Sid: string; Action: string[] }>;
-      expect(statements.find((s) => s.Sid === "ReadSourceObjectVersions")?.Action).to.include.members(["s3:GetObjectRetention", "s3:GetObjectLegalHold"]);
+      const statements = JSON.parse(locked.one("aws:iam/rolePolicy:RolePolicy").inputs.policy).Statement as Array<{
+        Sid: string;
+        Action: string[];
+      }>;
+      expect(statements.find((s) => s.Sid === "ReadSourceObjectVersions")?.Action).to.include.members([
+        "s3:GetObjectRetention",
+        "s3:GetObjectLegalHold",
+      ]);
     });
   });
 
   describe("replicationRule", () => {
     const rule = (replication: ReplicationOptions) =>
-      replicationRule("r", { accountId: "111111111111", replication, centralAccountId: "999999999999", centralBucketArn: CENTRAL_BUCKET, centralKmsKeyArn: CENTRAL_KEY });
+      replicationRule("r", {
+        accountId: "111111111111",
+        replication,
+        centralAccountId: "999999999999",
+        centralBucketArn: CENTRAL_BUCKET,
+        centralKmsKeyArn: CENTRAL_KEY,
+      });
     // The rule is built from plain values: its destination is a plain object.
-    const destinationOf = (replication: ReplicationOptions) => rule(replication).destination as unknown as Record<string, unknown>;
+    const destinationOf = (replication: ReplicationOptions) =>
+      rule(replication).destination as unknown as Record<string, unknown>;
 
     it("turns metrics on, without an event threshold, when only metrics are asked (the API refuses a threshold without RTC)", () => {
       const destination = destinationOf({ ...RTC, replicationTimeControl: false });
@@ -280,7 +331,10 @@ describe("SourceReplicatedBucket", () => {
 
     it("alarms on the rule's failures and latency, dimensioned by source bucket, central bucket and rule id", () => {
       const alarms = monitored.mocks.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
-      expect(alarms.map((alarm) => alarm.inputs.metricName).sort()).to.deep.equal(["OperationsFailedReplication", "ReplicationLatency"]);
+      expect(alarms.map((alarm) => alarm.inputs.metricName).sort()).to.deep.equal([
+        "OperationsFailedReplication",
+        "ReplicationLatency",
+      ]);
       for (const alarm of alarms) {
         expect(alarm.inputs.dimensions).to.deep.equal({
           SourceBucket: "acme-data-111111111111",
@@ -294,11 +348,18 @@ describe("SourceReplicatedBucket", () => {
     });
 
     it("creates the Batch Replication role for backfill, under the component, through the same provider", async () => {
-      const role = monitored.mocks.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "account-111111111111-backfill-role");
+      const role = monitored.mocks.resources.find(
+        (r) => r.type === "aws:iam/role:Role" && r.name === "account-111111111111-backfill-role",
+      );
       expect(role?.inputs.name).to.equal("org-s3-backup-batch-replication");
       expect(role?.provider?.split("::")[3]).to.equal("account-111111111111-aws");
-      expect(await outputValue(monitored.component.backfillRoleArn!)).to.equal("arn:aws:iam::123456789012:role/org-s3-backup-batch-replication");
-      expect(monitored.mocks.options.get("org-s3-backup:backfill:BatchReplicationRole account-111111111111-backfill")?.parent).to.equal("account-111111111111");
+      expect(await outputValue(monitored.component.backfillRoleArn!)).to.equal(
+        "arn:aws:iam::123456789012:role/org-s3-backup-batch-replication",
+      );
+      expect(
+        monitored.mocks.options.get("org-s3-backup:backfill:BatchReplicationRole account-111111111111-backfill")
+          ?.parent,
+      ).to.equal("account-111111111111");
     });
 
     it("creates neither without a topic nor backfill, and outputs no alarm", () => {
@@ -309,8 +370,14 @@ describe("SourceReplicatedBucket", () => {
     });
 
     it("has only the failure alarm when replication metrics are on without RTC", async () => {
-      const metricsOnly = await deploy({ ...ARGS, alarmTopicArn: TOPIC, replication: { ...RTC, replicationTimeControl: false } });
-      expect(metricsOnly.one("aws:cloudwatch/metricAlarm:MetricAlarm").inputs.metricName).to.equal("OperationsFailedReplication");
+      const metricsOnly = await deploy({
+        ...ARGS,
+        alarmTopicArn: TOPIC,
+        replication: { ...RTC, replicationTimeControl: false },
+      });
+      expect(metricsOnly.one("aws:cloudwatch/metricAlarm:MetricAlarm").inputs.metricName).to.equal(
+        "OperationsFailedReplication",
+      );
       expect(metricsOnly.component.alarmArns).to.have.length(1);
     });
   });
@@ -320,8 +387,17 @@ describe("SourceReplicatedBucket", () => {
       const mocks = await setPulumiMocks();
       let component: SourceReplicatedBucket | undefined;
       await mocks.run(() => {
-        const provider = accountProvider("p", { accountId: ARGS.accountId, region: ARGS.region, roleArn: "arn:aws:iam::111111111111:role/Deploy", tags: {} });
-        component = new SourceReplicatedBucket("account-111111111111", { ...ARGS, centralKmsKeyArn: pulumi.output(pulumi.unknown as unknown as string) }, { provider });
+        const provider = accountProvider("p", {
+          accountId: ARGS.accountId,
+          region: ARGS.region,
+          roleArn: "arn:aws:iam::111111111111:role/Deploy",
+          tags: {},
+        });
+        component = new SourceReplicatedBucket(
+          "account-111111111111",
+          { ...ARGS, centralKmsKeyArn: pulumi.output(pulumi.unknown as unknown as string) },
+          { provider },
+        );
       });
       expect(await isKnown(component!.bucketArn)).to.equal(true);
       const policy = mocks.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy");

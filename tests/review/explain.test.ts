@@ -1,5 +1,11 @@
 import { expect } from "chai";
-import { coversAction, explainAccount, firstBrokenLink, formatExplanation, UnknownAccountError } from "../../automation/review/explain";
+import {
+  coversAction,
+  explainAccount,
+  firstBrokenLink,
+  formatExplanation,
+  UnknownAccountError,
+} from "../../automation/review/explain";
 import { planStacks } from "../../automation/driver/plan";
 import { placeholder, type RenderedResource, type RenderedStack, renderStacks } from "../../automation/review/render";
 import { stackProgram } from "../../automation/review/render-program";
@@ -15,22 +21,75 @@ function stacks(edit: (docs: Record<string, EditableDocument>) => void = () => u
     trust: { Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }] },
     role: {
       Statement: [
-        { Sid: "ReadSource", Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket", "s3:GetObjectVersion*"], Resource: "*" },
-        { Sid: "WriteCentral", Effect: "Allow", Action: ["s3:Replicate*", "s3:ObjectOwnerOverrideToBucketOwner"], Resource: "arn:aws:s3:::c/111111111111/*" },
+        {
+          Sid: "ReadSource",
+          Effect: "Allow",
+          Action: ["s3:GetReplicationConfiguration", "s3:ListBucket", "s3:GetObjectVersion*"],
+          Resource: "*",
+        },
+        {
+          Sid: "WriteCentral",
+          Effect: "Allow",
+          Action: ["s3:Replicate*", "s3:ObjectOwnerOverrideToBucketOwner"],
+          Resource: "arn:aws:s3:::c/111111111111/*",
+        },
         { Sid: "Keys", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt"], Resource: "*" },
       ],
     },
-    sourceKey: { Statement: [{ Sid: "Account", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "kms:*", Resource: "*" }] },
-    bucket: {
+    sourceKey: {
       Statement: [
-        { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } },
-        { Sid: "AcceptReplicas", Effect: "Allow", Principal: "*", Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"], Resource: "*" },
+        {
+          Sid: "Account",
+          Effect: "Allow",
+          Principal: { AWS: "arn:aws:iam::111111111111:root" },
+          Action: "kms:*",
+          Resource: "*",
+        },
       ],
     },
-    centralKey: { Statement: [{ Sid: "OrgEncrypt", Effect: "Allow", Principal: "*", Action: ["kms:Encrypt", "kms:GenerateDataKey*"], Resource: "*" }] },
+    bucket: {
+      Statement: [
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: "*",
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+        {
+          Sid: "AcceptReplicas",
+          Effect: "Allow",
+          Principal: "*",
+          Action: [
+            "s3:ReplicateObject",
+            "s3:ReplicateDelete",
+            "s3:ReplicateTags",
+            "s3:ObjectOwnerOverrideToBucketOwner",
+          ],
+          Resource: "*",
+        },
+      ],
+    },
+    centralKey: {
+      Statement: [
+        {
+          Sid: "OrgEncrypt",
+          Effect: "Allow",
+          Principal: "*",
+          Action: ["kms:Encrypt", "kms:GenerateDataKey*"],
+          Resource: "*",
+        },
+      ],
+    },
   };
   edit(docs);
-  const resource = (type: string, name: string, inputs: Record<string, unknown>): RenderedResource => ({ type, name, custom: true, inputs });
+  const resource = (type: string, name: string, inputs: Record<string, unknown>): RenderedResource => ({
+    type,
+    name,
+    custom: true,
+    inputs,
+  });
   const base = { providers: {}, outputs: {}, region: "eu-west-1" };
   return [
     {
@@ -40,7 +99,10 @@ function stacks(edit: (docs: Record<string, EditableDocument>) => void = () => u
       accountId: "999999999999",
       accountName: "central",
       roleArn: "r",
-      resources: [resource("aws:kms/key:Key", "central-key", { policy: docs.centralKey }), resource("aws:s3/bucketPolicy:BucketPolicy", "central-policy", { policy: docs.bucket })],
+      resources: [
+        resource("aws:kms/key:Key", "central-key", { policy: docs.centralKey }),
+        resource("aws:s3/bucketPolicy:BucketPolicy", "central-policy", { policy: docs.bucket }),
+      ],
     },
     {
       ...base,
@@ -50,9 +112,18 @@ function stacks(edit: (docs: Record<string, EditableDocument>) => void = () => u
       accountName: "app",
       roleArn: "r",
       resources: [
-        resource("aws:iam/role:Role", "batch-role", { assumeRolePolicy: { Statement: [{ Effect: "Allow", Principal: { Service: "batchoperations.s3.amazonaws.com" }, Action: "sts:AssumeRole" }] } }),
+        resource("aws:iam/role:Role", "batch-role", {
+          assumeRolePolicy: {
+            Statement: [
+              { Effect: "Allow", Principal: { Service: "batchoperations.s3.amazonaws.com" }, Action: "sts:AssumeRole" },
+            ],
+          },
+        }),
         resource("aws:iam/role:Role", "replication-role", { assumeRolePolicy: docs.trust }),
-        resource("aws:iam/rolePolicy:RolePolicy", "replication-policy", { role: placeholder("aws:iam/role:Role", "replication-role", "id", "account-111111111111"), policy: docs.role }),
+        resource("aws:iam/rolePolicy:RolePolicy", "replication-policy", {
+          role: placeholder("aws:iam/role:Role", "replication-role", "id", "account-111111111111"),
+          policy: docs.role,
+        }),
         resource("aws:kms/key:Key", "source-key", { policy: docs.sourceKey }),
       ],
     },
@@ -62,7 +133,13 @@ function stacks(edit: (docs: Record<string, EditableDocument>) => void = () => u
 describe("explain", () => {
   it("follows the five links in order and finds every one complete", () => {
     const links = explainAccount(stacks(), "111111111111");
-    expect(links.map((l) => l.id)).to.deep.equal(["role-trust", "role-policy", "source-key", "central-bucket-policy", "central-key"]);
+    expect(links.map((l) => l.id)).to.deep.equal([
+      "role-trust",
+      "role-policy",
+      "source-key",
+      "central-bucket-policy",
+      "central-key",
+    ]);
     expect(links.map((l) => l.source)).to.deep.equal([
       "aws:iam/role:Role replication-role .assumeRolePolicy @account-111111111111",
       "aws:iam/rolePolicy:RolePolicy replication-policy .policy @account-111111111111",
@@ -72,19 +149,27 @@ describe("explain", () => {
     ]);
     expect(links.every((l) => l.missing.length === 0)).to.equal(true);
     expect(firstBrokenLink(links)).to.equal(undefined);
-    expect(links[3].statements.map((s) => s.Sid), "the TLS deny mentions s3:* so it is shown").to.deep.equal(["DenyInsecureTransport", "AcceptReplicas"]);
+    expect(
+      links[3].statements.map((s) => s.Sid),
+      "the TLS deny mentions s3:* so it is shown",
+    ).to.deep.equal(["DenyInsecureTransport", "AcceptReplicas"]);
   });
 
   it("names the link that lost the ownership-override action", () => {
     const links = explainAccount(
       stacks((docs) => {
-        docs.bucket.Statement[1] = { ...docs.bucket.Statement[1], Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"] };
+        docs.bucket.Statement[1] = {
+          ...docs.bucket.Statement[1],
+          Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+        };
       }),
       "111111111111",
     );
     expect(firstBrokenLink(links)?.id).to.equal("central-bucket-policy");
     expect(links[3].missing).to.deep.equal(["s3:ObjectOwnerOverrideToBucketOwner"]);
-    expect(formatExplanation("111111111111", links)).to.contain("4. Central bucket policy: MISSING s3:ObjectOwnerOverrideToBucketOwner");
+    expect(formatExplanation("111111111111", links)).to.contain(
+      "4. Central bucket policy: MISSING s3:ObjectOwnerOverrideToBucketOwner",
+    );
   });
 
   it("counts an unconditional Deny as taking the action away", () => {
@@ -99,7 +184,10 @@ describe("explain", () => {
 
   it("reports a role without policy as the broken link", () => {
     const [central, source] = stacks();
-    const withoutPolicy = { ...source, resources: source.resources.filter((r) => r.type !== "aws:iam/rolePolicy:RolePolicy") };
+    const withoutPolicy = {
+      ...source,
+      resources: source.resources.filter((r) => r.type !== "aws:iam/rolePolicy:RolePolicy"),
+    };
     const links = explainAccount([central, withoutPolicy], "111111111111");
     expect(firstBrokenLink(links)?.id).to.equal("role-policy");
     expect(formatExplanation("111111111111", links)).to.contain("2. Role policy: NOT FOUND");
@@ -122,7 +210,13 @@ describe("explain on the rendered bundled inventory", () => {
       expect(
         links.map((l) => `${l.id}: ${l.source === undefined ? "not found" : l.missing.join(",") || "ok"}`),
         source.stack,
-      ).to.deep.equal(["role-trust: ok", "role-policy: ok", "source-key: ok", "central-bucket-policy: ok", "central-key: ok"]);
+      ).to.deep.equal([
+        "role-trust: ok",
+        "role-policy: ok",
+        "source-key: ok",
+        "central-bucket-policy: ok",
+        "central-key: ok",
+      ]);
     }
   });
 });

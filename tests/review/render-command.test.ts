@@ -22,7 +22,10 @@ function capture(cwd: string): Io & { out: () => string; err: () => string } {
   return { stdout, stderr, env: {}, cwd, out: () => out, err: () => err };
 }
 
-const deps = (sources = 3): RenderDeps => ({ loadInventory: async () => inventory({ count: sources }), program: () => stackProgram });
+const deps = (sources = 3): RenderDeps => ({
+  loadInventory: async () => inventory({ count: sources }),
+  program: () => stackProgram,
+});
 
 describe("render command", () => {
   let dir: string;
@@ -37,7 +40,12 @@ describe("render command", () => {
     const io = capture(dir);
     expect(await renderCommand(deps()).run([], io)).to.equal(ExitCode.Ok);
     const files = (await fs.readdir(path.join(dir, "render"))).sort();
-    expect(files).to.deep.equal(["account-111111111111.json", "account-222222222222.json", "account-333333333333.json", "central.json"]);
+    expect(files).to.deep.equal([
+      "account-111111111111.json",
+      "account-222222222222.json",
+      "account-333333333333.json",
+      "central.json",
+    ]);
     const first = await Promise.all(files.map((f) => fs.readFile(path.join(dir, "render", f), "utf8")));
     expect(await renderCommand(deps()).run([], capture(dir))).to.equal(ExitCode.Ok);
     const second = await Promise.all(files.map((f) => fs.readFile(path.join(dir, "render", f), "utf8")));
@@ -52,7 +60,11 @@ describe("render command", () => {
     await renderCommand(deps(2)).run(["--out", "out", "--accounts", "111111111111"], capture(dir));
     expect(await fs.readdir(path.join(dir, "out"))).to.include("account-333333333333.json");
     await renderCommand(deps(2)).run(["--out", "out"], capture(dir));
-    expect((await fs.readdir(path.join(dir, "out"))).sort()).to.deep.equal(["account-111111111111.json", "account-222222222222.json", "central.json"]);
+    expect((await fs.readdir(path.join(dir, "out"))).sort()).to.deep.equal([
+      "account-111111111111.json",
+      "account-222222222222.json",
+      "central.json",
+    ]);
   });
 
   it("renders central and the named accounts with --accounts, and prints JSON with --json", async () => {
@@ -93,7 +105,13 @@ describe("explain command", () => {
     const io = capture(os.tmpdir());
     expect(await explainCommand(deps()).run(["--account", "111111111111"], io)).to.equal(ExitCode.Ok);
     const out = io.out();
-    for (const title of ["1. Role trust", "2. Role policy", "3. Source key policy", "4. Central bucket policy", "5. Central key policy"]) {
+    for (const title of [
+      "1. Role trust",
+      "2. Role policy",
+      "3. Source key policy",
+      "4. Central bucket policy",
+      "5. Central key policy",
+    ]) {
       expect(out).to.contain(title);
     }
     expect(out).to.contain("Every link grants what replication needs.");

@@ -1,6 +1,12 @@
 import { expect } from "chai";
 import { planStacks } from "../../automation/driver/plan";
-import { canonicalJson, DEFAULT_PROVIDER, placeholdersIn, renderStacks, type RenderedStack } from "../../automation/review/render";
+import {
+  canonicalJson,
+  DEFAULT_PROVIDER,
+  placeholdersIn,
+  renderStacks,
+  type RenderedStack,
+} from "../../automation/review/render";
 import { stackProgram } from "../../automation/review/render-program";
 import { policiesOf } from "../../automation/review/render-summary";
 import { bundledInventory } from "../support/bundled-inventory";
@@ -23,13 +29,18 @@ describe("render of the real program", () => {
   it("puts every resource of a stack behind a provider that assumes that stack's role and is pinned to its account", () => {
     for (const stack of stacks) {
       const custom = stack.resources.filter((r) => r.custom);
-      expect(custom.filter((r) => r.provider === DEFAULT_PROVIDER).map((r) => r.name), `${stack.stack}: default provider`).to.deep.equal([]);
+      expect(
+        custom.filter((r) => r.provider === DEFAULT_PROVIDER).map((r) => r.name),
+        `${stack.stack}: default provider`,
+      ).to.deep.equal([]);
       for (const name of new Set(custom.map((r) => r.provider!))) {
         const provider = stack.providers[name];
         expect(provider, `${stack.stack}: provider ${name}`).to.not.equal(undefined);
         const roles = (provider.inputs.assumeRoles as { roleArn: string }[]).map((role) => role.roleArn);
         expect(roles, `${stack.stack}: ${name}.assumeRoles`).to.deep.equal([stack.roleArn]);
-        expect(provider.inputs.allowedAccountIds, `${stack.stack}: ${name}.allowedAccountIds`).to.deep.equal([stack.accountId]);
+        expect(provider.inputs.allowedAccountIds, `${stack.stack}: ${name}.allowedAccountIds`).to.deep.equal([
+          stack.accountId,
+        ]);
       }
     }
   });
@@ -37,7 +48,9 @@ describe("render of the real program", () => {
   it("parses every policy into an object", () => {
     for (const stack of stacks) {
       expect(policiesOf(stack).length, `${stack.stack} has policies`).to.be.greaterThan(0);
-      const unparsed = stack.resources.flatMap((r) => Object.entries(r.inputs).filter(([key, value]) => /policy$/i.test(key) && typeof value === "string"));
+      const unparsed = stack.resources.flatMap((r) =>
+        Object.entries(r.inputs).filter(([key, value]) => /policy$/i.test(key) && typeof value === "string"),
+      );
       expect(unparsed, `${stack.stack}: policy strings left`).to.deep.equal([]);
     }
   });

@@ -2,7 +2,15 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { planStacks } from "../../automation/driver/plan";
-import { canonicalJson, DEFAULT_PROVIDER, parseJsonStrings, placeholder, placeholdersIn, renderStacks, type StackProgram } from "../../automation/review/render";
+import {
+  canonicalJson,
+  DEFAULT_PROVIDER,
+  parseJsonStrings,
+  placeholder,
+  placeholdersIn,
+  renderStacks,
+  type StackProgram,
+} from "../../automation/review/render";
 import { inventory } from "../support/inventory-fixture";
 
 /**
@@ -14,9 +22,25 @@ import { inventory } from "../support/inventory-fixture";
 class Holder extends pulumi.ComponentResource {
   constructor(name: string, opts: pulumi.ComponentResourceOptions) {
     super("test:index:Holder", name, {}, opts);
-    const key = new aws.kms.Key(`${name}-key`, { policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }] }) }, { parent: this });
+    const key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }],
+        }),
+      },
+      { parent: this },
+    );
     // Created once the key's ARN resolves: render must wait for it.
-    key.arn.apply((arn) => new aws.kms.Alias(`${name}-alias`, { name: "alias/x", targetKeyId: arn }, { parent: this, retainOnDelete: true }));
+    key.arn.apply(
+      (arn) =>
+        new aws.kms.Alias(
+          `${name}-alias`,
+          { name: "alias/x", targetKeyId: arn },
+          { parent: this, retainOnDelete: true },
+        ),
+    );
     this.registerOutputs({});
   }
 }
@@ -28,9 +52,17 @@ const program: StackProgram = (_inventory, plan, central) => {
     allowedAccountIds: [plan.accountId],
   });
   const holder = new Holder(plan.name, { providers: [provider], protect: true });
-  const bucket = new aws.s3.Bucket(`${plan.name}-bucket`, { bucket: `b-${plan.accountId}` }, { parent: holder, import: `b-${plan.accountId}` });
+  const bucket = new aws.s3.Bucket(
+    `${plan.name}-bucket`,
+    { bucket: `b-${plan.accountId}` },
+    { parent: holder, import: `b-${plan.accountId}` },
+  );
   const stray = new aws.s3.Bucket(`${plan.name}-stray`, {});
-  return { bucketArn: bucket.arn, strayName: stray.bucket, ...(central ? { centralBucketArn: central.bucketArn } : {}) };
+  return {
+    bucketArn: bucket.arn,
+    strayName: stray.bucket,
+    ...(central ? { centralBucketArn: central.bucketArn } : {}),
+  };
 };
 
 describe("render engine", () => {
@@ -40,14 +72,25 @@ describe("render engine", () => {
   it("records each resource with its type, parent, provider and options, and waits for late registrations", async () => {
     const [central] = await renderStacks(inv, plans.slice(0, 1), program);
     const byName = new Map(central.resources.map((r) => [r.name, r]));
-    expect([...byName.keys()]).to.deep.equal(["central", "central-alias", "central-bucket", "central-key", "central-stray"]);
+    expect([...byName.keys()]).to.deep.equal([
+      "central",
+      "central-alias",
+      "central-bucket",
+      "central-key",
+      "central-stray",
+    ]);
     const key = byName.get("central-key")!;
     expect(key.parent).to.equal("test:index:Holder central");
     expect(key.provider).to.equal("central-aws");
     expect(key.protect, "inherited from the component").to.equal(true);
-    expect(key.inputs.policy).to.deep.equal({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }] });
+    expect(key.inputs.policy).to.deep.equal({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }],
+    });
     expect(byName.get("central-alias")!.retainOnDelete).to.equal(true);
-    expect(byName.get("central-alias")!.inputs.targetKeyId).to.equal(placeholder("aws:kms/key:Key", "central-key", "arn", "central"));
+    expect(byName.get("central-alias")!.inputs.targetKeyId).to.equal(
+      placeholder("aws:kms/key:Key", "central-key", "arn", "central"),
+    );
     expect(byName.get("central-bucket")!.importId).to.equal("b-999999999999");
     expect(byName.get("central-stray")!.provider).to.equal(DEFAULT_PROVIDER);
     expect(central.providers["central-aws"].inputs).to.include({ region: "eu-west-1" });
@@ -100,6 +143,10 @@ describe("placeholders", () => {
 
 describe("parseJsonStrings", () => {
   it("parses JSON objects and arrays held in strings at any depth, leaves other strings alone", () => {
-    expect(parseJsonStrings({ a: '{"b":"[1]"}', c: "{not json", d: "plain" })).to.deep.equal({ a: { b: [1] }, c: "{not json", d: "plain" });
+    expect(parseJsonStrings({ a: '{"b":"[1]"}', c: "{not json", d: "plain" })).to.deep.equal({
+      a: { b: [1] },
+      c: "{not json",
+      d: "plain",
+    });
   });
 });

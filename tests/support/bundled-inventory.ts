@@ -7,6 +7,7 @@ import { DEFAULT_INVENTORY_PATH } from "../../infra/contract";
 export async function bundledInventory(): Promise<Inventory> {
   const file = path.resolve(__dirname, "../..", DEFAULT_INVENTORY_PATH);
   const result = await loadInventory(file);
-  if (!result.ok) throw new Error(`the bundled inventory is invalid:\n${result.problems.map(formatProblem).join("\n")}`);
+  if (!result.ok)
+    throw new Error(`the bundled inventory is invalid:\n${result.problems.map(formatProblem).join("\n")}`);
   return result.inventory;
 }

@@ -1,4 +1,3 @@
-
 // Mocha's spec reporter plus the closing line CI reads: "tests: N passed, M failed, K skipped".
 const Mocha = require("mocha");
 const { EVENT_RUN_END } = Mocha.Runner.constants;

@@ -109,12 +109,20 @@ export class FakePulumiCommand {
     if (verb === "whoami") return JSON.stringify({ user: "ci", organizations: [], url: "file://~" });
     if (verb === "plugin" && sub === "ls") return "[]";
     if (verb === "stack" && sub === "ls") {
-      return JSON.stringify([...this.stacks.keys()].map((name) => ({ name, current: false, updateInProgress: false, url: `file://${name}` })));
+      return JSON.stringify(
+        [...this.stacks.keys()].map((name) => ({
+          name,
+          current: false,
+          updateInProgress: false,
+          url: `file://${name}`,
+        })),
+      );
     }
     if (verb === "stack" && sub === "select") return this.existing(stackName, "") && "";
     if (verb === "stack" && sub === "init") {
       const name = args[2];
-      if (this.stacks.has(name)) throw createCommandError(new CommandResult("", `error: stack '${name}' already exists`, 255));
+      if (this.stacks.has(name))
+        throw createCommandError(new CommandResult("", `error: stack '${name}' already exists`, 255));
       this.addStack(name);
       return `Created stack '${name}'\n`;
     }
@@ -127,24 +135,45 @@ export class FakePulumiCommand {
     if (verb === "stack" && sub === "output") {
       const stack = this.stacks.get(stackName!)!;
       const show = args.includes("--show-secrets");
-      return JSON.stringify(Object.fromEntries(Object.entries(stack.outputs).map(([k, o]) => [k, o.secret && !show ? "[secret]" : o.value])));
+      return JSON.stringify(
+        Object.fromEntries(
+          Object.entries(stack.outputs).map(([k, o]) => [k, o.secret && !show ? "[secret]" : o.value]),
+        ),
+      );
     }
     if (verb === "stack" && sub === "history") {
       const stack = this.stacks.get(stackName!)!;
       const now = new Date().toISOString();
-      return JSON.stringify([{ version: 1, kind: "update", result: "succeeded", message: "", environment: {}, config: {}, startTime: now, endTime: now, resourceChanges: stack.changes }]);
+      return JSON.stringify([
+        {
+          version: 1,
+          kind: "update",
+          result: "succeeded",
+          message: "",
+          environment: {},
+          config: {},
+          startTime: now,
+          endTime: now,
+          resourceChanges: stack.changes,
+        },
+      ]);
     }
     if (verb === "stack" && sub === "export") {
       const stack = this.stacks.get(stackName!)!;
       return JSON.stringify({
         version: 3,
-        deployment: { manifest: {}, resources: stack.protectedUrns.map((urn) => ({ urn, protect: true, type: urn.split("::")[2] ?? "" })) },
+        deployment: {
+          manifest: {},
+          resources: stack.protectedUrns.map((urn) => ({ urn, protect: true, type: urn.split("::")[2] ?? "" })),
+        },
       });
     }
     if (OPERATIONS.has(verb)) {
       const stack = this.stacks.get(stackName!)!;
       await this.streamEvents(args, stack, signal);
-      return `Updating (${stackName}):\n\nResources:\n    ${Object.entries(stack.changes).map(([op, n]) => `${n} ${op}`).join(", ")}\n`;
+      return `Updating (${stackName}):\n\nResources:\n    ${Object.entries(stack.changes)
+        .map(([op, n]) => `${n} ${op}`)
+        .join(", ")}\n`;
     }
     throw new Error(`fake pulumi: no answer for ${args.join(" ")}`);
   }
@@ -165,17 +194,36 @@ export class FakePulumiCommand {
     await new Promise<void>((resolve, reject) => {
       const call = client.streamEvents((error: Error | null) => (error ? reject(error) : resolve()));
       let sequence = 0;
-      const send = (event: object) => call.write(new EventRequest().setEvent(JSON.stringify({ sequence: sequence++, timestamp: 0, ...event })));
+      const send = (event: object) =>
+        call.write(new EventRequest().setEvent(JSON.stringify({ sequence: sequence++, timestamp: 0, ...event })));
       for (const [op, count] of Object.entries(stack.changes)) {
         for (let i = 0; i < count; i++) {
-          send({ resOutputsEvent: { metadata: { op, urn: `urn:pulumi:s::org-s3-backup::aws:s3/bucket:Bucket::r${op}${i}`, type: "aws:s3/bucket:Bucket", provider: "" } } });
+          send({
+            resOutputsEvent: {
+              metadata: {
+                op,
+                urn: `urn:pulumi:s::org-s3-backup::aws:s3/bucket:Bucket::r${op}${i}`,
+                type: "aws:s3/bucket:Bucket",
+                provider: "",
+              },
+            },
+          });
         }
       }
-      send({ summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: stack.changes, policyPacks: {} } });
+      send({
+        summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: stack.changes, policyPacks: {} },
+      });
       call.end();
     });
     client.close();
-    if (signal?.aborted) throw createCommandError(new CommandResult("^C received; cancelling. If you would like to terminate immediately, press ^C again.\n", "error: update canceled", 255));
+    if (signal?.aborted)
+      throw createCommandError(
+        new CommandResult(
+          "^C received; cancelling. If you would like to terminate immediately, press ^C again.\n",
+          "error: update canceled",
+          255,
+        ),
+      );
   }
 }
 
@@ -192,15 +240,22 @@ function stripEventLog(args: readonly string[]): string[] {
 }
 
 function isWorkspaceWrite(args: readonly string[]): boolean {
-  return (args[0] === "stack" && ["select", "init", "rm"].includes(args[1])) || (args[0] === "config" && args[1] === "set-all");
+  return (
+    (args[0] === "stack" && ["select", "init", "rm"].includes(args[1])) ||
+    (args[0] === "config" && args[1] === "set-all")
+  );
 }
 
 function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -40,17 +40,23 @@ export async function decide(request: ProofRequest): Promise<Decision> {
         resource: { resource: request.resource, accountId: request.resourceAccount },
         contextVariables: aliasContext(request.context),
       },
-      identityPolicies: request.identityPolicies.map((policy, i) => ({ name: `identity-${i}`, policy: aliasPolicy(policy) })),
+      identityPolicies: request.identityPolicies.map((policy, i) => ({
+        name: `identity-${i}`,
+        policy: aliasPolicy(policy),
+      })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       resourcePolicy: request.resourcePolicy ? aliasPolicy(request.resourcePolicy) : undefined,
     },
     {},
   );
-  if (result.resultType === "error") throw new Error(`iam-simulate rejected the request: ${JSON.stringify(result.errors)}`);
-  if (result.resultType !== "single") throw new Error(`expected one resource to be simulated, got ${result.resultType}`);
+  if (result.resultType === "error")
+    throw new Error(`iam-simulate rejected the request: ${JSON.stringify(result.errors)}`);
+  if (result.resultType !== "single")
+    throw new Error(`expected one resource to be simulated, got ${result.resultType}`);
   const ignored = result.result.ignoredContextKeys ?? [];
-  if (ignored.length > 0) throw new Error(`iam-simulate ignored context keys ${ignored.join(", ")}: the proof would be hollow`);
+  if (ignored.length > 0)
+    throw new Error(`iam-simulate ignored context keys ${ignored.join(", ")}: the proof would be hollow`);
   return result.overallResult as Decision;
 }
 
@@ -86,7 +92,11 @@ function aliasPolicy(policy: PolicyDocument): PolicyDocument {
 }
 
 /** Context AWS would attach to a TLS request by `principal`, a member of `organizationId` (or not). */
-export function requestContext(principal: string, organizationId: string, extra: Record<string, string> = {}): Record<string, string> {
+export function requestContext(
+  principal: string,
+  organizationId: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const account = /^arn:aws:(?:iam|sts)::(\d{12}):/.exec(principal)?.[1];
   if (!account) throw new Error(`not an IAM principal ARN: ${principal}`);
   return {
@@ -115,7 +125,8 @@ export function concretize(stacks: readonly RenderedStack[]): RenderedStack[] {
   const walk = (value: unknown): unknown => {
     if (typeof value === "string") return resolve(value);
     if (Array.isArray(value)) return value.map(walk);
-    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
+    if (value !== null && typeof value === "object")
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
     return value;
   };
   return stacks.map((stack) => walk(stack) as RenderedStack);
@@ -142,9 +153,14 @@ function concreteValue(stack: RenderedStack, resource: RenderedResource, propert
     }
     case "aws:sns/topic:Topic": {
       // A topic lives in the region of its provider, which for the central alarm topics is not the stack's.
-      const region = resource.provider === undefined ? stack.region : String(stack.providers[resource.provider]?.inputs.region ?? stack.region);
+      const region =
+        resource.provider === undefined
+          ? stack.region
+          : String(stack.providers[resource.provider]?.inputs.region ?? stack.region);
       const topicName = typeof inputs.name === "string" ? inputs.name : resource.name;
-      return property === "arn" || property === "id" ? `arn:aws:sns:${region}:${stack.accountId}:${topicName}` : undefined;
+      return property === "arn" || property === "id"
+        ? `arn:aws:sns:${region}:${stack.accountId}:${topicName}`
+        : undefined;
     }
     default:
       return undefined;
@@ -152,7 +168,11 @@ function concreteValue(stack: RenderedStack, resource: RenderedResource, propert
 }
 
 /** The one resource of `type` in `stack` whose inputs satisfy `where`; throws when there is not exactly one. */
-export function onlyResource(stack: RenderedStack, type: string, where: (r: RenderedResource) => boolean = () => true): RenderedResource {
+export function onlyResource(
+  stack: RenderedStack,
+  type: string,
+  where: (r: RenderedResource) => boolean = () => true,
+): RenderedResource {
   const found = stack.resources.filter((r) => r.type === type && where(r));
   if (found.length !== 1) throw new Error(`expected one ${type} in ${stack.stack}, found ${found.length}`);
   return found[0];
@@ -160,7 +180,8 @@ export function onlyResource(stack: RenderedStack, type: string, where: (r: Rend
 
 export function policyInput(resource: RenderedResource, input: string): PolicyDocument {
   const document = resource.inputs[input];
-  if (!isPolicyDocument(document)) throw new Error(`${resource.type} ${resource.name} has no policy document in .${input}`);
+  if (!isPolicyDocument(document))
+    throw new Error(`${resource.type} ${resource.name} has no policy document in .${input}`);
   return document;
 }
 
@@ -206,7 +227,10 @@ export function proofWorld(organizationId: string, concrete: readonly RenderedSt
       region: central.region,
       bucketName: centralBucketName,
       bucketArn: centralBucketArn,
-      bucketPolicy: policyInput(onlyResource(central, "aws:s3/bucketPolicy:BucketPolicy", (r) => r.inputs.bucket === centralBucketName), "policy"),
+      bucketPolicy: policyInput(
+        onlyResource(central, "aws:s3/bucketPolicy:BucketPolicy", (r) => r.inputs.bucket === centralBucketName),
+        "policy",
+      ),
       keyArn: centralKeyArn,
       keyPolicy: policyInput(keyWithArn(central, centralKeyArn), "policy"),
     },
@@ -218,7 +242,9 @@ export function proofWorld(organizationId: string, concrete: readonly RenderedSt
         const bucketArn = String(stack.outputs.bucketArn);
         const bucketName = bucketArn.replace("arn:aws:s3:::", "");
         const keyArn = String(stack.outputs.kmsKeyArn);
-        const bucketPolicies = stack.resources.filter((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy" && r.inputs.bucket === bucketName);
+        const bucketPolicies = stack.resources.filter(
+          (r) => r.type === "aws:s3/bucketPolicy:BucketPolicy" && r.inputs.bucket === bucketName,
+        );
         return {
           accountId: stack.accountId,
           region: stack.region,
@@ -240,4 +266,7 @@ function keyWithArn(stack: RenderedStack, arn: string): RenderedResource {
 }
 
 /** A policy that allows everything: an administrator's identity policy. */
-export const ALLOW_ALL: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+export const ALLOW_ALL: PolicyDocument = {
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+};

@@ -22,9 +22,11 @@ export const DUMMY_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "tes
 /** Why the emulator tests cannot run here, or undefined when moto_server is on PATH. */
 export function motoUnavailableReason(): string | undefined {
   const probe = spawnSync("moto_server", ["--help"], { stdio: "ignore" });
-  if (probe.error) return `moto_server not found on PATH (${(probe.error as NodeJS.ErrnoException).code}); install moto[server] to run the emulator tests`;
+  if (probe.error)
+    return `moto_server not found on PATH (${(probe.error as NodeJS.ErrnoException).code}); install moto[server] to run the emulator tests`;
   // A pyenv shim without moto behind it exists but fails.
-  if (probe.status !== 0) return `moto_server --help exited with ${probe.status ?? probe.signal}; install moto[server] to run the emulator tests`;
+  if (probe.status !== 0)
+    return `moto_server --help exited with ${probe.status ?? probe.signal}; install moto[server] to run the emulator tests`;
   return undefined;
 }
 
@@ -60,7 +62,9 @@ export function emulatorEnv(endpoint: string): NodeJS.ProcessEnv {
 export async function startMoto(): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+  const child: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -107,7 +111,9 @@ function post(url: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const request = http.request(url, { method: "POST" }, (response) => {
       response.resume();
-      response.on("end", () => (response.statusCode === 200 ? resolve() : reject(new Error(`POST ${url}: ${response.statusCode}`))));
+      response.on("end", () =>
+        response.statusCode === 200 ? resolve() : reject(new Error(`POST ${url}: ${response.statusCode}`)),
+      );
     });
     request.on("error", reject);
     request.end();
@@ -139,7 +145,12 @@ export async function startRecordingServer(
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
-      const recorded = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() };
+      const recorded = {
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      };
       requests.push(recorded);
       const answer = respond(recorded);
       res.writeHead(answer.status, { "content-type": "application/xml", ...answer.headers });
@@ -166,9 +177,18 @@ export async function startHeaderProxy(
       const body = Buffer.concat(chunks);
       requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: body.toString() });
       const forward = http.request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+        },
         (response) => {
-          res.writeHead(response.statusCode ?? 502, { ...response.headers, ...extraHeaders({ method: req.method ?? "", url: req.url ?? "" }) });
+          res.writeHead(response.statusCode ?? 502, {
+            ...response.headers,
+            ...extraHeaders({ method: req.method ?? "", url: req.url ?? "" }),
+          });
           response.pipe(res);
         },
       );

@@ -44,7 +44,12 @@ export async function setPulumiMocks(): Promise<PulumiMocks> {
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs, ...(args.provider ? { provider: args.provider } : {}) });
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          ...(args.provider ? { provider: args.provider } : {}),
+        });
         const physicalName = args.inputs.bucket ?? args.inputs.name ?? `${args.name}-physical`;
         const arn = mockArn(args.type, physicalName);
         const keyId = args.type === "aws:kms/key:Key" ? { keyId: physicalName } : {};
@@ -67,7 +72,9 @@ export async function setPulumiMocks(): Promise<PulumiMocks> {
             protect: opts.protect,
             retainOnDelete: opts.retainOnDelete,
             parent: parent?.__pulumiType === "pulumi:pulumi:Stack" ? undefined : parent?.__name,
-            ...(opts.dependsOn ? { dependsOn: [opts.dependsOn].flat().map((r) => (r as unknown as { __name?: string }).__name ?? "?") } : {}),
+            ...(opts.dependsOn
+              ? { dependsOn: [opts.dependsOn].flat().map((r) => (r as unknown as { __name?: string }).__name ?? "?") }
+              : {}),
           });
           return undefined;
         });
@@ -92,7 +99,8 @@ export async function setPulumiMocks(): Promise<PulumiMocks> {
 function mockArn(type: string, name: string): string | undefined {
   if (type === "aws:sns/topic:Topic") return `arn:aws:sns:eu-west-1:123456789012:${name}`;
   if (type === "aws:iam/role:Role") return `arn:aws:iam::123456789012:role/${name}`;
-  if (type === "aws:cloudwatch/metricAlarm:MetricAlarm") return `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${name}`;
+  if (type === "aws:cloudwatch/metricAlarm:MetricAlarm")
+    return `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${name}`;
   if (type === "aws:s3/bucket:Bucket") return `arn:aws:s3:::${name}`;
   if (type === "aws:kms/key:Key") return `arn:aws:kms:eu-west-1:123456789012:key/${name}`;
   return undefined;
@@ -115,6 +123,7 @@ export function isKnown(output: pulumi.Output<unknown>): Promise<boolean> {
  * (`__childResources`, internal) and mocks do not receive the parent, so this is the way to see it.
  */
 export function childNames(component: pulumi.Resource): string[] {
-  const children = (component as unknown as { __childResources?: Set<{ __name?: string }> }).__childResources ?? new Set();
+  const children =
+    (component as unknown as { __childResources?: Set<{ __name?: string }> }).__childResources ?? new Set();
   return [...children].map((child) => child.__name ?? "?");
 }

@@ -31,7 +31,10 @@ export const defaultBackfillDeps: BackfillDeps = {
   loadInventory: loadInventoryOrReport,
   s3Control(env, source, runId) {
     const clients = new AwsClients(env);
-    return clients.s3Control(source.region, clients.assumeRole(source.roleArn, source.region, sessionName("backfill", runId)));
+    return clients.s3Control(
+      source.region,
+      clients.assumeRole(source.roleArn, source.region, sessionName("backfill", runId)),
+    );
   },
   now: () => new Date(),
 };
@@ -73,7 +76,11 @@ export function backfillCommand(deps: BackfillDeps = defaultBackfillDeps): Comma
 export const command = backfillCommand();
 
 async function runBackfill(deps: BackfillDeps, argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgsOrReport("backfill", argv, io, { accounts: { type: "string" }, status: { type: "boolean" }, json: { type: "boolean" } });
+  const args = parseArgsOrReport("backfill", argv, io, {
+    accounts: { type: "string" },
+    status: { type: "boolean" },
+    json: { type: "boolean" },
+  });
   if (!args) return ExitCode.BadInput;
   const { values, usage } = args;
   const statusOnly = values.status === true;
@@ -82,7 +89,11 @@ async function runBackfill(deps: BackfillDeps, argv: readonly string[], io: Io):
 
   const inventory = await deps.loadInventory(args.inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
-  const selected = selectSourceAccounts(inventory, values.accounts, "--accounts: the central account has no source bucket to backfill");
+  const selected = selectSourceAccounts(
+    inventory,
+    values.accounts,
+    "--accounts: the central account has no source bucket to backfill",
+  );
   if (!selected.ok) return usage(selected.message);
   let sources = selected.sources;
   if (values.accounts === undefined) sources = sources.filter((source) => source.backfill.enabled);
@@ -96,12 +107,20 @@ async function runBackfill(deps: BackfillDeps, argv: readonly string[], io: Io):
       const client = deps.s3Control(io.env, source, runId);
       return statusOnly ? await backfillStatus(client, source) : await startBackfill(client, source, runId);
     } catch (error) {
-      return { accountId: source.accountId, accountName: source.name, outcome: "error", message: awsErrorText(error), environment: isEnvironmentError(error) };
+      return {
+        accountId: source.accountId,
+        accountName: source.name,
+        outcome: "error",
+        message: awsErrorText(error),
+        environment: isEnvironmentError(error),
+      };
     }
   });
   const exitCode = backfillExitCode(results);
-  if (values.json) io.stdout.write(`${JSON.stringify(backfillJson(results, statusOnly ? "status" : "start", exitCode), null, 2)}\n`);
+  if (values.json)
+    io.stdout.write(`${JSON.stringify(backfillJson(results, statusOnly ? "status" : "start", exitCode), null, 2)}\n`);
   else io.stdout.write(formatBackfillTable(results));
-  if (exitCode === ExitCode.Environment) io.stderr.write("backfill: no AWS credentials, or the endpoint is unreachable (see ERROR rows).\n");
+  if (exitCode === ExitCode.Environment)
+    io.stderr.write("backfill: no AWS credentials, or the endpoint is unreachable (see ERROR rows).\n");
   return exitCode;
 }

@@ -28,7 +28,9 @@ import { exitCodeOf, formatSummaryTable, lockAdvice, summaryJson } from "../../d
  * stacks -> check the environment -> run -> report. Side effects come in through DeployDeps.
  */
 
-export type EngineLookup = { ok: true; connect(backend: Backend, env: NodeJS.ProcessEnv): Promise<Engine> } | { ok: false; message: string };
+export type EngineLookup =
+  | { ok: true; connect(backend: Backend, env: NodeJS.ProcessEnv): Promise<Engine> }
+  | { ok: false; message: string };
 
 export interface DeployDeps {
   /** Finds the Pulumi CLI (installing the pinned version when asked) before anything is done. */
@@ -66,10 +68,12 @@ export const defaultDeps: DeployDeps = {
     const { createAutomationEngine } = require("../../engine/automation") as typeof import("../../engine/automation");
     return {
       ok: true,
-      connect: (backend, env) => createAutomationEngine({ workDir: REPO_ROOT, backend, env, pulumiCommand: lookup.command }),
+      connect: (backend, env) =>
+        createAutomationEngine({ workDir: REPO_ROOT, backend, env, pulumiCommand: lookup.command }),
     };
   },
-  loadInventory: (inventoryPath, io) => (require("../inventory-arg") as typeof import("../inventory-arg")).loadInventoryOrReport(inventoryPath, io),
+  loadInventory: (inventoryPath, io) =>
+    (require("../inventory-arg") as typeof import("../inventory-arg")).loadInventoryOrReport(inventoryPath, io),
   interrupts: processInterrupts,
   exit: (code) => process.exit(code),
   freeMemoryBytes: () => os.freemem(),
@@ -139,7 +143,8 @@ function deploySettings(
 ): { ok: true; settings: Settings } | { ok: false; message: string } {
   const concurrency = values.concurrency === undefined ? undefined : parseConcurrency(values.concurrency);
   if (concurrency && !concurrency.ok) return concurrency;
-  const tolerance = values["failure-tolerance"] === undefined ? undefined : parseFailureTolerance(values["failure-tolerance"]);
+  const tolerance =
+    values["failure-tolerance"] === undefined ? undefined : parseFailureTolerance(values["failure-tolerance"]);
   if (tolerance && !tolerance.ok) return tolerance;
   const prune = values.prune === true;
   if (prune && values.accounts !== undefined) {
@@ -162,7 +167,12 @@ function deploySettings(
 }
 
 async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgsOrReport(spec.name, argv, io, spec.prune ? { ...DEPLOY_OPTIONS, ...PRUNE_OPTION } : DEPLOY_OPTIONS);
+  const args = parseArgsOrReport(
+    spec.name,
+    argv,
+    io,
+    spec.prune ? { ...DEPLOY_OPTIONS, ...PRUNE_OPTION } : DEPLOY_OPTIONS,
+  );
   if (!args) return ExitCode.BadInput;
   const { usage } = args;
   const parsed = deploySettings(args.values, args.inventoryPath);
@@ -194,7 +204,9 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
     engine = await lookup.connect(backend, io.env);
     existingStacks = await engine.listStacks();
   } catch (error) {
-    io.stderr.write(`org-s3-backup ${spec.name}: the backend ${backend.url} is not reachable, nothing was changed.\n  ${(error as Error).message.split("\n").join("\n  ")}\n`);
+    io.stderr.write(
+      `org-s3-backup ${spec.name}: the backend ${backend.url} is not reachable, nothing was changed.\n  ${(error as Error).message.split("\n").join("\n  ")}\n`,
+    );
     return ExitCode.Environment;
   }
 
@@ -251,6 +263,9 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
 }
 
 function orphanNotice(orphans: readonly string[], command: string): string {
-  const hint = command === "up" || command === "preview" ? " `org-s3-backup up --prune` destroys them (protected data is kept)." : "";
+  const hint =
+    command === "up" || command === "preview"
+      ? " `org-s3-backup up --prune` destroys them (protected data is kept)."
+      : "";
   return `Orphan stacks (account no longer in the inventory, or disabled): ${orphans.join(", ")}.${hint}\n`;
 }

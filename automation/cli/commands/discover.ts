@@ -3,7 +3,13 @@ import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { formatProblem, parseInventory } from "../../../config/load";
 import type { Inventory } from "../../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../../infra/contract";
-import { AwsClients, awsErrorText, isEnvironmentError, ORGANIZATIONS_REGION, sessionName } from "../../day-two/aws-clients";
+import {
+  AwsClients,
+  awsErrorText,
+  isEnvironmentError,
+  ORGANIZATIONS_REGION,
+  sessionName,
+} from "../../day-two/aws-clients";
 import type { Command, Io } from "../command";
 import { parseArgsOrReport } from "../args";
 import {
@@ -40,7 +46,9 @@ export const defaultDiscoverDeps: DiscoverDeps = {
   },
   organizations(env, roleArn) {
     const clients = new AwsClients(env);
-    const credentials = roleArn ? clients.assumeRole(roleArn, ORGANIZATIONS_REGION, sessionName("discover", String(Date.now()))) : clients.ambient();
+    const credentials = roleArn
+      ? clients.assumeRole(roleArn, ORGANIZATIONS_REGION, sessionName("discover", String(Date.now())))
+      : clients.ambient();
     return clients.organizations(credentials);
   },
   readFile: (file) => fs.readFile(file, "utf8"),
@@ -98,9 +106,11 @@ async function runDiscover(deps: DiscoverDeps, argv: readonly string[], io: Io):
   const { values, usage, inventoryPath } = args;
   const ous = values.ou ?? [];
   const badOu = ous.find((ou) => !isParentId(ou));
-  if (badOu !== undefined) return usage(`--ou: '${badOu}' is not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)`);
+  if (badOu !== undefined)
+    return usage(`--ou: '${badOu}' is not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)`);
   const roleArn = values["role-arn"];
-  if (roleArn !== undefined && !/^arn:[\w-]+:iam::\d{12}:role\/.+$/.test(roleArn)) return usage(`--role-arn: '${roleArn}' is not an IAM role ARN`);
+  if (roleArn !== undefined && !/^arn:[\w-]+:iam::\d{12}:role\/.+$/.test(roleArn))
+    return usage(`--role-arn: '${roleArn}' is not an IAM role ARN`);
 
   const inventory = await deps.loadInventory(inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
@@ -120,7 +130,11 @@ async function runDiscover(deps: DiscoverDeps, argv: readonly string[], io: Io):
   let written = false;
   if (values.write && drift.missing.length > 0) {
     const original = await deps.readFile(inventoryPath);
-    const updated = addAccountsToYaml(original, drift.missing, `added by org-s3-backup discover on ${deps.now().toISOString().slice(0, 10)}`);
+    const updated = addAccountsToYaml(
+      original,
+      drift.missing,
+      `added by org-s3-backup discover on ${deps.now().toISOString().slice(0, 10)}`,
+    );
     const validation = deps.validate(updated, inventoryPath);
     if (!validation.ok) {
       io.stderr.write(
@@ -135,7 +149,9 @@ async function runDiscover(deps: DiscoverDeps, argv: readonly string[], io: Io):
 
   const exitCode = discoverExitCode(drift, written);
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ operation: "discover", exitCode, inventory: inventoryPath, written, organizationAccounts: organization.length, ...drift }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ operation: "discover", exitCode, inventory: inventoryPath, written, organizationAccounts: organization.length, ...drift }, null, 2)}\n`,
+    );
   } else io.stdout.write(formatDrift(drift, written, inventoryPath));
   return exitCode;
 }

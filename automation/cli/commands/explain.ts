@@ -46,7 +46,9 @@ async function runExplain(deps: RenderDeps, argv: readonly string[], io: Io): Pr
   const target = plans.find((plan) => plan.kind === "source" && plan.accountId === values.account);
   if (!target) {
     const known = plans.filter((plan) => plan.kind === "source").map((plan) => plan.accountId);
-    return usage(`account ${values.account} is not an enabled source account of ${inventory.sourcePath}; known: ${known.join(", ") || "(none)"}`);
+    return usage(
+      `account ${values.account} is not an enabled source account of ${inventory.sourcePath}; known: ${known.join(", ") || "(none)"}`,
+    );
   }
   const rendered = await renderStacks(inventory, [plans[0], target], deps.program());
   io.stdout.write(formatExplanation(target.accountId, explainAccount(rendered, target.accountId)));

@@ -34,9 +34,16 @@ async function runPlan(argv: readonly string[], io: Io): Promise<number> {
   const inventory = await loadInventoryOrReport(args.inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
   const stacks = planStacks(inventory);
-  const disabled = inventory.sources.filter((source) => !source.enabled).map((source) => ({ accountId: source.accountId, name: source.name }));
+  const disabled = inventory.sources
+    .filter((source) => !source.enabled)
+    .map((source) => ({ accountId: source.accountId, name: source.name }));
   if (args.values.json) {
-    const document = { inventory: displayPath(args.inventoryPath, io.cwd), organizationId: inventory.organizationId, stacks, disabled };
+    const document = {
+      inventory: displayPath(args.inventoryPath, io.cwd),
+      organizationId: inventory.organizationId,
+      stacks,
+      disabled,
+    };
     io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   } else {
     io.stdout.write(formatPlanTable(stacks, inventory));
@@ -57,10 +64,17 @@ export function formatPlanTable(stacks: readonly StackPlan[], inventory: Invento
     stack.dependsOn.join(",") || "-",
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join("  ")
+      .trimEnd();
   const lines = [line(header), ...rows.map(line)];
   const sources = stacks.length - 1;
-  lines.push("", `${stacks.length} stack${stacks.length === 1 ? "" : "s"}: central and ${sources} source account${sources === 1 ? "" : "s"}.`);
+  lines.push(
+    "",
+    `${stacks.length} stack${stacks.length === 1 ? "" : "s"}: central and ${sources} source account${sources === 1 ? "" : "s"}.`,
+  );
   const disabled = inventory.sources.filter((source) => !source.enabled);
   if (disabled.length > 0) {
     lines.push(`Disabled (no stack): ${disabled.map((source) => `${source.accountId} (${source.name})`).join(", ")}.`);

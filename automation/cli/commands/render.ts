@@ -19,7 +19,8 @@ export interface RenderDeps {
 }
 
 export const defaultRenderDeps: RenderDeps = {
-  loadInventory: (file, io) => (require("../inventory-arg") as typeof import("../inventory-arg")).loadInventoryOrReport(file, io),
+  loadInventory: (file, io) =>
+    (require("../inventory-arg") as typeof import("../inventory-arg")).loadInventoryOrReport(file, io),
   program: () => (require("../../review/render-program") as typeof import("../../review/render-program")).stackProgram,
 };
 
@@ -66,7 +67,9 @@ async function runRender(deps: RenderDeps, argv: readonly string[], io: Io): Pro
   const inventory = await deps.loadInventory(args.inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
   const plans = planStacks(inventory);
-  const selected = selectStacks(inventory, plans, { accounts: values.accounts === undefined ? undefined : parseIdList(values.accounts) });
+  const selected = selectStacks(inventory, plans, {
+    accounts: values.accounts === undefined ? undefined : parseIdList(values.accounts),
+  });
   if (!selected.ok) return usage(selected.message);
   const { centralPlan, sources } = selected.selection;
 

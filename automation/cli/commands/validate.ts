@@ -4,7 +4,6 @@ import { parseArgsOrReport } from "../args";
 import { ExitCode } from "../exit-codes";
 import { displayPath, loadInventoryOrReport } from "../inventory-arg";
 
-
 const HELP = `Usage: org-s3-backup validate [--inventory PATH]
 
 Checks the inventory offline (no credentials, no network): YAML syntax, every key and value, and the

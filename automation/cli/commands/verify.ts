@@ -81,7 +81,12 @@ or has an alarm missing or in ALARM, 2 bad input, 3 no credentials or endpoint u
 `;
 
 export function verifyCommand(deps: VerifyDeps = defaultVerifyDeps): Command {
-  return { name: "verify", summary: "Prove replication works with a canary object per account", help: HELP, run: (argv, io) => runVerify(deps, argv, io) };
+  return {
+    name: "verify",
+    summary: "Prove replication works with a canary object per account",
+    help: HELP,
+    run: (argv, io) => runVerify(deps, argv, io),
+  };
 }
 
 export const command = verifyCommand();
@@ -98,19 +103,29 @@ async function runVerify(deps: VerifyDeps, argv: readonly string[], io: Io): Pro
   const { values, usage } = args;
   const timeout = parseTimeout(values.timeout ?? DEFAULT_VERIFY_TIMEOUT);
   if (!timeout.ok) return usage(timeout.message);
-  const concurrency = values.concurrency === undefined ? { ok: true as const, value: DEFAULT_VERIFY_CONCURRENCY } : parseConcurrency(values.concurrency);
+  const concurrency =
+    values.concurrency === undefined
+      ? { ok: true as const, value: DEFAULT_VERIFY_CONCURRENCY }
+      : parseConcurrency(values.concurrency);
   if (!concurrency.ok) return usage(concurrency.message);
 
   const inventory = await deps.loadInventory(args.inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
-  const selected = selectSourceAccounts(inventory, values.accounts, "--accounts: the central account has no source bucket to verify; name source accounts");
+  const selected = selectSourceAccounts(
+    inventory,
+    values.accounts,
+    "--accounts: the central account has no source bucket to verify; name source accounts",
+  );
   if (!selected.ok) return usage(selected.message);
   const { sources } = selected;
   if (sources.length === 0) return usage(`no enabled source account to verify in ${inventory.sourcePath}`);
 
   const runId = newRunId(deps.now());
   const targets = canaryTargets(inventory, sources, runId);
-  if (!values.json) io.stderr.write(`verify: ${targets.length} account(s), run ${runId}, timeout ${values.timeout ?? DEFAULT_VERIFY_TIMEOUT}\n`);
+  if (!values.json)
+    io.stderr.write(
+      `verify: ${targets.length} account(s), run ${runId}, timeout ${values.timeout ?? DEFAULT_VERIFY_TIMEOUT}\n`,
+    );
   const abort = new AbortController();
   const stopListening = listenForInterrupts(deps, io, abort);
   const results = await verifyAll(targets, deps.aws(io.env, runId), {
@@ -126,7 +141,9 @@ async function runVerify(deps: VerifyDeps, argv: readonly string[], io: Io): Pro
   else {
     io.stdout.write(formatVerifyTable(results));
     if (exitCode === ExitCode.Environment) {
-      io.stderr.write("verify: some checks could not run: no AWS credentials, or the endpoint is unreachable (see ERROR rows and notes).\n");
+      io.stderr.write(
+        "verify: some checks could not run: no AWS credentials, or the endpoint is unreachable (see ERROR rows and notes).\n",
+      );
     }
   }
   return exitCode;
@@ -136,7 +153,9 @@ async function runVerify(deps: VerifyDeps, argv: readonly string[], io: Io): Pro
 function listenForInterrupts(deps: VerifyDeps, io: Io, abort: AbortController): () => void {
   return deps.interrupts.onInterrupt(() => {
     if (abort.signal.aborted) {
-      io.stderr.write(`Second Ctrl-C: exiting now; canaries may stay in the source buckets under <accountId>/${CANARY_FOLDER}/.\n`);
+      io.stderr.write(
+        `Second Ctrl-C: exiting now; canaries may stay in the source buckets under <accountId>/${CANARY_FOLDER}/.\n`,
+      );
       deps.exit(ExitCode.Interrupted);
       return;
     }
