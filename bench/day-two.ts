@@ -14,7 +14,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { AwsClients } from "../automation/day-two/aws-clients";
 import { addAccountsToYaml } from "../automation/day-two/discover";
-import { awsVerifyCalls, canaryTargets, type Clock, verifyAll } from "../automation/day-two/verify";
+import { canaryTargets, type Clock, verifyAll } from "../automation/day-two/verify";
+import { awsVerifyCalls } from "../automation/day-two/verify-aws";
 import { inventory, sourceAccount } from "../tests/support/inventory-fixture";
 import { motoUnavailableReason, startMoto } from "../tests/support/moto";
 

@@ -58,3 +58,31 @@ export function toleratedFailures(tolerance: FailureTolerance, total: number): n
 export function formatTolerance(tolerance: FailureTolerance): string {
   return tolerance.kind === "count" ? String(tolerance.count) : `${tolerance.percent}%`;
 }
+
+/**
+ * Runs `fn` over `items` with at most `limit` calls pending, in the items' order. Once `shouldStop()`
+ * says so, no new item starts; the ones running finish. Returns the results of the items that ran
+ * (a prefix of `items`, in order) and how many that is.
+ */
+export async function runBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+  shouldStop: () => boolean = () => false,
+): Promise<{ results: R[]; started: number }> {
+  const results: R[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !shouldStop()) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+  return { results, started: next };
+}
+
+/** `runBounded` over every item: the results keep the items' order. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  return (await runBounded(items, limit, fn)).results;
+}

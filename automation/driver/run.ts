@@ -1,5 +1,5 @@
 import type { Inventory } from "../../config/types";
-import { type FailureTolerance, toleratedFailures } from "./concurrency";
+import { type FailureTolerance, runBounded, toleratedFailures } from "./concurrency";
 import type { ChangeCounts, Engine, EngineStack, OperationOptions, StackConfig, StackOutputs } from "../engine/engine";
 import { NO_CHANGES } from "../engine/engine";
 import { describeFailure, type Failure } from "../engine/errors";
@@ -207,21 +207,23 @@ async function pool(
 ): Promise<void> {
   const tolerated = toleratedFailures(request.tolerance, tasks.length);
   let failures = 0;
-  let next = 0;
   const stopReason = (): string | undefined => {
     if (request.signal?.aborted) return "interrupted";
     if (failures > tolerated) return `failure tolerance exceeded (${failures} failed, ${tolerated} tolerated)`;
     return undefined;
   };
-  const worker = async () => {
-    while (next < tasks.length && stopReason() === undefined) {
-      const result = await execute(tasks[next++]);
+  const { started } = await runBounded(
+    tasks,
+    request.concurrency,
+    async (task) => {
+      const result = await execute(task);
       if (result.status === "failed") failures += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(request.concurrency, tasks.length) }, worker));
+      return result;
+    },
+    () => stopReason() !== undefined,
+  );
   const reason = stopReason() ?? "not started";
-  for (const task of tasks.slice(next)) skip(task, reason);
+  for (const task of tasks.slice(started)) skip(task, reason);
 }
 
 type CentralFeed = { ok: true; outputs: CentralOutputs; note?: string } | { ok: false; reason: string };

@@ -18,28 +18,29 @@ import { command, type VerifyDeps, verifyCommand } from "../../automation/cli/co
 import {
   type AlarmReader,
   type AlarmState,
-  awsVerifyCalls,
   type CanaryStore,
   type CanaryTarget,
   canaryKey,
   canaryTargets,
   type Clock,
   expectedAlarms,
-  formatAlarms,
-  formatVerifyTable,
-  mapBounded,
   newRunId,
-  parseTimeout,
   pollDelayMs,
   realClock,
-  s3CanaryStore,
   SUSPECTS,
   verifyAll,
-  verifyExitCode,
-  verifyJson,
   type VerifyOptions,
   type VerifyResult,
 } from "../../automation/day-two/verify";
+import { awsVerifyCalls, s3CanaryStore } from "../../automation/day-two/verify-aws";
+import {
+  formatAlarms,
+  formatVerifyTable,
+  parseTimeout,
+  verifyExitCode,
+  verifyJson,
+} from "../../automation/day-two/verify-format";
+import { mapBounded } from "../../automation/driver/concurrency";
 import type { SourceAccount } from "../../config/types";
 import { type AlarmKind, alarmName } from "../../infra/policies/monitoring";
 import { inventory, sourceAccount } from "../support/inventory-fixture";

@@ -80,11 +80,11 @@ describe("summary", () => {
   });
 
   it("gives the same summary as JSON, secrets masked", () => {
-    // biome-ignore lint/suspicious/noExplicitAny: the test walks the JSON the user sees, shape unchecked on purpose
     const json = summaryJson(report([ok, failed]), {
       exitCode: 1,
       orphans: ["account-444444444444"],
       logDir: "/repo/logs/x",
+      // biome-ignore lint/suspicious/noExplicitAny: the test walks the JSON the user sees, shape unchecked on purpose
     }) as Record<string, any>;
     expect(JSON.parse(JSON.stringify(json))).to.deep.include({
       operation: "up",

@@ -15,7 +15,8 @@ import type { Command, Io } from "../command";
 import { parseArgsOrReport, selectSourceAccounts } from "../args";
 import { ExitCode } from "../exit-codes";
 import { loadInventoryOrReport } from "../inventory-arg";
-import { mapBounded, newRunId } from "../../day-two/verify";
+import { newRunId } from "../../day-two/verify";
+import { mapBounded } from "../../driver/concurrency";
 
 /** S3 Control calls per account are few and light. */
 const BACKFILL_CONCURRENCY = 8;

@@ -8,19 +8,16 @@ import { ExitCode } from "../exit-codes";
 import { type Interrupts, processInterrupts } from "../interrupts";
 import { loadInventoryOrReport } from "../inventory-arg";
 import {
-  awsVerifyCalls,
   CANARY_FOLDER,
   canaryTargets,
   type Clock,
-  formatVerifyTable,
   newRunId,
-  parseTimeout,
   realClock,
   verifyAll,
   type VerifyAws,
-  verifyExitCode,
-  verifyJson,
 } from "../../day-two/verify";
+import { awsVerifyCalls } from "../../day-two/verify-aws";
+import { formatVerifyTable, parseTimeout, verifyExitCode, verifyJson } from "../../day-two/verify-format";
 
 /** Canary checks are small HTTP calls, not Pulumi processes: more of them fit than stacks. */
 export const DEFAULT_VERIFY_CONCURRENCY = 16;

@@ -1,0 +1,113 @@
+/** How verify reports: the table, the JSON, the exit code, durations. Pure: results in, text out. */
+
+import { type AlarmCheck, type AlarmsOutcome, alarmProblems, type VerifyResult, type VerifyStatus } from "./verify";
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, "0")}s`;
+}
+
+/** `15m`, `90s`, `1h`, `500ms`; a bare number is seconds. */
+export function parseTimeout(text: string): { ok: true; ms: number } | { ok: false; message: string } {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+  if (!match || Number(match[1]) <= 0)
+    return { ok: false, message: `--timeout must be a positive duration such as 15m, 90s or 1h, got '${text}'` };
+  return { ok: true, ms: Number(match[1]) * unit[(match[2] ?? "s") as keyof typeof unit] };
+}
+
+/**
+ * 130 when the run was interrupted; 3 when any check could not run for lack of environment; 1 when any
+ * account is not replicated or has an alarm missing or in ALARM; else 0.
+ */
+export function verifyExitCode(results: readonly VerifyResult[], interrupted = false): 0 | 1 | 3 | 130 {
+  if (interrupted || results.some((r) => r.status === "interrupted")) return 130;
+  if (results.some((r) => r.environment)) return 3;
+  return results.every((r) => r.status === "replicated" && alarmProblems(r.alarms).length === 0) ? 0 : 1;
+}
+
+const STATUS_LABEL: Readonly<Record<VerifyStatus, string>> = {
+  replicated: "replicated",
+  failed: "FAILED",
+  "timed-out": "TIMED OUT",
+  error: "ERROR",
+  interrupted: "interrupted",
+};
+
+/** The ALARMS cell: `-` unmonitored, `ok`, or the problems (`missing: failed-replication; ALARM: replication-latency`). */
+export function formatAlarms(outcome: AlarmsOutcome): string {
+  if (outcome.status === "unmonitored") return "-";
+  if (outcome.status === "unreadable") return "unknown";
+  if (outcome.status === "not-checked") return "not checked";
+  const problems = alarmProblems(outcome);
+  if (problems.length === 0) return "ok";
+  const group = (state: AlarmCheck["state"]) =>
+    problems.filter((alarm) => alarm.state === state).map((alarm) => alarm.kind);
+  return [["missing", group("missing")] as const, ["ALARM", group("ALARM")] as const]
+    .filter(([, kinds]) => kinds.length > 0)
+    .map(([state, kinds]) => `${state}: ${kinds.join(", ")}`)
+    .join("; ");
+}
+
+function alarmAdvice(result: VerifyResult): string[] {
+  return alarmProblems(result.alarms).map((alarm) =>
+    alarm.state === "missing"
+      ? `alarm:    ${alarm.name} does not exist: monitoring is not deployed (org-s3-backup up --accounts ${result.accountId})`
+      : `alarm:    ${alarm.name} is in ALARM: replication failed or fell behind recently`,
+  );
+}
+
+export function formatVerifyTable(results: readonly VerifyResult[]): string {
+  const header = ["ACCOUNT", "NAME", "RESULT", "LATENCY", "ALARMS", "DETAIL"];
+  const rows = results.map((r) => ({
+    cells: [
+      r.accountId,
+      r.accountName,
+      STATUS_LABEL[r.status],
+      r.latencyMs === undefined ? "-" : formatMs(r.latencyMs),
+      formatAlarms(r.alarms),
+      r.detail,
+    ],
+    more: [
+      ...r.suspects.map((s, i) => `${i === 0 ? "suspects: " : "          "}${s.link}: ${s.why}`),
+      ...(r.status === "failed" || r.status === "timed-out"
+        ? [`check:    org-s3-backup explain --account ${r.accountId}`]
+        : []),
+      ...alarmAdvice(r),
+      ...r.notes.map((n) => `note: ${n}`),
+    ],
+  }));
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row.cells[i].length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
+  const indent = " ".repeat(widths.slice(0, -1).reduce((sum, width) => sum + width + 2, 0));
+  const counts = new Map<VerifyStatus, number>();
+  for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  const totals = [...counts].map(([status, n]) => `${n} ${STATUS_LABEL[status]}`).join(", ");
+  const alarmed = results.filter((r) => alarmProblems(r.alarms).length > 0).length;
+  const summary = `verify: ${totals || "no accounts"}${alarmed > 0 ? `; ${alarmed} account(s) with alarms missing or in ALARM` : ""}`;
+  return `${[line(header), ...rows.flatMap((row) => [line(row.cells), ...row.more.map((m) => `${indent}${m}`)]), "", summary].join("\n")}\n`;
+}
+
+export function verifyJson(results: readonly VerifyResult[], runId: string, exitCode: number): object {
+  return {
+    operation: "verify",
+    runId,
+    exitCode,
+    accounts: results.map((r) => ({
+      accountId: r.accountId,
+      accountName: r.accountName,
+      key: r.key,
+      status: r.status,
+      ...(r.latencyMs === undefined ? {} : { latencyMs: Math.round(r.latencyMs) }),
+      detail: r.detail,
+      suspects: r.suspects,
+      alarms: r.alarms,
+      notes: r.notes,
+    })),
+  };
+}
