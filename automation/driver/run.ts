@@ -2,7 +2,7 @@ import type { Inventory } from "../../config/types";
 import { type FailureTolerance, runBounded, toleratedFailures } from "./concurrency";
 import type { ChangeCounts, Engine, EngineStack, OperationOptions, StackConfig, StackOutputs } from "../engine/engine";
 import { NO_CHANGES } from "../engine/engine";
-import { describeFailure, type Failure } from "../engine/errors";
+import { CATEGORY_LABEL, describeFailure, type Failure } from "../engine/errors";
 import type { StackPlan } from "./plan";
 import { accountIdOfStack, CENTRAL_STACK } from "../../infra/contract";
 import type { Selection } from "./selection";
@@ -241,22 +241,40 @@ async function centralFeed(
   const up = request.operation === "up";
   if (request.signal?.aborted) return { ok: false, reason: "interrupted" };
   if (up && centralResult && centralResult.status !== "succeeded") return { ok: false, reason: "central stack failed" };
-  const outputs = centralResult?.outputs ?? (existing.has(CENTRAL_STACK) ? await readOutputs(engine) : undefined);
-  const read = outputs ? readCentralOutputs(outputs) : undefined;
+  const deployed = centralResult?.outputs
+    ? { ok: true as const, outputs: centralResult.outputs }
+    : existing.has(CENTRAL_STACK)
+      ? await readOutputs(engine)
+      : { ok: true as const, outputs: undefined };
+  if (!deployed.ok && up) return deployed;
+  const read = deployed.ok && deployed.outputs ? readCentralOutputs(deployed.outputs) : undefined;
   if (read?.ok) return { ok: true, outputs: read.value };
   if (up) {
     const missing = read ? `lacks outputs ${read.missing.join(", ")}` : "is not deployed";
     return { ok: false, reason: `central stack ${missing}: run \`up\` with the central stack first` };
   }
   const provisional = provisionalCentralOutputs(request.inventory);
-  return { ok: true, outputs: provisional.outputs, note: provisional.note };
+  const note = deployed.ok ? provisional.note : `${deployed.reason}; ${provisional.note}`;
+  return { ok: true, outputs: provisional.outputs, note };
 }
 
-async function readOutputs(engine: Engine): Promise<StackOutputs | undefined> {
+/**
+ * The deployed central stack's outputs; undefined when it does not exist. Any other failure (a
+ * passphrase, a lock, the network) is the real cause and is reported as such, never as "not deployed".
+ */
+async function readOutputs(
+  engine: Engine,
+): Promise<{ ok: true; outputs: StackOutputs | undefined } | { ok: false; reason: string }> {
   try {
-    return await (await engine.openStack(CENTRAL_STACK, { create: false })).outputs();
-  } catch {
-    return undefined;
+    return { ok: true, outputs: await (await engine.openStack(CENTRAL_STACK, { create: false })).outputs() };
+  } catch (error) {
+    const failure = describeFailure(error);
+    if (failure.category === "not-deployed") return { ok: true, outputs: undefined };
+    const cause = failure.excerpt[0] ?? "no output";
+    return {
+      ok: false,
+      reason: `could not read the central stack's outputs (${CATEGORY_LABEL[failure.category]}): ${cause}`,
+    };
   }
 }
 

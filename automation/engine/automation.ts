@@ -1,11 +1,14 @@
 import {
   CommandError,
+  ConcurrentUpdateError,
   type EngineEvent,
   LocalWorkspace,
   type OpMap,
   type OutputMap,
   type PulumiCommand,
   Stack,
+  StackAlreadyExistsError,
+  StackNotFoundError,
 } from "@pulumi/pulumi/automation";
 import { type Backend, backendEnv, ensureLocalBackend } from "./backend";
 import type {
@@ -19,7 +22,7 @@ import type {
   StackOutputs,
   UpResult,
 } from "./engine";
-import { StackError } from "./errors";
+import { type FailureCategory, StackError } from "./errors";
 
 /**
  * The Engine over Pulumi's Automation API: one LocalWorkspace on the repository (the local program of
@@ -195,18 +198,16 @@ async function wrap<T>(name: string, operation: string, work: () => Promise<T>):
   try {
     return await work();
   } catch (error) {
-    throw new StackError(name, operation, rawText(error));
+    throw new StackError(name, operation, error instanceof Error ? error.message : String(error), categoryOf(error));
   }
 }
 
-/** The CLI's own output when Pulumi reports a failed command, else the error message. */
-function rawText(error: unknown): string {
-  if (error instanceof CommandError) {
-    const result = (error as unknown as { commandResult?: { stdout?: string; stderr?: string } }).commandResult;
-    const text = [result?.stdout, result?.stderr].filter((part) => part && part.trim().length > 0).join("\n");
-    if (text.length > 0) return text;
-  }
-  return error instanceof Error ? error.message : String(error);
+/** What the Automation API's typed errors mean; undefined leaves the text to errors.ts. */
+export function categoryOf(error: unknown): FailureCategory | undefined {
+  if (error instanceof ConcurrentUpdateError) return "locked";
+  if (error instanceof StackNotFoundError) return "not-deployed";
+  if (error instanceof StackAlreadyExistsError) return "conflict";
+  return undefined;
 }
 
 function bucketOf(op: string): keyof ChangeCounts | undefined {

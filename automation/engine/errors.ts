@@ -1,6 +1,8 @@
 /**
- * Pulumi's CLI errors are unstructured text. StackError keeps the raw text and the stack's name;
- * classifyFailure recognises the failures a user can act on.
+ * A failed engine operation keeps the stack's name, the raw CLI text and, where the Automation API
+ * says so with an error class (ConcurrentUpdateError, StackNotFoundError, StackAlreadyExistsError),
+ * the category that class means. Only what arrives as text inside a failed operation (AWS's messages,
+ * plugin and passphrase failures) is classified by matching the text.
  */
 
 export type FailureCategory =
@@ -30,13 +32,17 @@ export class StackError extends Error {
     readonly stackName: string,
     readonly operation: string,
     readonly raw: string,
+    /** Set when the engine knows the kind of failure from a typed error; text classification otherwise. */
+    readonly category?: FailureCategory,
   ) {
     super(`${stackName}: ${operation} failed: ${firstErrorLines(raw, 1)[0] ?? "(no output)"}`);
     this.name = "StackError";
   }
 }
 
-// Order matters: an assume-role failure also says AccessDenied, a DIY lock is also a conflict.
+// Order matters: an assume-role failure also says AccessDenied. The lock and conflict texts stay as a
+// fallback: a lock met in the middle of an operation can surface as a plain CommandError, not as
+// ConcurrentUpdateError (pulumi/pulumi#11108).
 const RULES: ReadonlyArray<readonly [FailureCategory, RegExp]> = [
   ["assume-role", /sts:AssumeRole|Cannot assume IAM Role|operation error STS: AssumeRole|failed to assume role/i],
   ["locked", /the stack is currently locked by/i],
@@ -46,7 +52,6 @@ const RULES: ReadonlyArray<readonly [FailureCategory, RegExp]> = [
     /no resource plugin|could not load plugin|failed to load language plugin|spawn pulumi ENOENT|pulumi: (command )?not found|could not find plugin/i,
   ],
   ["passphrase", /passphrase must be set|incorrect passphrase|failed to decrypt|getting secrets manager/i],
-  ["not-deployed", /no stack named .* found/i],
   [
     "access-denied",
     /AccessDenied|is not authorized to perform|UnauthorizedOperation|InvalidClientTokenId|ExpiredToken|no valid credential sources|failed to refresh cached credentials/i,
@@ -61,12 +66,16 @@ export function classifyFailure(raw: string): FailureCategory {
  * The lines a person needs first: those that say `error` (Pulumi prefixes diagnostics with
  * `error:`), else the first non-empty lines.
  */
+// CommandError's message is its CommandResult rendered as `code: N / stdout: … / stderr: … / err?: …`.
+const COMMAND_RESULT_LABEL = /^(stdout|stderr): /;
+const COMMAND_RESULT_NOISE = /^(code: -?\d+|err\?:)$/;
+
 export function firstErrorLines(raw: string, count = 3): string[] {
   const lines = raw
     .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0);
-  const errorLines = lines.filter((line) => /\berror\b/i.test(line) && !/^code: /.test(line));
+    .map((line) => line.trim().replace(COMMAND_RESULT_LABEL, ""))
+    .filter((line) => line.length > 0 && !COMMAND_RESULT_NOISE.test(line));
+  const errorLines = lines.filter((line) => /\berror\b/i.test(line));
   return (errorLines.length > 0 ? errorLines : lines).slice(0, count);
 }
 
@@ -79,5 +88,6 @@ export interface Failure {
 export function describeFailure(error: unknown): Failure {
   const raw =
     error instanceof StackError ? error.raw : error instanceof Error ? (error.stack ?? error.message) : String(error);
-  return { category: classifyFailure(raw), excerpt: firstErrorLines(raw), raw };
+  const category = error instanceof StackError && error.category ? error.category : classifyFailure(raw);
+  return { category, excerpt: firstErrorLines(raw), raw };
 }

@@ -80,7 +80,8 @@ export class MemoryEngine implements Engine {
     this.record(name, "open");
     this.fail(name, "open");
     if (!this.existing.has(name)) {
-      if (!options.create) throw new StackError(name, "select", `error: no stack named '${name}' found`);
+      if (!options.create)
+        throw new StackError(name, "select", `error: no stack named '${name}' found`, "not-deployed");
       this.existing.add(name);
     }
     return new MemoryStack(this, name);

@@ -216,6 +216,36 @@ describe("run", () => {
       expect(engine.callsOf("up")).to.have.length(0);
     });
 
+    it("reports the real cause when the central outputs cannot be read, never 'not deployed'", async () => {
+      const passphrase =
+        "error: getting secrets manager: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables";
+      const engine = new MemoryEngine({ existing: ["central"], stacks: { central: { fail: { open: passphrase } } } });
+      const report = await runStacks(
+        engine,
+        request(makeInventory(), engine, "up", { flags: { exclude: ["central"] } }),
+      );
+      expect(report.results.every((r) => r.status === "skipped")).to.equal(true);
+      expect(report.results[0].reason).to.equal(
+        `could not read the central stack's outputs (secrets passphrase missing or wrong): ${passphrase}`,
+      );
+      expect(engine.callsOf("up")).to.have.length(0);
+    });
+
+    it("previews with stand-ins when the central outputs cannot be read, and says why", async () => {
+      const engine = new MemoryEngine({
+        existing: ["central"],
+        stacks: { central: { fail: { open: "error: the stack is currently locked by 1 lock(s)." } } },
+      });
+      const report = await runStacks(
+        engine,
+        request(makeInventory(), engine, "preview", { flags: { exclude: ["central"] } }),
+      );
+      expect(report.results.every((r) => r.status === "succeeded")).to.equal(true);
+      expect(report.results[1].notes[0]).to.match(
+        /^could not read the central stack.s outputs \(stack locked\): error: the stack/,
+      );
+    });
+
     it("prunes exactly the orphan stacks: destroy (protected data kept), then remove", async () => {
       const inventory = makeInventory({
         sources: [sourceAccount("111111111111"), sourceAccount("222222222222", { enabled: false })],

@@ -10,7 +10,7 @@ import {
   FORWARD_ABORT_AFTER_MS,
   protectedUrns,
 } from "../../automation/engine/automation";
-import { classifyFailure, StackError } from "../../automation/engine/errors";
+import { classifyFailure, describeFailure, StackError } from "../../automation/engine/errors";
 import { locatePulumiCli } from "../../automation/engine/pulumi-cli";
 import { FakePulumiCommand } from "../support/fake-pulumi-command";
 
@@ -61,7 +61,9 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
     const error = await engine.openStack("account-222222222222", { create: false }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(StackError);
     expect((error as StackError).stackName).to.equal("account-222222222222");
-    expect(classifyFailure((error as StackError).raw)).to.equal("not-deployed");
+    // The SDK's StackNotFoundError decides the category, not the text.
+    expect((error as StackError).category).to.equal("not-deployed");
+    expect(describeFailure(error).category).to.equal("not-deployed");
     expect(fake.invocations()).to.deep.equal([["stack", "select", "--stack", "account-222222222222"]]);
   });
 
@@ -215,6 +217,32 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
     expect(error.message).to.match(/^account-111111111111: up failed: error: the stack is currently locked/);
     expect(error.raw).to.contain("Updating (account-111111111111)").and.contain("pid 4242");
     expect(classifyFailure(error.raw)).to.equal("locked");
+    // The SDK raised ConcurrentUpdateError for this stderr: the class, not the text, decided.
+    expect(error.category).to.equal("locked");
+  });
+
+  it("maps the Pulumi Cloud conflict (ConcurrentUpdateError) to a locked stack by its class", async () => {
+    fake.addStack("account-111111111111");
+    fake.failures.push({
+      match: (args) => args[0] === "up",
+      stderr: "error: [409] Conflict: Another update is currently in progress.",
+    });
+    const stack = await engine.openStack("account-111111111111", { create: false });
+    const error = (await stack.up().catch((e: unknown) => e)) as StackError;
+    expect(error.category).to.equal("locked");
+    expect(describeFailure(error).category).to.equal("locked");
+  });
+
+  it("leaves a plain CommandError to the text rules (an AWS message inside a failed update)", async () => {
+    fake.addStack("account-111111111111");
+    fake.failures.push({
+      match: (args) => args[0] === "up",
+      stderr: "error: creating S3 Bucket Replication Configuration: api error AccessDenied: Access Denied",
+    });
+    const stack = await engine.openStack("account-111111111111", { create: false });
+    const error = (await stack.up().catch((e: unknown) => e)) as StackError;
+    expect(error.category).to.equal(undefined);
+    expect(describeFailure(error).category).to.equal("access-denied");
   });
 
   it("forwards an abort to the CLI (SIGINT via the Automation API's signal) after a grace period", async () => {

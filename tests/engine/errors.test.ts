@@ -33,8 +33,18 @@ describe("errors", () => {
     expect(classifyFailure(TEXTS.plugin)).to.equal("missing-plugin");
     expect(classifyFailure(TEXTS.cli)).to.equal("missing-plugin");
     expect(classifyFailure(TEXTS.passphrase)).to.equal("passphrase");
-    expect(classifyFailure(TEXTS.notFound)).to.equal("not-deployed");
+    // "Not deployed" comes from the SDK's StackNotFoundError (a typed StackError), never from text.
+    expect(classifyFailure(TEXTS.notFound)).to.equal("other");
+    expect(describeFailure(new StackError("account-3", "select", TEXTS.notFound, "not-deployed")).category).to.equal(
+      "not-deployed",
+    );
     expect(classifyFailure(TEXTS.other)).to.equal("other");
+  });
+
+  it("reads the excerpt out of the SDK's rendering of a CommandResult", () => {
+    const message = `code: 255\n stdout: Updating (central):\n stderr: ${TEXTS.passphrase}\n err?: \n`;
+    expect(firstErrorLines(message, 1)).to.deep.equal([TEXTS.passphrase]);
+    expect(classifyFailure(message)).to.equal("passphrase");
   });
 
   it("picks the error lines first, else the first lines", () => {
