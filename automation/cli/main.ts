@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Command> = {
   verify: () => require("./commands/verify").command,
   discover: () => require("./commands/discover").command,
   backfill: () => require("./commands/backfill").command,
+  restore: () => require("./commands/restore").command,
 };
 
 const USAGE = (names: string[]) =>
