@@ -34,6 +34,9 @@ function marker(key: string, id: string, minutes: number, isLatest = false): Del
   return { Key: `${ACCOUNT}/${key}`, VersionId: id, LastModified: at(minutes), IsLatest: isLatest };
 }
 
+/** The SDK types ObjectVersion.StorageClass as "STANDARD" only; S3 answers every class. */
+const cls = (name: string) => name as ObjectVersion["StorageClass"];
+
 const scope = (overrides: Partial<RestoreScope> = {}): RestoreScope => ({ accountId: ACCOUNT, prefix: "", keepPrefix: false, targetPrefix: "restored/", asOf: at(30).getTime(), ...overrides });
 
 /**
@@ -82,8 +85,9 @@ describe("restore plan: selection as of a time", () => {
   });
 
   it("gives the same selection however the listing is cut into pages, a key's versions split included", () => {
-    const items = [...(history.Versions ?? []).map((v) => ({ v })), ...(history.DeleteMarkers ?? []).map((m) => ({ m }))];
-    const order = (x: { v?: ObjectVersion; m?: DeleteMarkerEntry }) => x.v ?? x.m!;
+    type Item = { v?: ObjectVersion; m?: DeleteMarkerEntry };
+    const items: Item[] = [...(history.Versions ?? []).map((v) => ({ v })), ...(history.DeleteMarkers ?? []).map((m) => ({ m }))];
+    const order = (x: Item) => (x.v ?? x.m) as ObjectVersion | DeleteMarkerEntry;
     items.sort((x, y) => compareKeys(order(x).Key!, order(y).Key!) || order(y).LastModified!.getTime() - order(x).LastModified!.getTime());
     const whole = selectVersions(scope(), [history]);
     for (let size = 1; size <= items.length; size++) {
@@ -129,11 +133,11 @@ describe("restore plan: selection as of a time", () => {
       [
         {
           Versions: [
-            version("g1", "g", 1, { StorageClass: "GLACIER" }),
-            version("g2", "g", 1, { StorageClass: "DEEP_ARCHIVE", RestoreStatus: { IsRestoreInProgress: true } }),
-            version("g3", "g", 1, { StorageClass: "GLACIER", RestoreStatus: { IsRestoreInProgress: false, RestoreExpiryDate: at(200) } }),
-            version("g4", "g", 1, { StorageClass: "GLACIER", RestoreStatus: { IsRestoreInProgress: false, RestoreExpiryDate: at(50) } }),
-            version("ir", "ir", 1, { StorageClass: "GLACIER_IR" }),
+            version("g1", "g", 1, { StorageClass: cls("GLACIER") }),
+            version("g2", "g", 1, { StorageClass: cls("DEEP_ARCHIVE"), RestoreStatus: { IsRestoreInProgress: true } }),
+            version("g3", "g", 1, { StorageClass: cls("GLACIER"), RestoreStatus: { IsRestoreInProgress: false, RestoreExpiryDate: at(200) } }),
+            version("g4", "g", 1, { StorageClass: cls("GLACIER"), RestoreStatus: { IsRestoreInProgress: false, RestoreExpiryDate: at(50) } }),
+            version("ir", "ir", 1, { StorageClass: cls("GLACIER_IR") }),
           ],
         },
       ],
