@@ -41,6 +41,10 @@ export interface PulumiMocks {
 export async function setPulumiMocks(): Promise<PulumiMocks> {
   const resources: RecordedResource[] = [];
   const options = new Map<string, RecordedOptions>();
+  // A provider function the program calls unexpectedly must fail the test by name, not be answered
+  // with its own inputs (pulumi-awsx's mocks do the same). The runtime reports a rejected call with
+  // an empty message, so the tokens are kept and `run` names them.
+  const unexpectedCalls: string[] = [];
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -55,7 +59,10 @@ export async function setPulumiMocks(): Promise<PulumiMocks> {
         const keyId = args.type === "aws:kms/key:Key" ? { keyId: physicalName } : {};
         return { id: `${args.name}-id`, state: { ...args.inputs, ...(arn ? { arn } : {}), ...keyId } };
       },
-      call: (args) => args.inputs,
+      call: (args) => {
+        unexpectedCalls.push(args.token);
+        return Promise.reject(new Error(`unexpected provider function call ${args.token}`));
+      },
     },
     "org-s3-backup",
     "test",
@@ -82,6 +89,9 @@ export async function setPulumiMocks(): Promise<PulumiMocks> {
       });
       // Registrations are asynchronous RPCs: wait for all of them.
       await pulumi.runtime.disconnect();
+      if (unexpectedCalls.length > 0) {
+        throw new Error(`the program made unexpected provider function calls: ${unexpectedCalls.join(", ")}`);
+      }
       return (outputs ?? {}) as Record<string, unknown>;
     },
     async ofType(type, count) {

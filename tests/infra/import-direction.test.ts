@@ -1,0 +1,63 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { expect } from "chai";
+
+/**
+ * The Pulumi program runs under the language host in every `pulumi preview`: it must not pull in the CLI,
+ * the driver or the AWS SDK clients. `infra/` may import `config/` and packages; never `automation/`.
+ * Read from the source text, so a `require()` or a type-only import counts too.
+ */
+const ROOT = path.resolve(__dirname, "..", "..");
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? sourceFiles(full) : entry.name.endsWith(".ts") ? [full] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const text = fs.readFileSync(file, "utf8");
+  const specifiers = [...text.matchAll(/(?:\bfrom\s+|\brequire\(\s*|\bimport\(\s*|\bimport\s+)["']([^"']+)["']/g)];
+  return specifiers.map((match) => match[1]);
+}
+
+describe("import direction", () => {
+  it("infra/ imports nothing from automation/ (nor tests/ or bench/)", () => {
+    const files = sourceFiles(path.join(ROOT, "infra"));
+    expect(files.length).to.be.greaterThan(5);
+    const offending = files.flatMap((file) =>
+      importsOf(file)
+        .filter((spec) => spec.startsWith("."))
+        .map((spec) => path.relative(ROOT, path.resolve(path.dirname(file), spec)))
+        .filter((target) => /^(automation|tests|bench)(\/|$)/.test(target))
+        .map((target) => `${path.relative(ROOT, file)} -> ${target}`),
+    );
+    expect(offending).to.deep.equal([]);
+  });
+
+  it("config/ imports nothing from infra/ or automation/", () => {
+    const files = sourceFiles(path.join(ROOT, "config"));
+    const offending = files.flatMap((file) =>
+      importsOf(file)
+        .filter((spec) => spec.startsWith("."))
+        .map((spec) => path.relative(ROOT, path.resolve(path.dirname(file), spec)))
+        .filter((target) => /^(infra|automation|tests|bench)(\/|$)/.test(target))
+        .map((target) => `${path.relative(ROOT, file)} -> ${target}`),
+    );
+    expect(offending).to.deep.equal([]);
+  });
+
+  it("the check sees a violation (it would fail on the import it forbids)", () => {
+    const sample =
+      'import { planStacks } from "../automation/driver/plan";\nconst x = require("../automation/cli/main");';
+    const tmp = path.join(os.tmpdir(), `import-direction-probe-${process.pid}.ts`);
+    fs.writeFileSync(tmp, sample);
+    try {
+      expect(importsOf(tmp)).to.deep.equal(["../automation/driver/plan", "../automation/cli/main"]);
+    } finally {
+      fs.rmSync(tmp);
+    }
+  });
+});
