@@ -1,4 +1,4 @@
-/** What every CLI command implements; automation/cli.ts only dispatches. */
+/** What every CLI command implements; automation/cli/main.ts only dispatches. */
 export interface Io {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };

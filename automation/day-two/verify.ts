@@ -15,7 +15,7 @@ import { formatMs } from "./verify-format";
 
 export type VerifyStatus = "replicated" | "failed" | "timed-out" | "error" | "interrupted";
 
-/** An alarm the source stack creates for a monitored account (infra/monitoring.ts). */
+/** An alarm the source stack creates for a monitored account (infra/components/replication-alarms.ts). */
 export interface ExpectedAlarm {
   readonly kind: AlarmKind;
   readonly name: string;

@@ -9,7 +9,7 @@ import { sourceStackName } from "../../infra/contract";
  * the source key lets it decrypt -> the central bucket policy accepts its writes -> the central key lets
  * it encrypt. A link whose statements do not cover the actions it must grant is where replication breaks.
  * Only actions are checked here; resources and conditions are printed for the reader, and proven by the
- * policy tests (tests/policy-proof.test.ts).
+ * policy tests (tests/infra/policy-proof.test.ts).
  */
 
 export type ExplainLinkId = "role-trust" | "role-policy" | "source-key" | "central-bucket-policy" | "central-key";

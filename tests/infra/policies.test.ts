@@ -14,7 +14,7 @@ import { batchOperationsTrustPolicy, batchReplicationPolicy } from "../../infra/
 import { alarmTopicPolicy } from "../../infra/policies/monitoring";
 import { ORG_ID } from "../support/inventory-fixture";
 
-/** Golden files: `UPDATE_GOLDEN=1 npx mocha tests/policies.test.ts` rewrites them after a deliberate change. */
+/** Golden files: `UPDATE_GOLDEN=1 npx mocha tests/infra/policies.test.ts` rewrites them after a deliberate change. */
 const GOLDEN_DIR = path.join(__dirname, "..", "golden", "policies");
 
 function expectGolden(kind: string, document: PolicyDocument): void {

@@ -328,7 +328,7 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
     });
 
     // The role policy grants kms:Decrypt on the central key, through S3 for the central bucket only:
-    // with S3 Bucket Keys S3 checks the bucket-level key with Decrypt (infra/policies.ts). Everything
+    // with S3 Bucket Keys S3 checks the bucket-level key with Decrypt (infra/policies/central.ts). Everything
     // else with that key is refused. See docs/review.md.
     it("refuses it decryption with the central key outside S3 or for any other bucket", async () => {
       const direct = requestContext(a.roleArn, world.organizationId, {

@@ -16,7 +16,7 @@ import { inventory } from "../support/inventory-fixture";
 /**
  * The render engine on a small program written here, so that each recorded detail (parent, provider,
  * options, placeholders, resources created late) is asserted against a known shape. The real program is
- * rendered in tests/render-program.test.ts.
+ * rendered in tests/review/render-program.test.ts.
  */
 
 class Holder extends pulumi.ComponentResource {
