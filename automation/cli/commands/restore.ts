@@ -276,8 +276,8 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
   }
   const { plan, targetRegion } = planned.value;
   const r = plan.reconciled;
-  const out = json ? io.stderr : io.stdout;
-  if (!json || !v["dry-run"]) out.write(formatPlan(plan));
+  // The plan is always shown first; with --json it goes to stderr, and stdout carries only JSON.
+  (json ? io.stderr : io.stdout).write(formatPlan(plan));
 
   const refused = r.conflicts.length > 0 && !v.overwrite;
   if (v["dry-run"]) {
