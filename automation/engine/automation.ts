@@ -18,6 +18,7 @@ import type {
   EngineStack,
   OperationOptions,
   OperationResult,
+  PluginSpec,
   StackConfig,
   StackOutputs,
   UpResult,
@@ -61,6 +62,16 @@ class AutomationEngine implements Engine {
     const run = this.queue.then(work, work);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  async installPlugins(plugins: readonly PluginSpec[]): Promise<void> {
+    for (const plugin of plugins) {
+      await this.serial(() =>
+        wrap(`plugin ${plugin.name}`, "plugin install", () =>
+          this.workspace.installPlugin(plugin.name, plugin.version, "resource"),
+        ),
+      );
+    }
   }
 
   async listStacks(): Promise<string[]> {

@@ -62,9 +62,20 @@ export interface EngineStack {
   remove(): Promise<void>;
 }
 
+/** A provider plugin the program needs, at the version the lockfile pins (`aws`, `v7.48.0`). */
+export interface PluginSpec {
+  readonly name: string;
+  readonly version: string;
+}
+
 export interface Engine {
   /** Names of the project's stacks that exist in the backend. */
   listStacks(): Promise<string[]>;
+  /**
+   * Installs the provider plugins once, before stacks run concurrently: concurrent CLIs fetching and
+   * unpacking the same plugin interfere (pulumi/pulumi#22784). A plugin already present costs a check.
+   */
+  installPlugins(plugins: readonly PluginSpec[]): Promise<void>;
   /**
    * Selects a stack, creating it first when `create` is set (and it does not exist). Implementations
    * serialise this: selecting stacks in parallel corrupts the workspace.

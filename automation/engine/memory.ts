@@ -5,6 +5,7 @@ import type {
   EngineStack,
   OperationOptions,
   OperationResult,
+  PluginSpec,
   StackConfig,
   StackOutputs,
   UpResult,
@@ -48,6 +49,8 @@ export interface MemoryEngineOptions {
   readonly stacks?: Readonly<Record<string, MemoryStackScript>>;
   /** listStacks fails with this text (backend unreachable). */
   readonly listFailure?: string;
+  /** installPlugins fails with this text (no network, no such version). */
+  readonly pluginFailure?: string;
 }
 
 export class MemoryEngine implements Engine {
@@ -69,6 +72,14 @@ export class MemoryEngine implements Engine {
   /** Calls of one operation, in order. */
   callsOf(operation: MemoryOperation): MemoryCall[] {
     return this.calls.filter((call) => call.operation === operation);
+  }
+
+  /** Plugins installed, one entry per installPlugins call. */
+  readonly pluginInstalls: (readonly PluginSpec[])[] = [];
+
+  async installPlugins(plugins: readonly PluginSpec[]): Promise<void> {
+    if (this.options.pluginFailure !== undefined) throw new Error(this.options.pluginFailure);
+    this.pluginInstalls.push(plugins);
   }
 
   async listStacks(): Promise<string[]> {

@@ -12,12 +12,14 @@ import {
   type DeploySpec,
 } from "../../automation/cli/commands/deploy-common";
 import type { StackOutputs } from "../../automation/engine/engine";
+import { createAutomationEngine } from "../../automation/engine/automation";
 import { MemoryEngine } from "../../automation/engine/memory";
 import { spec as destroySpec } from "../../automation/cli/commands/destroy";
 import { spec as driftSpec } from "../../automation/cli/commands/drift";
 import { spec as outputsSpec } from "../../automation/cli/commands/outputs";
 import { spec as previewSpec } from "../../automation/cli/commands/preview";
 import { missingCliMessage } from "../../automation/engine/pulumi-cli";
+import { FakePulumiCommand } from "../support/fake-pulumi-command";
 import { inventory as makeInventory } from "../support/inventory-fixture";
 
 const CENTRAL_OUTPUTS: StackOutputs = {
@@ -100,6 +102,61 @@ describe("deploy commands", () => {
     expect(fs.readFileSync(path.join(repoRoot, "logs", "2026-11-25T07-00-00-000Z", "central.log"), "utf8")).to.contain(
       "up central",
     );
+  });
+
+  it("installs the provider plugin the lockfile pins once, before any stack is opened", async () => {
+    const engine = new MemoryEngine({ stacks: { central: { outputs: CENTRAL_OUTPUTS } } });
+    const opened: number[] = [];
+    const open = engine.openStack.bind(engine);
+    engine.openStack = (name, options) => {
+      opened.push(engine.pluginInstalls.length);
+      return open(name, options);
+    };
+    const { code, stderr } = await run([], deps(engine));
+    expect(code).to.equal(0);
+    const awsVersion = JSON.parse(
+      fs.readFileSync(path.join(__dirname, "..", "..", "node_modules", "@pulumi", "aws", "package.json"), "utf8"),
+    ).version;
+    expect(engine.pluginInstalls).to.deep.equal([[{ name: "aws", version: `v${awsVersion}` }]]);
+    expect(opened.length).to.equal(4);
+    expect(
+      opened.every((installsSoFar) => installsSoFar === 1),
+      "every stack opened after the one install",
+    ).to.equal(true);
+    expect(stderr()).to.contain(`up: installing provider plugins aws v${awsVersion} (once, before the stacks run)`);
+  });
+
+  it("through the Automation API: one `plugin install` precedes every stack command (recording fake CLI)", async () => {
+    const fake = new FakePulumiCommand();
+    const d = deps(undefined, {
+      async findEngine() {
+        return {
+          ok: true,
+          connect: (backend, env) =>
+            createAutomationEngine({ workDir: repoRoot, backend, env, pulumiCommand: fake.asPulumiCommand() }),
+        };
+      },
+    });
+    await run(["--concurrency", "4"], d);
+    const calls = fake.invocations();
+    const installs = calls.flatMap((args, index) => (args[0] === "plugin" && args[1] === "install" ? [index] : []));
+    const firstStackCommand = calls.findIndex((args) => args[0] === "stack" && args[1] !== "ls");
+    expect(installs).to.have.length(1);
+    expect(calls[installs[0]].slice(0, 4)).to.deep.equal(["plugin", "install", "resource", "aws"]);
+    expect(firstStackCommand).to.be.greaterThan(installs[0]);
+  });
+
+  it("exits 3 with the reason when the provider plugin cannot be had, having run nothing", async () => {
+    const engine = new MemoryEngine({
+      pluginFailure:
+        'error: installing plugin aws v7.48.0: Get "https://get.pulumi.com/releases/plugins/pulumi-resource-aws-v7.48.0-linux-amd64.tar.gz": dial tcp: lookup get.pulumi.com: no such host',
+    });
+    const { code, stderr } = await run([], deps(engine));
+    expect(code).to.equal(3);
+    expect(stderr()).to.match(
+      /cannot install the provider plugins aws v\d+\.\d+\.\d+, nothing was changed\.\n {2}error: installing plugin aws/,
+    );
+    expect(engine.calls).to.deep.equal([]);
   });
 
   it("with --json prints only the JSON summary on stdout", async () => {

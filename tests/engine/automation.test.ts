@@ -221,6 +221,12 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
     expect(error.category).to.equal("locked");
   });
 
+  it("installs each provider plugin with one `plugin install resource NAME VERSION`", async () => {
+    await engine.installPlugins([{ name: "aws", version: "v7.48.0" }]);
+    expect(last()).to.deep.equal(["plugin", "install", "resource", "aws", "v7.48.0"]);
+    expect(fake.invocations().filter((args) => args[0] === "plugin")).to.have.length(1);
+  });
+
   it("maps the Pulumi Cloud conflict (ConcurrentUpdateError) to a locked stack by its class", async () => {
     fake.addStack("account-111111111111");
     fake.failures.push({

@@ -108,6 +108,7 @@ export class FakePulumiCommand {
     if (verb === "version") return "v3.270.0\n";
     if (verb === "whoami") return JSON.stringify({ user: "ci", organizations: [], url: "file://~" });
     if (verb === "plugin" && sub === "ls") return "[]";
+    if (verb === "plugin" && sub === "install") return `[resource plugin ${args[3]}-${args[4]}] installing\n`;
     if (verb === "stack" && sub === "ls") {
       return JSON.stringify(
         [...this.stacks.keys()].map((name) => ({

@@ -15,6 +15,8 @@ import {
   parseFailureTolerance,
 } from "../../driver/concurrency";
 import type { Engine } from "../../engine/engine";
+import { firstErrorLines, StackError } from "../../engine/errors";
+import { formatPlugins, requiredPlugins } from "../../engine/plugins";
 import { ExitCode } from "../exit-codes";
 import { type Interrupts, processInterrupts } from "../interrupts";
 import { planStacks } from "../../driver/plan";
@@ -206,6 +208,24 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
   } catch (error) {
     io.stderr.write(
       `org-s3-backup ${spec.name}: the backend ${backend.url} is not reachable, nothing was changed.\n  ${(error as Error).message.split("\n").join("\n  ")}\n`,
+    );
+    return ExitCode.Environment;
+  }
+
+  // Once, before anything runs concurrently; failing here changes nothing.
+  const plugins = requiredPlugins();
+  io.stderr.write(
+    `${spec.name}: installing provider plugins ${formatPlugins(plugins)} (once, before the stacks run)\n`,
+  );
+  try {
+    await engine.installPlugins(plugins);
+  } catch (error) {
+    const cause = firstErrorLines(
+      error instanceof StackError ? error.raw : String((error as Error).message ?? error),
+      1,
+    );
+    io.stderr.write(
+      `org-s3-backup ${spec.name}: cannot install the provider plugins ${formatPlugins(plugins)}, nothing was changed.\n  ${cause[0] ?? "no output"}\n`,
     );
     return ExitCode.Environment;
   }
