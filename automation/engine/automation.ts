@@ -1,5 +1,4 @@
 import {
-  CommandError,
   ConcurrentUpdateError,
   type EngineEvent,
   LocalWorkspace,
