@@ -300,6 +300,12 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
       return ExitCode.Failures;
     }
     if (r.archived.length > 0) return ExitCode.Failures;
+    // An earlier run's journal is finished now: a later run without --as-of must not continue it.
+    if (earlier && !earlier.complete) {
+      const journal = RestoreJournal.open(journalFile, earlier.header);
+      journal.complete({ copied: 0, note: "everything found at the target" });
+      journal.close();
+    }
     io.stderr.write(`restore: nothing left to do: every object is at ${plan.target} already.\n`);
     return ExitCode.Ok;
   }
