@@ -50,6 +50,14 @@ describe("selection", () => {
     expect(names({ exclude: ["333333333333"] }).sources).to.deep.equal(["111111111111", "222222222222"]);
   });
 
+  it("takes exactly 12 digits: nothing before, nothing after", () => {
+    for (const token of ["1111111111111", "x111111111111", "111111111111x", "11111111111", " 111111111111a"]) {
+      const result = select({ accounts: [token] });
+      expect(result.ok, token).to.equal(false);
+      if (!result.ok) expect(result.message).to.contain("is not a 12-digit account id or 'central'");
+    }
+  });
+
   it("refuses unknown, malformed and disabled ids with a precise message", () => {
     expect(select({ accounts: ["444444444444"] })).to.deep.equal({
       ok: false,
