@@ -5,7 +5,7 @@ import {
   ListObjectVersionsCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { S3ControlClient } from "@aws-sdk/client-s3-control";
+import type { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { AwsClients, endpointOverride, sessionName } from "./aws-clients";
 import type { TargetObject, VersionPage } from "./restore-plan";
 
@@ -62,7 +62,13 @@ export function restoreAws(env: NodeJS.ProcessEnv, roleArn: string, runId: strin
  * S3's order (key, then newest first) is what the selection relies on. RestoreStatus is asked for so that
  * archived versions already restored count as readable.
  */
-export async function listVersions(s3: S3Client, bucket: string, prefix: string, expectedOwner: string, onPage: (page: VersionPage) => void): Promise<number> {
+export async function listVersions(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  expectedOwner: string,
+  onPage: (page: VersionPage) => void,
+): Promise<number> {
   let keyMarker: string | undefined;
   let versionIdMarker: string | undefined;
   let pages = 0;
@@ -87,10 +93,17 @@ export async function listVersions(s3: S3Client, bucket: string, prefix: string,
 }
 
 /** Every current object under `prefix` at the target, page by page (ListObjectsV2). */
-export async function listTarget(s3: S3Client, bucket: string, prefix: string, onPage: (objects: TargetObject[]) => void): Promise<void> {
+export async function listTarget(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  onPage: (objects: TargetObject[]) => void,
+): Promise<void> {
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+    );
     onPage(
       (page.Contents ?? []).map((o) => ({
         key: o.Key ?? "",

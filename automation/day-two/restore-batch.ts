@@ -1,5 +1,11 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { CreateJobCommand, type CreateJobCommandInput, type JobListDescriptor, ListJobsCommand, type S3ControlClient } from "@aws-sdk/client-s3-control";
+import {
+  CreateJobCommand,
+  type CreateJobCommandInput,
+  type JobListDescriptor,
+  ListJobsCommand,
+  type S3ControlClient,
+} from "@aws-sdk/client-s3-control";
 import { partitionOf } from "../../config/regions";
 import { type BackfillJob, describeBackfillJob, JOB_PRIORITY } from "./backfill";
 import { type RestoreEntry, formatCount } from "./restore-plan";
@@ -27,7 +33,10 @@ export function restoreJobDescription(accountId: string, runId: string): string 
   return `${RESTORE_JOB_DESCRIPTION_PREFIX} ${accountId}/ ${runId}`;
 }
 
-export function isRestoreJobOf(accountId: string | undefined, job: Pick<JobListDescriptor, "Description" | "Operation">): boolean {
+export function isRestoreJobOf(
+  accountId: string | undefined,
+  job: Pick<JobListDescriptor, "Description" | "Operation">,
+): boolean {
   const prefix = accountId ? `${RESTORE_JOB_DESCRIPTION_PREFIX} ${accountId}/ ` : `${RESTORE_JOB_DESCRIPTION_PREFIX} `;
   return job.Operation === "S3PutObjectCopy" && (job.Description ?? "").startsWith(prefix);
 }
@@ -38,7 +47,8 @@ export function isRestoreJobOf(accountId: string | undefined, job: Pick<JobListD
  */
 export function manifestCsv(bucket: string, entries: readonly RestoreEntry[]): string {
   let csv = "";
-  for (const entry of entries) csv += `${bucket},${entry.key.split("/").map(encodeURIComponent).join("/")},${entry.versionId}\n`;
+  for (const entry of entries)
+    csv += `${bucket},${entry.key.split("/").map(encodeURIComponent).join("/")},${entry.versionId}\n`;
   return csv;
 }
 
@@ -65,7 +75,10 @@ export interface RestoreJobArgs {
 
 /** Manifest and report locations of a run, in the target bucket. */
 export function jobLocations(runId: string): { manifestKey: string; reportPrefix: string } {
-  return { manifestKey: `${RESTORE_JOBS_PREFIX}/${runId}/manifest.csv`, reportPrefix: `${RESTORE_JOBS_PREFIX}/${runId}` };
+  return {
+    manifestKey: `${RESTORE_JOBS_PREFIX}/${runId}/manifest.csv`,
+    reportPrefix: `${RESTORE_JOBS_PREFIX}/${runId}`,
+  };
 }
 
 export function createRestoreJobRequest(args: RestoreJobArgs): CreateJobCommandInput {
@@ -116,23 +129,41 @@ export interface StartedJob {
 }
 
 /** Uploads the manifest to the target bucket and creates the job; nothing else is written. */
-export async function startRestoreJob(s3: S3Client, control: S3ControlClient, entries: readonly RestoreEntry[], args: Omit<RestoreJobArgs, "manifestKey" | "manifestEtag"> & { centralBucket: string }): Promise<StartedJob> {
+export async function startRestoreJob(
+  s3: S3Client,
+  control: S3ControlClient,
+  entries: readonly RestoreEntry[],
+  args: Omit<RestoreJobArgs, "manifestKey" | "manifestEtag"> & { centralBucket: string },
+): Promise<StartedJob> {
   const { manifestKey } = jobLocations(args.runId);
   const put = await s3.send(
-    new PutObjectCommand({ Bucket: args.targetBucket, Key: manifestKey, Body: manifestCsv(args.centralBucket, entries), ContentType: "text/csv" }),
+    new PutObjectCommand({
+      Bucket: args.targetBucket,
+      Key: manifestKey,
+      Body: manifestCsv(args.centralBucket, entries),
+      ContentType: "text/csv",
+    }),
   );
   if (!put.ETag) throw new Error("PutObject of the manifest returned no ETag");
-  const { JobId: jobId } = await control.send(new CreateJobCommand(createRestoreJobRequest({ ...args, manifestKey, manifestEtag: put.ETag })));
+  const { JobId: jobId } = await control.send(
+    new CreateJobCommand(createRestoreJobRequest({ ...args, manifestKey, manifestEtag: put.ETag })),
+  );
   if (!jobId) throw new Error("CreateJob returned no job id");
   return { jobId, manifest: `s3://${args.targetBucket}/${manifestKey}`, objects: entries.length };
 }
 
 /** The central account's restore jobs (of one source account, or all), newest first. */
-export async function listRestoreJobs(control: S3ControlClient, centralAccountId: string, accountId?: string): Promise<JobListDescriptor[]> {
+export async function listRestoreJobs(
+  control: S3ControlClient,
+  centralAccountId: string,
+  accountId?: string,
+): Promise<JobListDescriptor[]> {
   const jobs: JobListDescriptor[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await control.send(new ListJobsCommand({ AccountId: centralAccountId, ...(nextToken ? { NextToken: nextToken } : {}) }));
+    const page = await control.send(
+      new ListJobsCommand({ AccountId: centralAccountId, ...(nextToken ? { NextToken: nextToken } : {}) }),
+    );
     jobs.push(...(page.Jobs ?? []).filter((job) => isRestoreJobOf(accountId, job)));
     nextToken = page.NextToken;
   } while (nextToken);
@@ -145,7 +176,11 @@ export interface RestoreJobStatus extends BackfillJob {
 }
 
 /** The newest restore job per source account (or of the one named), described. */
-export async function restoreJobStatus(control: S3ControlClient, centralAccountId: string, accountId?: string): Promise<RestoreJobStatus[]> {
+export async function restoreJobStatus(
+  control: S3ControlClient,
+  centralAccountId: string,
+  accountId?: string,
+): Promise<RestoreJobStatus[]> {
   const jobs = await listRestoreJobs(control, centralAccountId, accountId);
   const newest = new Map<string, JobListDescriptor>();
   for (const job of jobs) {
@@ -155,7 +190,11 @@ export async function restoreJobStatus(control: S3ControlClient, centralAccountI
   const out: RestoreJobStatus[] = [];
   for (const [account, job] of newest) {
     if (!job.JobId) continue;
-    out.push({ ...(await describeBackfillJob(control, centralAccountId, job.JobId)), accountId: account, description: job.Description ?? "" });
+    out.push({
+      ...(await describeBackfillJob(control, centralAccountId, job.JobId)),
+      accountId: account,
+      description: job.Description ?? "",
+    });
   }
   return out;
 }
@@ -163,20 +202,29 @@ export async function restoreJobStatus(control: S3ControlClient, centralAccountI
 /** 1 when a job failed, was cancelled or has failed tasks (or there is none); else 0. */
 export function restoreStatusExitCode(jobs: readonly RestoreJobStatus[]): 0 | 1 {
   if (jobs.length === 0) return 1;
-  return jobs.some((job) => job.status === "Failed" || job.status === "Cancelled" || (job.failedTasks ?? 0) > 0) ? 1 : 0;
+  return jobs.some((job) => job.status === "Failed" || job.status === "Cancelled" || (job.failedTasks ?? 0) > 0)
+    ? 1
+    : 0;
 }
 
 export function formatRestoreJobs(jobs: readonly RestoreJobStatus[]): string {
-  if (jobs.length === 0) return "no restore job found (restore --batch starts one; S3 lists jobs of the last 90 days)\n";
+  if (jobs.length === 0)
+    return "no restore job found (restore --batch starts one; S3 lists jobs of the last 90 days)\n";
   const header = ["ACCOUNT", "JOB", "STATUS", "PROGRESS", "DETAIL"];
   const rows = jobs.map((job) => [
     job.accountId,
     job.jobId,
     job.status,
-    job.totalTasks === undefined ? "-" : `${formatCount(job.succeededTasks ?? 0)}/${formatCount(job.totalTasks)} ok, ${formatCount(job.failedTasks ?? 0)} failed`,
+    job.totalTasks === undefined
+      ? "-"
+      : `${formatCount(job.succeededTasks ?? 0)}/${formatCount(job.totalTasks)} ok, ${formatCount(job.failedTasks ?? 0)} failed`,
     [...job.failureReasons, ...(job.reportLocation ? [`report: ${job.reportLocation}`] : [])].join("; "),
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   return `${[line(header), ...rows.map(line)].join("\n")}\n`;
 }

@@ -43,7 +43,8 @@ export const MAX_CONSECUTIVE_FAILURES = 50;
 export function choosePartSize(size: number, preferred: number = DEFAULT_PART_SIZE): number {
   let part = Math.max(preferred, MIN_PART_SIZE);
   if (Math.ceil(size / part) > MAX_PARTS) part = Math.ceil(size / MAX_PARTS / MiB) * MiB;
-  if (part > MAX_PART_SIZE) throw new Error(`an object of ${formatBytes(size)} exceeds S3's limit (10,000 parts of at most 5 GiB)`);
+  if (part > MAX_PART_SIZE)
+    throw new Error(`an object of ${formatBytes(size)} exceeds S3's limit (10,000 parts of at most 5 GiB)`);
   return part;
 }
 
@@ -80,7 +81,9 @@ export interface StoredChecksum {
  * COMPOSITE checksum (of a multipart upload's parts) is not comparable with the checksum of a single
  * copy, so it counts as none.
  */
-export function storedChecksum(head: Pick<HeadObjectCommandOutput, "ChecksumType" | "ETag" | (typeof CHECKSUM_FIELDS)[Algorithm]>): StoredChecksum | undefined {
+export function storedChecksum(
+  head: Pick<HeadObjectCommandOutput, "ChecksumType" | "ETag" | (typeof CHECKSUM_FIELDS)[Algorithm]>,
+): StoredChecksum | undefined {
   if (head.ChecksumType === "COMPOSITE") return undefined;
   if (head.ChecksumType === undefined && /-\d+"?$/.test(head.ETag ?? "")) return undefined;
   for (const algorithm of Object.keys(CHECKSUM_FIELDS) as Algorithm[]) {
@@ -97,7 +100,15 @@ export function checksumMismatch(expected: StoredChecksum, result: CopyObjectRes
   return `checksum mismatch: ${expected.algorithm} of the copy is ${actual}, the backup's is ${expected.value}`;
 }
 
-export type FailureKind = "access-denied" | "kms" | "throttled" | "archived" | "exists" | "checksum" | "environment" | "other";
+export type FailureKind =
+  | "access-denied"
+  | "kms"
+  | "throttled"
+  | "archived"
+  | "exists"
+  | "checksum"
+  | "environment"
+  | "other";
 
 export interface CopyFailure {
   readonly key: string;
@@ -124,12 +135,20 @@ export function classifyFailure(error: unknown): { kind: FailureKind; message: s
   if (isEnvironmentError(error)) return { kind: "environment", message: text };
   if (error instanceof IntegrityError) return { kind: "checksum", message: text.replace(/^IntegrityError: /, "") };
   if (code === "ObjectNotInActiveTierError" || code === "InvalidObjectState") {
-    return { kind: "archived", message: `${text} (archived: RestoreObject first, e.g. an Intelligent-Tiering archive tier)` };
+    return {
+      kind: "archived",
+      message: `${text} (archived: RestoreObject first, e.g. an Intelligent-Tiering archive tier)`,
+    };
   }
-  if (code === "PreconditionFailed" || status === 412) return { kind: "exists", message: "the object appeared at the target after the plan (refused without --overwrite)" };
+  if (code === "PreconditionFailed" || status === 412)
+    return {
+      kind: "exists",
+      message: "the object appeared at the target after the plan (refused without --overwrite)",
+    };
   if (/^KMS\./.test(code) || /kms/i.test(e?.message ?? "")) return { kind: "kms", message: text };
   if (code === "AccessDenied" || status === 403) return { kind: "access-denied", message: text };
-  if (code === "SlowDown" || /Throttl/i.test(code) || status === 503) return { kind: "throttled", message: `${text} (after the SDK's retries)` };
+  if (code === "SlowDown" || /Throttl/i.test(code) || status === 503)
+    return { kind: "throttled", message: `${text} (after the SDK's retries)` };
   return { kind: "other", message: text };
 }
 
@@ -211,7 +230,11 @@ export function createLimiter(limit: number): <T>(fn: () => Promise<T>) => Promi
  * credentials: every further call would fail the same way) and after `maxConsecutiveFailures` failures in
  * a row; the objects not attempted are counted, and the journal lets a rerun continue.
  */
-export async function copyAll(entries: readonly RestoreEntry[], ctx: CopyContext, options: CopyOptions): Promise<CopyOutcome> {
+export async function copyAll(
+  entries: readonly RestoreEntry[],
+  ctx: CopyContext,
+  options: CopyOptions,
+): Promise<CopyOutcome> {
   const started = performance.now();
   const limit = createLimiter(Math.max(1, options.concurrency));
   const maxFailures = options.maxConsecutiveFailures ?? MAX_CONSECUTIVE_FAILURES;
@@ -281,12 +304,23 @@ function encryption(options: CopyOptions): { ServerSideEncryption?: "aws:kms"; S
 }
 
 /** One CopyObject; true when a checksum was compared. */
-async function copySingle(entry: RestoreEntry, ctx: CopyContext, options: CopyOptions, limit: ReturnType<typeof createLimiter>): Promise<boolean> {
+async function copySingle(
+  entry: RestoreEntry,
+  ctx: CopyContext,
+  options: CopyOptions,
+  limit: ReturnType<typeof createLimiter>,
+): Promise<boolean> {
   let expected: StoredChecksum | undefined;
   if (options.checksums === "always" || entry.checksumAlgorithm) {
     const head = await limit(() =>
       ctx.source.send(
-        new HeadObjectCommand({ Bucket: ctx.centralBucket, Key: entry.key, VersionId: entry.versionId, ChecksumMode: "ENABLED", ExpectedBucketOwner: ctx.centralAccountId }),
+        new HeadObjectCommand({
+          Bucket: ctx.centralBucket,
+          Key: entry.key,
+          VersionId: entry.versionId,
+          ChecksumMode: "ENABLED",
+          ExpectedBucketOwner: ctx.centralAccountId,
+        }),
       ),
     );
     expected = storedChecksum(head);
@@ -327,9 +361,19 @@ function taggingQuery(tags: readonly { Key?: string; Value?: string }[]): string
  * headers and tags are read from the version and set on the upload (a multipart copy does not carry
  * them over). The upload is journaled while open; any failure or Ctrl-C aborts it.
  */
-async function copyMultipart(entry: RestoreEntry, ctx: CopyContext, options: CopyOptions, limit: ReturnType<typeof createLimiter>): Promise<void> {
+async function copyMultipart(
+  entry: RestoreEntry,
+  ctx: CopyContext,
+  options: CopyOptions,
+  limit: ReturnType<typeof createLimiter>,
+): Promise<void> {
   const partSize = choosePartSize(entry.size, options.partSize);
-  const versionRef = { Bucket: ctx.centralBucket, Key: entry.key, VersionId: entry.versionId, ExpectedBucketOwner: ctx.centralAccountId };
+  const versionRef = {
+    Bucket: ctx.centralBucket,
+    Key: entry.key,
+    VersionId: entry.versionId,
+    ExpectedBucketOwner: ctx.centralAccountId,
+  };
   const head = await limit(() => ctx.source.send(new HeadObjectCommand(versionRef)));
   const tags = await limit(() => ctx.source.send(new GetObjectTaggingCommand(versionRef)));
   const tagging = taggingQuery(tags.TagSet ?? []);
@@ -361,20 +405,39 @@ async function copyMultipart(entry: RestoreEntry, ctx: CopyContext, options: Cop
         limit(async () => {
           if (options.signal?.aborted) throw new Interrupted("interrupted");
           const answer = await ctx.target.send(
-            new UploadPartCopyCommand({ ...upload, PartNumber: partNumber, CopySource: source, CopySourceRange: range, ExpectedSourceBucketOwner: ctx.centralAccountId }),
+            new UploadPartCopyCommand({
+              ...upload,
+              PartNumber: partNumber,
+              CopySource: source,
+              CopySourceRange: range,
+              ExpectedSourceBucketOwner: ctx.centralAccountId,
+            }),
           );
           return { PartNumber: partNumber, ETag: answer.CopyPartResult?.ETag };
         }),
       ),
     );
     const completed = await limit(() =>
-      ctx.target.send(new CompleteMultipartUploadCommand({ ...upload, MultipartUpload: { Parts: parts }, ...(options.overwrite ? {} : { IfNoneMatch: "*" }) })),
+      ctx.target.send(
+        new CompleteMultipartUploadCommand({
+          ...upload,
+          MultipartUpload: { Parts: parts },
+          ...(options.overwrite ? {} : { IfNoneMatch: "*" }),
+        }),
+      ),
     );
     options.journal.uploadEnded(uploadId);
     const written = await limit(() =>
-      ctx.target.send(new HeadObjectCommand({ Bucket: ctx.targetBucket, Key: entry.targetKey, ...(completed.VersionId ? { VersionId: completed.VersionId } : {}) })),
+      ctx.target.send(
+        new HeadObjectCommand({
+          Bucket: ctx.targetBucket,
+          Key: entry.targetKey,
+          ...(completed.VersionId ? { VersionId: completed.VersionId } : {}),
+        }),
+      ),
     );
-    if (written.ContentLength !== entry.size) throw new IntegrityError(`size mismatch: the copy has ${written.ContentLength} bytes, the backup ${entry.size}`);
+    if (written.ContentLength !== entry.size)
+      throw new IntegrityError(`size mismatch: the copy has ${written.ContentLength} bytes, the backup ${entry.size}`);
   } catch (error) {
     if (!(error instanceof IntegrityError)) await abortUpload(ctx.target, upload, options.journal);
     throw error;
@@ -382,7 +445,11 @@ async function copyMultipart(entry: RestoreEntry, ctx: CopyContext, options: Cop
 }
 
 /** Best effort: a failed abort leaves the upload in the journal, and the next run aborts it. */
-export async function abortUpload(s3: S3Client, upload: { Bucket: string; Key: string; UploadId: string }, journal: Pick<CopyJournal, "uploadEnded">): Promise<boolean> {
+export async function abortUpload(
+  s3: S3Client,
+  upload: { Bucket: string; Key: string; UploadId: string },
+  journal: Pick<CopyJournal, "uploadEnded">,
+): Promise<boolean> {
   try {
     await s3.send(new AbortMultipartUploadCommand(upload));
     journal.uploadEnded(upload.UploadId);
@@ -409,7 +476,11 @@ export interface MarkerOutcome {
  * version. An answer without `x-amz-delete-marker: true` means the bucket is not versioned after all:
  * the run stops at once rather than delete another object.
  */
-export async function placeDeleteMarkers(keys: readonly string[], ctx: Pick<CopyContext, "target" | "targetBucket">, options: Pick<CopyOptions, "concurrency" | "journal" | "signal">): Promise<MarkerOutcome> {
+export async function placeDeleteMarkers(
+  keys: readonly string[],
+  ctx: Pick<CopyContext, "target" | "targetBucket">,
+  options: Pick<CopyOptions, "concurrency" | "journal" | "signal">,
+): Promise<MarkerOutcome> {
   const failures: { targetKey: string; message: string }[] = [];
   let placed = 0;
   let next = 0;
@@ -424,7 +495,10 @@ export async function placeDeleteMarkers(keys: readonly string[], ctx: Pick<Copy
       try {
         const answer = await ctx.target.send(new DeleteObjectCommand({ Bucket: ctx.targetBucket, Key: key }));
         if (answer.DeleteMarker !== true) {
-          failures.push({ targetKey: key, message: "S3 answered without a delete marker: the target bucket is not versioned; stopped" });
+          failures.push({
+            targetKey: key,
+            message: "S3 answered without a delete marker: the target bucket is not versioned; stopped",
+          });
           stopped = "systematic";
           break;
         }
@@ -437,7 +511,9 @@ export async function placeDeleteMarkers(keys: readonly string[], ctx: Pick<Copy
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, options.concurrency), Math.max(1, keys.length)) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(Math.max(1, options.concurrency), Math.max(1, keys.length)) }, worker),
+  );
   return { placed, failures, ...(stopped ? { stopped } : {}) };
 }
 
@@ -462,14 +538,21 @@ export interface RestoreProgress {
   close(): void;
 }
 
-export function formatProgress(done: { objects: number; bytes: number }, totals: { objects: number; bytes: number }, elapsedMs: number): string {
+export function formatProgress(
+  done: { objects: number; bytes: number },
+  totals: { objects: number; bytes: number },
+  elapsedMs: number,
+): string {
   const seconds = Math.max(elapsedMs / 1000, 1e-3);
   const rate = done.objects / seconds;
   const byteRate = done.bytes / seconds;
   const remainingObjects = totals.objects - done.objects;
   const remainingBytes = totals.bytes - done.bytes;
   // Whichever runs out last: small objects are bound by request rate, big ones by bytes.
-  const eta = Math.max(rate > 0 ? remainingObjects / rate : Number.POSITIVE_INFINITY, byteRate > 0 && remainingBytes > 0 ? remainingBytes / byteRate : 0);
+  const eta = Math.max(
+    rate > 0 ? remainingObjects / rate : Number.POSITIVE_INFINITY,
+    byteRate > 0 && remainingBytes > 0 ? remainingBytes / byteRate : 0,
+  );
   const etaText = done.objects === 0 ? "-" : Number.isFinite(eta) ? formatSeconds(eta) : "-";
   return (
     `restore: ${formatCount(done.objects)}/${formatCount(totals.objects)} objects, ${formatBytes(done.bytes)}/${formatBytes(totals.bytes)}, ` +

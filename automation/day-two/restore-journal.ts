@@ -60,11 +60,18 @@ export interface JournalState {
 
 /** The identity of a restore, without its as-of time: journals of one restore share this. */
 export function restoreIdentity(h: Pick<JournalHeader, "accountId" | "source" | "target" | "keepPrefix">): string {
-  return createHash("sha256").update(JSON.stringify([h.accountId, h.source, h.target, h.keepPrefix])).digest("hex").slice(0, 12);
+  return createHash("sha256")
+    .update(JSON.stringify([h.accountId, h.source, h.target, h.keepPrefix]))
+    .digest("hex")
+    .slice(0, 12);
 }
 
 /** `<dir>/<accountId>-<identity>-<asOf>.journal` */
-export function journalPath(dir: string, h: Pick<JournalHeader, "accountId" | "source" | "target" | "keepPrefix">, asOf: number): string {
+export function journalPath(
+  dir: string,
+  h: Pick<JournalHeader, "accountId" | "source" | "target" | "keepPrefix">,
+  asOf: number,
+): string {
   return path.join(dir, `${h.accountId}-${restoreIdentity(h)}-${timeStamp(asOf)}.journal`);
 }
 
@@ -77,7 +84,10 @@ export function defaultJournalDir(cwd: string): string {
  * The unfinished journals of this restore (any as-of), newest as-of first: when `--as-of` is not given,
  * a rerun continues the newest of them rather than start a new restore "as of now".
  */
-export function unfinishedJournals(dir: string, h: Pick<JournalHeader, "accountId" | "source" | "target" | "keepPrefix">): string[] {
+export function unfinishedJournals(
+  dir: string,
+  h: Pick<JournalHeader, "accountId" | "source" | "target" | "keepPrefix">,
+): string[] {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -107,7 +117,13 @@ export function readJournal(file: string): JournalState | undefined {
   }
   const lines = text.split("\n");
   let header: JournalHeader | undefined;
-  const state = { done: new Set<string>(), markers: new Set<string>(), openUploads: new Map<string, string>(), complete: false, unreadableLines: 0 };
+  const state = {
+    done: new Set<string>(),
+    markers: new Set<string>(),
+    openUploads: new Map<string, string>(),
+    complete: false,
+    unreadableLines: 0,
+  };
   for (const line of lines) {
     if (line === "") continue;
     let record: Record<string, unknown>;
@@ -122,8 +138,10 @@ export function readJournal(file: string): JournalState | undefined {
       header = record as unknown as JournalHeader;
       continue;
     }
-    if (typeof record.done === "string" && typeof record.version === "string") state.done.add(journalKey({ key: record.done, versionId: record.version }));
-    else if (typeof record.upload === "string" && typeof record.target === "string") state.openUploads.set(record.upload, record.target);
+    if (typeof record.done === "string" && typeof record.version === "string")
+      state.done.add(journalKey({ key: record.done, versionId: record.version }));
+    else if (typeof record.upload === "string" && typeof record.target === "string")
+      state.openUploads.set(record.upload, record.target);
     else if (typeof record["upload-end"] === "string") state.openUploads.delete(record["upload-end"]);
     else if (typeof record.marker === "string") state.markers.add(record.marker);
     else if (record.complete === true) state.complete = true;

@@ -77,7 +77,10 @@ export function listingPrefix(scope: Pick<RestoreScope, "accountId" | "prefix">)
 }
 
 /** Where a central key goes at the target. */
-export function targetKeyOf(scope: Pick<RestoreScope, "accountId" | "keepPrefix" | "targetPrefix">, key: string): string {
+export function targetKeyOf(
+  scope: Pick<RestoreScope, "accountId" | "keepPrefix" | "targetPrefix">,
+  key: string,
+): string {
   const accountPrefix = `${scope.accountId}/`;
   return scope.targetPrefix + (scope.keepPrefix ? key : key.slice(accountPrefix.length));
 }
@@ -150,7 +153,12 @@ function* mergedItems(page: VersionPage): Generator<Item> {
     }
     if (takeVersion) {
       v++;
-      yield { key: version.Key ?? "", lastModified: timeOf(version.LastModified), isLatest: version.IsLatest === true, version };
+      yield {
+        key: version.Key ?? "",
+        lastModified: timeOf(version.LastModified),
+        isLatest: version.IsLatest === true,
+        version,
+      };
     } else {
       m++;
       yield { key: marker.Key ?? "", lastModified: timeOf(marker.LastModified), isLatest: marker.IsLatest === true };
@@ -194,7 +202,9 @@ export class VersionSelector {
       if (!item.key.startsWith(this.listPrefix)) continue;
       if (item.key !== this.currentKey) {
         if (this.currentKey !== undefined && compareKeys(this.currentKey, item.key) > 0) {
-          throw new Error(`ListObjectVersions returned '${item.key}' after '${this.currentKey}': keys out of order, the selection would be wrong`);
+          throw new Error(
+            `ListObjectVersions returned '${item.key}' after '${this.currentKey}': keys out of order, the selection would be wrong`,
+          );
         }
         this.endKey();
         this.currentKey = item.key;
@@ -236,7 +246,11 @@ export class VersionSelector {
       return;
     }
     const targetKey = targetKeyOf(this.scope, key);
-    if (targetKey === "" || Buffer.byteLength(targetKey) > MAX_KEY_BYTES || (!this.scope.keepPrefix && key === this.accountPrefix)) {
+    if (
+      targetKey === "" ||
+      Buffer.byteLength(targetKey) > MAX_KEY_BYTES ||
+      (!this.scope.keepPrefix && key === this.accountPrefix)
+    ) {
       this.unmappable.push(key);
       return;
     }
@@ -351,7 +365,8 @@ export class TargetReconciler {
       }
       this.previous = object.key;
       // Entries before this key have nothing at the target.
-      while (this.index < this.entries.length && compareKeys(this.entries[this.index].targetKey, object.key) < 0) this.decide(this.entries[this.index++]);
+      while (this.index < this.entries.length && compareKeys(this.entries[this.index].targetKey, object.key) < 0)
+        this.decide(this.entries[this.index++]);
       const entry = this.entries[this.index];
       if (entry && entry.targetKey === object.key) {
         this.index++;
@@ -387,7 +402,11 @@ export class TargetReconciler {
         this.identical++;
         return;
       }
-      if (this.options.ourWritesSince !== undefined && existing.lastModified >= this.options.ourWritesSince && existing.size === entry.size) {
+      if (
+        this.options.ourWritesSince !== undefined &&
+        existing.lastModified >= this.options.ourWritesSince &&
+        existing.size === entry.size
+      ) {
         this.ours.push(entry);
         return;
       }
@@ -404,7 +423,11 @@ export class TargetReconciler {
   }
 }
 
-export function reconcile(entries: readonly RestoreEntry[], target: Iterable<TargetObject>, options: ReconcileOptions): Reconciled {
+export function reconcile(
+  entries: readonly RestoreEntry[],
+  target: Iterable<TargetObject>,
+  options: ReconcileOptions,
+): Reconciled {
   const reconciler = new TargetReconciler(entries, options);
   reconciler.add(target);
   return reconciler.finish();
@@ -515,54 +538,88 @@ export function formatCount(n: number): string {
 export const LISTED_IN_TEXT = 10;
 
 function listSome(items: readonly string[], limit = LISTED_IN_TEXT): string[] {
-  return [...items.slice(0, limit), ...(items.length > limit ? [`… and ${formatCount(items.length - limit)} more (--json lists all)`] : [])];
+  return [
+    ...items.slice(0, limit),
+    ...(items.length > limit ? [`… and ${formatCount(items.length - limit)} more (--json lists all)`] : []),
+  ];
 }
 
 export function formatPlan(plan: RestorePlan): string {
   const { summary: s, stats, reconciled: r } = plan;
   const lines: string[] = [];
   lines.push(`restore plan: account ${plan.accountId} (${plan.accountName}), ${plan.source} as of ${plan.asOf}`);
-  lines.push(`  to        ${plan.target} (${plan.keepPrefix ? `keys keep ${plan.accountId}/` : `${plan.accountId}/ stripped from the keys`})`);
+  lines.push(
+    `  to        ${plan.target} (${plan.keepPrefix ? `keys keep ${plan.accountId}/` : `${plan.accountId}/ stripped from the keys`})`,
+  );
   if (plan.exact && r.deleteMarkers.length > 0) {
-    lines.push(`  exact     ${formatCount(r.deleteMarkers.length)} key(s) at the target did not exist at ${plan.asOf}: each gets a delete marker (versioning keeps its data):`);
+    lines.push(
+      `  exact     ${formatCount(r.deleteMarkers.length)} key(s) at the target did not exist at ${plan.asOf}: each gets a delete marker (versioning keeps its data):`,
+    );
     for (const key of listSome(r.deleteMarkers)) lines.push(`              ${key}`);
   }
   lines.push(
     `  versions  ${formatCount(stats.versionsListed)} versions and ${formatCount(stats.deleteMarkersListed)} delete markers of ${formatCount(stats.keysSeen)} keys listed`,
   );
-  lines.push(`  select    ${formatCount(s.objects)} objects, ${formatBytes(s.bytes)}${s.oldest && s.newest ? `; versions from ${s.oldest.lastModified} to ${s.newest.lastModified}` : ""}`);
+  lines.push(
+    `  select    ${formatCount(s.objects)} objects, ${formatBytes(s.bytes)}${s.oldest && s.newest ? `; versions from ${s.oldest.lastModified} to ${s.newest.lastModified}` : ""}`,
+  );
   if (s.storageClasses.length > 0) {
     const classes = s.storageClasses.map((c) => {
-      const tag = ARCHIVE_STORAGE_CLASSES.has(c.storageClass) ? ", archive: RestoreObject first" : IMMEDIATE_ARCHIVE_STORAGE_CLASSES.has(c.storageClass) ? ", immediate" : "";
+      const tag = ARCHIVE_STORAGE_CLASSES.has(c.storageClass)
+        ? ", archive: RestoreObject first"
+        : IMMEDIATE_ARCHIVE_STORAGE_CLASSES.has(c.storageClass)
+          ? ", immediate"
+          : "";
       return `${c.storageClass} ${formatCount(c.objects)} (${formatBytes(c.bytes)}${tag})`;
     });
     lines.push(`  classes   ${classes.join(", ")}`);
   }
   const skipped = [
     ...(stats.notYetCreated > 0 ? [`${formatCount(stats.notYetCreated)} key(s) created after the as-of time`] : []),
-    ...(stats.deletedAtAsOf > 0 ? [`${formatCount(stats.deletedAtAsOf)} key(s) deleted at that time (a delete marker in the central bucket)`] : []),
-    ...(stats.unmappable.length > 0 ? [`${formatCount(stats.unmappable.length)} key(s) that cannot be written at the target (empty or over 1,024 bytes)`] : []),
+    ...(stats.deletedAtAsOf > 0
+      ? [`${formatCount(stats.deletedAtAsOf)} key(s) deleted at that time (a delete marker in the central bucket)`]
+      : []),
+    ...(stats.unmappable.length > 0
+      ? [
+          `${formatCount(stats.unmappable.length)} key(s) that cannot be written at the target (empty or over 1,024 bytes)`,
+        ]
+      : []),
   ];
   if (skipped.length > 0) lines.push(`  skipped   ${skipped.join("; ")}`);
   const atTarget = [
     `${formatCount(r.toCopy.length)} to copy (${formatBytes(r.toCopy.reduce((sum, e) => sum + e.size, 0))})`,
     ...(r.alreadyDone > 0 ? [`${formatCount(r.alreadyDone)} already restored (journal)`] : []),
-    ...(r.ours.length > 0 ? [`${formatCount(r.ours.length)} restored by the interrupted run (found at the target)`] : []),
+    ...(r.ours.length > 0
+      ? [`${formatCount(r.ours.length)} restored by the interrupted run (found at the target)`]
+      : []),
     ...(r.identical > 0 ? [`${formatCount(r.identical)} identical at the target already`] : []),
-    ...(r.conflicts.length > 0 ? [`${formatCount(r.conflicts.length)} exist at the target and differ (${plan.overwrite ? "overwritten: --overwrite" : "refused without --overwrite"})`] : []),
+    ...(r.conflicts.length > 0
+      ? [
+          `${formatCount(r.conflicts.length)} exist at the target and differ (${plan.overwrite ? "overwritten: --overwrite" : "refused without --overwrite"})`,
+        ]
+      : []),
   ];
   lines.push(`  target    ${atTarget.join(", ")}`);
   if (r.conflicts.length > 0 && !plan.overwrite) {
-    for (const key of listSome(r.conflicts.map((c) => c.entry.targetKey), 5)) lines.push(`              exists: ${key}`);
+    for (const key of listSome(
+      r.conflicts.map((c) => c.entry.targetKey),
+      5,
+    ))
+      lines.push(`              exists: ${key}`);
   }
   if (r.archived.length > 0) {
     lines.push(
       `  archived  ${formatCount(r.archived.length)} object(s), ${formatBytes(r.archived.reduce((sum, e) => sum + e.size, 0))}, are in GLACIER / DEEP_ARCHIVE: NOT copied until a RestoreObject makes them readable (hours); then rerun:`,
     );
     for (const entry of r.archived.slice(0, 3)) {
-      lines.push(`              aws s3api restore-object --bucket ${bucketOf(plan.source)} --key '${entry.key}' --version-id ${entry.versionId} --restore-request 'Days=7,GlacierJobParameters={Tier=Bulk}'`);
+      lines.push(
+        `              aws s3api restore-object --bucket ${bucketOf(plan.source)} --key '${entry.key}' --version-id ${entry.versionId} --restore-request 'Days=7,GlacierJobParameters={Tier=Bulk}'`,
+      );
     }
-    if (r.archived.length > 3) lines.push(`              (for many objects: an S3 Batch Operations job with the operation S3InitiateRestoreObject over the --json manifest)`);
+    if (r.archived.length > 3)
+      lines.push(
+        `              (for many objects: an S3 Batch Operations job with the operation S3InitiateRestoreObject over the --json manifest)`,
+      );
   }
   for (const note of plan.notes) lines.push(`  note      ${note}`);
   return `${lines.join("\n")}\n`;
@@ -597,7 +654,10 @@ export function planJson(plan: RestorePlan): object {
     alreadyDone: r.alreadyDone,
     identical: r.identical,
     restoredByInterruptedRun: r.ours.map(entry),
-    conflicts: r.conflicts.map((c) => ({ ...entry(c.entry), existing: { size: c.existing.size, lastModified: new Date(c.existing.lastModified).toISOString() } })),
+    conflicts: r.conflicts.map((c) => ({
+      ...entry(c.entry),
+      existing: { size: c.existing.size, lastModified: new Date(c.existing.lastModified).toISOString() },
+    })),
     ...(plan.exact ? { deleteMarkers: r.deleteMarkers } : {}),
     notes: plan.notes,
   };
@@ -627,10 +687,17 @@ export function parseAsOf(text: string, now: number): Parsed<number> {
   } else if (ISO_WITH_ZONE.test(trimmed)) {
     at = Date.parse(trimmed);
   } else {
-    return { ok: false, message: `--as-of must be an ISO 8601 time with a zone (2026-11-25T07:00:00Z) or '<n>h ago', got '${text}'` };
+    return {
+      ok: false,
+      message: `--as-of must be an ISO 8601 time with a zone (2026-11-25T07:00:00Z) or '<n>h ago', got '${text}'`,
+    };
   }
   if (!Number.isFinite(at)) return { ok: false, message: `--as-of '${text}' is not a valid time` };
-  if (at > now) return { ok: false, message: `--as-of ${new Date(at).toISOString()} is in the future (now is ${new Date(now).toISOString()})` };
+  if (at > now)
+    return {
+      ok: false,
+      message: `--as-of ${new Date(at).toISOString()} is in the future (now is ${new Date(now).toISOString()})`,
+    };
   return { ok: true, value: at };
 }
 
@@ -647,7 +714,8 @@ export function parseS3Url(text: string): Parsed<S3Location> {
   const match = /^s3:\/\/([^/]+)(\/(.*))?$/.exec(text);
   if (!match) return { ok: false, message: `--to must be s3://BUCKET[/PREFIX], got '${text}'` };
   const [, bucket, slash, rest] = match;
-  if (!BUCKET_NAME.test(bucket) || bucket.includes("..")) return { ok: false, message: `--to: '${bucket}' is not a valid S3 bucket name` };
+  if (!BUCKET_NAME.test(bucket) || bucket.includes(".."))
+    return { ok: false, message: `--to: '${bucket}' is not a valid S3 bucket name` };
   if (slash === undefined) return { ok: true, value: { bucket, prefix: undefined } };
   const prefix = rest ?? "";
   return { ok: true, value: { bucket, prefix: prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/` } };
@@ -655,7 +723,10 @@ export function parseS3Url(text: string): Parsed<S3Location> {
 
 /** `20261125T070000Z`, for default prefixes and file names. */
 export function timeStamp(at: number): string {
-  return new Date(at).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return new Date(at)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
 }
 
 /** The fresh prefix a restore writes to when `--to` names only a bucket. */
@@ -666,6 +737,7 @@ export function defaultTargetPrefix(accountId: string, asOf: number): string {
 /** `--prefix`: relative to the account, no leading slash, no `..` games. */
 export function parsePrefix(text: string | undefined): Parsed<string> {
   if (text === undefined) return { ok: true, value: "" };
-  if (text.startsWith("/")) return { ok: false, message: `--prefix is relative to <accountId>/ and must not start with '/', got '${text}'` };
+  if (text.startsWith("/"))
+    return { ok: false, message: `--prefix is relative to <accountId>/ and must not start with '/', got '${text}'` };
   return { ok: true, value: text };
 }

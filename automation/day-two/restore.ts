@@ -80,7 +80,8 @@ export async function planRestore(aws: RestoreAws, request: RestoreRequest): Pro
   try {
     versioning = await bucketVersioning(targetS3, targetBucket);
   } catch (error) {
-    if (request.exact || isEnvironmentError(error)) return failure(error, 2, `cannot read the versioning of ${targetBucket} (s3:GetBucketVersioning)`);
+    if (request.exact || isEnvironmentError(error))
+      return failure(error, 2, `cannot read the versioning of ${targetBucket} (s3:GetBucketVersioning)`);
   }
   if (request.exact && versioning !== "Enabled") {
     return {
@@ -92,9 +93,15 @@ export async function planRestore(aws: RestoreAws, request: RestoreRequest): Pro
 
   const selector = new VersionSelector(scope, request.now);
   try {
-    await listVersions(centralS3, central.bucketName, listingPrefix(scope), central.accountId, (page) => selector.addPage(page));
+    await listVersions(centralS3, central.bucketName, listingPrefix(scope), central.accountId, (page) =>
+      selector.addPage(page),
+    );
   } catch (error) {
-    return failure(error, 1, `cannot list the versions under s3://${central.bucketName}/${listingPrefix(scope)} as ${roleArn} (s3:ListBucketVersions)`);
+    return failure(
+      error,
+      1,
+      `cannot list the versions under s3://${central.bucketName}/${listingPrefix(scope)} as ${roleArn} (s3:ListBucketVersions)`,
+    );
   }
   const selection = selector.finish();
 
@@ -108,7 +115,11 @@ export async function planRestore(aws: RestoreAws, request: RestoreRequest): Pro
   try {
     await listTarget(targetS3, targetBucket, targetScopePrefix(scope), (objects) => reconciler.add(objects));
   } catch (error) {
-    return failure(error, 2, `cannot list the target s3://${targetBucket}/${targetScopePrefix(scope)} as ${roleArn} (s3:ListBucket, needed to refuse overwrites)`);
+    return failure(
+      error,
+      2,
+      `cannot list the target s3://${targetBucket}/${targetScopePrefix(scope)} as ${roleArn} (s3:ListBucket, needed to refuse overwrites)`,
+    );
   }
   const reconciled = reconciler.finish();
   // Markers already placed by an earlier run are not listed any more (the key reads as deleted).
@@ -116,7 +127,9 @@ export async function planRestore(aws: RestoreAws, request: RestoreRequest): Pro
 
   const notes: string[] = [];
   if (request.now - scope.asOf < REPLICATION_LAG_MS) {
-    notes.push("the as-of time is less than 15 minutes ago: versions written in the source since may not have replicated yet (Replication Time Control's objective)");
+    notes.push(
+      "the as-of time is less than 15 minutes ago: versions written in the source since may not have replicated yet (Replication Time Control's objective)",
+    );
   }
   if (!request.account.replication.deleteMarkerReplication) {
     notes.push(
@@ -129,12 +142,17 @@ export async function planRestore(aws: RestoreAws, request: RestoreRequest): Pro
     );
   }
   if (reconciled.conflicts.length > 0 && request.overwrite && versioning !== "Enabled") {
-    notes.push(`${targetBucket} is not versioned (${versioning}): --overwrite replaces ${formatCount(reconciled.conflicts.length)} object(s) for good`);
+    notes.push(
+      `${targetBucket} is not versioned (${versioning}): --overwrite replaces ${formatCount(reconciled.conflicts.length)} object(s) for good`,
+    );
   }
   notes.push(
     `copies are written in the STANDARD storage class, encrypted with ${request.kmsKeyId ? `the KMS key ${request.kmsKeyId}` : "the target bucket's default encryption"}; metadata and tags are kept`,
   );
-  if (selection.stats.unmappable.length > 0) notes.push(`not restorable at this target (empty or too long a key): ${selection.stats.unmappable.slice(0, 5).join(", ")}`);
+  if (selection.stats.unmappable.length > 0)
+    notes.push(
+      `not restorable at this target (empty or too long a key): ${selection.stats.unmappable.slice(0, 5).join(", ")}`,
+    );
 
   return {
     ok: true,

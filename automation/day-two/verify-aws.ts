@@ -3,11 +3,16 @@
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { type AwsClients, sessionName } from "./aws-clients";
+import { s3RestoreDrill } from "./restore-drill";
 import type { AlarmReader, CanaryStore, CanaryTarget, VerifyAws } from "./verify";
 
 /** verify's calls to real AWS (or the emulator the environment names), sharing one assumed role per account. */
 export function awsVerifyCalls(clients: AwsClients, runId: string): VerifyAws {
-  return { canaries: s3CanaryStore(clients, runId), alarms: cloudWatchAlarmReader(clients, runId) };
+  return {
+    canaries: s3CanaryStore(clients, runId),
+    alarms: cloudWatchAlarmReader(clients, runId),
+    drill: s3RestoreDrill(clients, runId),
+  };
 }
 
 /** The AlarmReader of real CloudWatch: DescribeAlarms by name, in the account's region, as its role. */

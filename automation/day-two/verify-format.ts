@@ -1,5 +1,6 @@
 /** How verify reports: the table, the JSON, the exit code, durations. Pure: results in, text out. */
 
+import { DRILL_ADVICE } from "./restore-drill";
 import { type AlarmCheck, type AlarmsOutcome, alarmProblems, type VerifyResult, type VerifyStatus } from "./verify";
 
 export function formatMs(ms: number): string {
@@ -24,7 +25,11 @@ export function parseTimeout(text: string): { ok: true; ms: number } | { ok: fal
 export function verifyExitCode(results: readonly VerifyResult[], interrupted = false): 0 | 1 | 3 | 130 {
   if (interrupted || results.some((r) => r.status === "interrupted")) return 130;
   if (results.some((r) => r.environment)) return 3;
-  return results.every((r) => r.status === "replicated" && alarmProblems(r.alarms).length === 0) ? 0 : 1;
+  return results.every(
+    (r) => r.status === "replicated" && alarmProblems(r.alarms).length === 0 && r.restore?.status !== "failed",
+  )
+    ? 0
+    : 1;
 }
 
 const STATUS_LABEL: Readonly<Record<VerifyStatus, string>> = {
@@ -75,6 +80,8 @@ export function formatVerifyTable(results: readonly VerifyResult[]): string {
         ? [`check:    org-s3-backup explain --account ${r.accountId}`]
         : []),
       ...alarmAdvice(r),
+      ...(r.restore ? [`restore:  ${r.restore.status === "restored" ? "ok, " : "FAILED: "}${r.restore.detail}`] : []),
+      ...(r.restore?.status === "failed" ? [`          ${DRILL_ADVICE}`] : []),
       ...r.notes.map((n) => `note: ${n}`),
     ],
   }));
@@ -89,7 +96,11 @@ export function formatVerifyTable(results: readonly VerifyResult[]): string {
   for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
   const totals = [...counts].map(([status, n]) => `${n} ${STATUS_LABEL[status]}`).join(", ");
   const alarmed = results.filter((r) => alarmProblems(r.alarms).length > 0).length;
-  const summary = `verify: ${totals || "no accounts"}${alarmed > 0 ? `; ${alarmed} account(s) with alarms missing or in ALARM` : ""}`;
+  const drillsFailed = results.filter((r) => r.restore?.status === "failed").length;
+  const drills = results.filter((r) => r.restore).length;
+  const summary =
+    `verify: ${totals || "no accounts"}${alarmed > 0 ? `; ${alarmed} account(s) with alarms missing or in ALARM` : ""}` +
+    (drills > 0 ? `; restore drill: ${drills - drillsFailed} restored, ${drillsFailed} failed` : "");
   return `${[line(header), ...rows.flatMap((row) => [line(row.cells), ...row.more.map((m) => `${indent}${m}`)]), "", summary].join("\n")}\n`;
 }
 
@@ -107,6 +118,7 @@ export function verifyJson(results: readonly VerifyResult[], runId: string, exit
       detail: r.detail,
       suspects: r.suspects,
       alarms: r.alarms,
+      ...(r.restore ? { restore: r.restore } : {}),
       notes: r.notes,
     })),
   };

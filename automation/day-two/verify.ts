@@ -4,6 +4,7 @@ import { type AlarmKind, alarmKinds, alarmName } from "../../infra/policies/moni
 import { awsErrorText, isEnvironmentError } from "./aws-clients";
 import { mapBounded } from "../driver/concurrency";
 import type { ExplainLinkId } from "../review/explain";
+import type { RestoreDrill, RestoreDrillOutcome } from "./restore-drill";
 import { formatMs } from "./verify-format";
 
 /**
@@ -66,6 +67,8 @@ export interface AlarmReader {
 export interface VerifyAws {
   readonly canaries: CanaryStore;
   readonly alarms: AlarmReader;
+  /** `--restore`: restores each replica from the central bucket and compares it (restore-drill.ts). */
+  readonly drill?: RestoreDrill;
 }
 
 export interface AlarmCheck extends ExpectedAlarm {
@@ -104,6 +107,8 @@ export interface VerifyOptions {
   readonly runId: string;
   /** Ctrl-C: stop putting and polling, but still remove the canaries already placed. */
   readonly signal?: AbortSignal;
+  /** `--restore`: the restore drill for every replicated account, before the canaries are removed. */
+  readonly restoreDrill?: boolean;
 }
 
 export interface VerifyResult {
@@ -121,10 +126,12 @@ export interface VerifyResult {
   /** Clean-up and alarm-read problems; they never change the result. */
   readonly notes: readonly string[];
   readonly alarms: AlarmsOutcome;
+  /** `--restore`: the restore drill's outcome (replicated accounts only). */
+  readonly restore?: RestoreDrillOutcome;
 }
 
 /** A result before the alarms are read. */
-type Decided = Omit<VerifyResult, "alarms">;
+type Decided = Omit<VerifyResult, "alarms" | "restore">;
 
 export const CANARY_FOLDER = "org-s3-backup-canary";
 
@@ -262,6 +269,7 @@ interface Watch {
   alarms: AlarmsOutcome;
   /** The alarm read could not run for lack of environment (exit 3, as for the canary). */
   alarmsUnreachable: boolean;
+  drill?: RestoreDrillOutcome;
 }
 
 /**
@@ -301,6 +309,17 @@ export async function verifyAll(
   });
   await poll(watches, aws.canaries, options);
   for (const watch of watches) watch.result ??= interruptedResult(watch);
+  const { drill } = aws;
+  if (options.restoreDrill && drill) {
+    // Before the canaries go: the replica must still be in the central bucket.
+    await mapBounded(
+      watches.filter((watch) => watch.result?.status === "replicated"),
+      concurrency,
+      async (watch) => {
+        if (!stopped()) watch.drill = await drill.run(watch.target, canaryBody(watch.target, options.runId));
+      },
+    );
+  }
 
   await mapBounded(
     watches.filter((watch) => watch.placed),
@@ -316,7 +335,13 @@ export async function verifyAll(
   );
   return watches.map((watch) => {
     const result = watch.result as Decided;
-    return { ...result, environment: result.environment || watch.alarmsUnreachable, alarms: watch.alarms };
+    const drillUnreachable = watch.drill?.status === "failed" && watch.drill.environment;
+    return {
+      ...result,
+      environment: result.environment || watch.alarmsUnreachable || drillUnreachable,
+      alarms: watch.alarms,
+      ...(watch.drill ? { restore: watch.drill, notes: [...result.notes, ...watch.drill.notes] } : {}),
+    };
   });
 }
 

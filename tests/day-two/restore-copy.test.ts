@@ -3,7 +3,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
 import { expect } from "chai";
-import { createRestoreJobRequest, isRestoreJobOf, manifestCsv, restoreStatusExitCode, splitForBatch } from "../../automation/day-two/restore-batch";
+import {
+  createRestoreJobRequest,
+  isRestoreJobOf,
+  manifestCsv,
+  restoreStatusExitCode,
+  splitForBatch,
+} from "../../automation/day-two/restore-batch";
 import {
   checksumMismatch,
   choosePartSize,
@@ -17,7 +23,15 @@ import {
   partRanges,
   storedChecksum,
 } from "../../automation/day-two/restore-copy";
-import { JOURNAL_KIND, type JournalHeader, journalPath, readJournal, RestoreJournal, restoreIdentity, unfinishedJournals } from "../../automation/day-two/restore-journal";
+import {
+  JOURNAL_KIND,
+  type JournalHeader,
+  journalPath,
+  readJournal,
+  RestoreJournal,
+  restoreIdentity,
+  unfinishedJournals,
+} from "../../automation/day-two/restore-journal";
 import { journalKey, type RestoreEntry } from "../../automation/day-two/restore-plan";
 
 const entry = (key: string, size = 1, versionId = `v-${key}`): RestoreEntry => ({
@@ -52,33 +66,53 @@ describe("restore copy: multipart sizing", () => {
   });
 
   it("URL-encodes the copy source key segment by segment, with the version", () => {
-    expect(copySource("central", "111111111111/a b/c+d?.txt", "3/L4kqtJl")).to.equal("central/111111111111/a%20b/c%2Bd%3F.txt?versionId=3%2FL4kqtJl");
+    expect(copySource("central", "111111111111/a b/c+d?.txt", "3/L4kqtJl")).to.equal(
+      "central/111111111111/a%20b/c%2Bd%3F.txt?versionId=3%2FL4kqtJl",
+    );
   });
 });
 
 describe("restore copy: checksums and failures", () => {
   it("compares full-object checksums only; a multipart (composite) checksum is not comparable with a copy's", () => {
-    expect(storedChecksum({ ChecksumCRC32: "aWLMtQ==", ETag: '"x"' })).to.deep.equal({ algorithm: "CRC32", value: "aWLMtQ==" });
-    expect(storedChecksum({ ChecksumSHA256: "s", ChecksumType: "FULL_OBJECT" })).to.deep.equal({ algorithm: "SHA256", value: "s" });
+    expect(storedChecksum({ ChecksumCRC32: "aWLMtQ==", ETag: '"x"' })).to.deep.equal({
+      algorithm: "CRC32",
+      value: "aWLMtQ==",
+    });
+    expect(storedChecksum({ ChecksumSHA256: "s", ChecksumType: "FULL_OBJECT" })).to.deep.equal({
+      algorithm: "SHA256",
+      value: "s",
+    });
     expect(storedChecksum({ ChecksumCRC32: "c", ChecksumType: "COMPOSITE" })).to.equal(undefined);
     expect(storedChecksum({ ChecksumCRC32: "c", ETag: '"abc-3"' })).to.equal(undefined);
     expect(storedChecksum({ ETag: '"x"' })).to.equal(undefined);
     const expected = { algorithm: "CRC32" as const, value: "aWLMtQ==" };
     expect(checksumMismatch(expected, { ChecksumCRC32: "aWLMtQ==" })).to.equal(undefined);
     expect(checksumMismatch(expected, {})).to.equal(undefined);
-    expect(checksumMismatch(expected, { ChecksumCRC32: "AAAAAA==" })).to.equal("checksum mismatch: CRC32 of the copy is AAAAAA==, the backup's is aWLMtQ==");
+    expect(checksumMismatch(expected, { ChecksumCRC32: "AAAAAA==" })).to.equal(
+      "checksum mismatch: CRC32 of the copy is AAAAAA==, the backup's is aWLMtQ==",
+    );
   });
 
   it("classifies per-object failures in words a person can act on", () => {
-    const err = (name: string, message: string, status?: number) => Object.assign(new Error(message), { name, ...(status ? { $metadata: { httpStatusCode: status } } : {}) });
+    const err = (name: string, message: string, status?: number) =>
+      Object.assign(new Error(message), { name, ...(status ? { $metadata: { httpStatusCode: status } } : {}) });
     expect(classifyFailure(err("AccessDenied", "Access Denied", 403)).kind).to.equal("access-denied");
-    expect(classifyFailure(err("AccessDenied", "User is not authorized to perform: kms:Decrypt", 403)).kind).to.equal("kms");
+    expect(classifyFailure(err("AccessDenied", "User is not authorized to perform: kms:Decrypt", 403)).kind).to.equal(
+      "kms",
+    );
     expect(classifyFailure(err("KMS.DisabledException", "key disabled", 400)).kind).to.equal("kms");
-    expect(classifyFailure(err("SlowDown", "Please reduce your request rate.", 503)).message).to.contain("after the SDK's retries");
+    expect(classifyFailure(err("SlowDown", "Please reduce your request rate.", 503)).message).to.contain(
+      "after the SDK's retries",
+    );
     expect(classifyFailure(err("ObjectNotInActiveTierError", "not in the active tier", 403)).kind).to.equal("archived");
     expect(classifyFailure(err("InvalidObjectState", "archived", 403)).kind).to.equal("archived");
-    expect(classifyFailure(err("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412)).kind).to.equal("exists");
-    expect(classifyFailure(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })).kind).to.equal("environment");
+    expect(
+      classifyFailure(err("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412))
+        .kind,
+    ).to.equal("exists");
+    expect(classifyFailure(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })).kind).to.equal(
+      "environment",
+    );
   });
 
   it("keeps at most `limit` calls in flight", async () => {
@@ -110,26 +144,57 @@ describe("restore copy: progress", () => {
     let t = 0;
     let ci = "";
     const stream = new PassThrough().on("data", (c: Buffer) => (ci += c.toString()));
-    const progress = createRestoreProgress({ stream, live: false, totalObjects: 10, totalBytes: 10, everyMs: 1000, now: () => t, clock: () => new Date("2026-11-25T07:00:00Z") });
+    const progress = createRestoreProgress({
+      stream,
+      live: false,
+      totalObjects: 10,
+      totalBytes: 10,
+      everyMs: 1000,
+      now: () => t,
+      clock: () => new Date("2026-11-25T07:00:00Z"),
+    });
     for (let i = 1; i <= 10; i++) {
       t = i * 300;
       progress.update({ objects: i, bytes: i });
     }
     progress.close();
     // Updates every 300 ms, a line at most every 1,000 ms: after 4 and 8 objects, then the final line.
-    expect(ci.split("\n").filter(Boolean).map((line) => line.split(" ")[2])).to.deep.equal(["4/10", "8/10", "10/10"]);
+    expect(
+      ci
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => line.split(" ")[2]),
+    ).to.deep.equal(["4/10", "8/10", "10/10"]);
     expect(ci).to.match(/^2026-11-25T07:00:00\.000Z restore: 4\/10 objects/);
     let tty = "";
-    const live = createRestoreProgress({ stream: new PassThrough().on("data", (c: Buffer) => (tty += c.toString())), live: true, totalObjects: 1, totalBytes: 1, now: () => 0 });
+    const live = createRestoreProgress({
+      stream: new PassThrough().on("data", (c: Buffer) => (tty += c.toString())),
+      live: true,
+      totalObjects: 1,
+      totalBytes: 1,
+      now: () => 0,
+    });
     live.close();
-    expect(tty).to.match(/^\r\x1b\[2Krestore: 0\/1 objects.*\n$/);
+    expect(tty.startsWith("\r\u001b[2Krestore: 0/1 objects")).to.equal(true);
+    expect(tty.endsWith("\n")).to.equal(true);
   });
 });
 
 describe("restore journal", () => {
   let dir: string;
-  const identity = { accountId: "111111111111", source: "s3://central/111111111111/", target: "s3://t/x", keepPrefix: false };
-  const header = (asOf: string): JournalHeader => ({ kind: JOURNAL_KIND, version: 1, ...identity, asOf, startedAt: "2026-11-25T07:00:00.000Z" });
+  const identity = {
+    accountId: "111111111111",
+    source: "s3://central/111111111111/",
+    target: "s3://t/x",
+    keepPrefix: false,
+  };
+  const header = (asOf: string): JournalHeader => ({
+    kind: JOURNAL_KIND,
+    version: 1,
+    ...identity,
+    asOf,
+    startedAt: "2026-11-25T07:00:00.000Z",
+  });
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "journal-"))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -166,16 +231,31 @@ describe("restore journal", () => {
   });
 
   it("finds the unfinished journals of the same restore, newest as-of first, and not finished or other ones", () => {
-    const older = RestoreJournal.open(journalPath(dir, identity, Date.parse("2026-11-24T06:00:00Z")), header("2026-11-24T06:00:00.000Z"));
+    const older = RestoreJournal.open(
+      journalPath(dir, identity, Date.parse("2026-11-24T06:00:00Z")),
+      header("2026-11-24T06:00:00.000Z"),
+    );
     older.close();
-    const newer = RestoreJournal.open(journalPath(dir, identity, Date.parse("2026-11-25T06:00:00Z")), header("2026-11-25T06:00:00.000Z"));
+    const newer = RestoreJournal.open(
+      journalPath(dir, identity, Date.parse("2026-11-25T06:00:00Z")),
+      header("2026-11-25T06:00:00.000Z"),
+    );
     newer.close();
-    const done = RestoreJournal.open(journalPath(dir, identity, Date.parse("2026-11-25T09:00:00Z")), header("2026-11-25T09:00:00.000Z"));
+    const done = RestoreJournal.open(
+      journalPath(dir, identity, Date.parse("2026-11-25T09:00:00Z")),
+      header("2026-11-25T09:00:00.000Z"),
+    );
     done.complete({ copied: 0 });
     done.close();
     const other = { ...identity, target: "s3://t/other" };
-    RestoreJournal.open(journalPath(dir, other, Date.parse("2026-11-25T10:00:00Z")), { ...header("2026-11-25T10:00:00.000Z"), target: other.target }).close();
-    expect(unfinishedJournals(dir, identity).map((f) => path.basename(f).slice(-24))).to.deep.equal(["20261125T060000Z.journal", "20261124T060000Z.journal"]);
+    RestoreJournal.open(journalPath(dir, other, Date.parse("2026-11-25T10:00:00Z")), {
+      ...header("2026-11-25T10:00:00.000Z"),
+      target: other.target,
+    }).close();
+    expect(unfinishedJournals(dir, identity).map((f) => path.basename(f).slice(-24))).to.deep.equal([
+      "20261125T060000Z.journal",
+      "20261124T060000Z.journal",
+    ]);
     expect(unfinishedJournals(path.join(dir, "missing"), identity)).to.deep.equal([]);
   });
 
@@ -227,12 +307,24 @@ describe("restore --batch: manifest and job request", () => {
     ).to.deep.equal({
       AccountId: "999999999999",
       ConfirmationRequired: false,
-      Operation: { S3PutObjectCopy: { TargetResource: "arn:aws:s3:::restore-target", TargetKeyPrefix: "incident-42", MetadataDirective: "COPY" } },
+      Operation: {
+        S3PutObjectCopy: {
+          TargetResource: "arn:aws:s3:::restore-target",
+          TargetKeyPrefix: "incident-42",
+          MetadataDirective: "COPY",
+        },
+      },
       Manifest: {
         Spec: { Format: "S3BatchOperations_CSV_20180820", Fields: ["Bucket", "Key", "VersionId"] },
         Location: { ObjectArn: "arn:aws:s3:::restore-target/org-s3-backup-restore-jobs/R/manifest.csv", ETag: "abc" },
       },
-      Report: { Enabled: true, Bucket: "arn:aws:s3:::restore-target", Prefix: "org-s3-backup-restore-jobs/R", Format: "Report_CSV_20180820", ReportScope: "AllTasks" },
+      Report: {
+        Enabled: true,
+        Bucket: "arn:aws:s3:::restore-target",
+        Prefix: "org-s3-backup-restore-jobs/R",
+        Format: "Report_CSV_20180820",
+        ReportScope: "AllTasks",
+      },
       Priority: 10,
       RoleArn: "arn:aws:iam::999999999999:role/restore-batch",
       ClientRequestToken: "R-111111111111",
@@ -246,10 +338,32 @@ describe("restore --batch: manifest and job request", () => {
   });
 
   it("recognises its own jobs, and exits 1 for no job, a failed job or failed tasks", () => {
-    expect(isRestoreJobOf("111111111111", { Description: "org-s3-backup restore 111111111111/ R", Operation: "S3PutObjectCopy" })).to.equal(true);
-    expect(isRestoreJobOf("111111111111", { Description: "org-s3-backup restore 222222222222/ R", Operation: "S3PutObjectCopy" })).to.equal(false);
-    expect(isRestoreJobOf(undefined, { Description: "org-s3-backup backfill 111111111111/ R", Operation: "S3ReplicateObject" })).to.equal(false);
-    const job = (status: string, failedTasks = 0) => ({ accountId: "1", description: "", jobId: "j", status, failedTasks, failureReasons: [] });
+    expect(
+      isRestoreJobOf("111111111111", {
+        Description: "org-s3-backup restore 111111111111/ R",
+        Operation: "S3PutObjectCopy",
+      }),
+    ).to.equal(true);
+    expect(
+      isRestoreJobOf("111111111111", {
+        Description: "org-s3-backup restore 222222222222/ R",
+        Operation: "S3PutObjectCopy",
+      }),
+    ).to.equal(false);
+    expect(
+      isRestoreJobOf(undefined, {
+        Description: "org-s3-backup backfill 111111111111/ R",
+        Operation: "S3ReplicateObject",
+      }),
+    ).to.equal(false);
+    const job = (status: string, failedTasks = 0) => ({
+      accountId: "1",
+      description: "",
+      jobId: "j",
+      status,
+      failedTasks,
+      failureReasons: [],
+    });
     expect(restoreStatusExitCode([])).to.equal(1);
     expect(restoreStatusExitCode([job("Active")])).to.equal(0);
     expect(restoreStatusExitCode([job("Complete", 2)])).to.equal(1);

@@ -28,7 +28,15 @@ const T0 = Date.parse("2026-11-20T10:00:00Z");
 const at = (minutes: number) => new Date(T0 + minutes * 60_000);
 
 function version(key: string, id: string, minutes: number, extra: Partial<ObjectVersion> = {}): ObjectVersion {
-  return { Key: `${ACCOUNT}/${key}`, VersionId: id, LastModified: at(minutes), Size: id.length * 10, ETag: `"etag-${id}"`, StorageClass: "STANDARD", ...extra };
+  return {
+    Key: `${ACCOUNT}/${key}`,
+    VersionId: id,
+    LastModified: at(minutes),
+    Size: id.length * 10,
+    ETag: `"etag-${id}"`,
+    StorageClass: "STANDARD",
+    ...extra,
+  };
 }
 function marker(key: string, id: string, minutes: number, isLatest = false): DeleteMarkerEntry {
   return { Key: `${ACCOUNT}/${key}`, VersionId: id, LastModified: at(minutes), IsLatest: isLatest };
@@ -37,7 +45,14 @@ function marker(key: string, id: string, minutes: number, isLatest = false): Del
 /** The SDK types ObjectVersion.StorageClass as "STANDARD" only; S3 answers every class. */
 const cls = (name: string) => name as ObjectVersion["StorageClass"];
 
-const scope = (overrides: Partial<RestoreScope> = {}): RestoreScope => ({ accountId: ACCOUNT, prefix: "", keepPrefix: false, targetPrefix: "restored/", asOf: at(30).getTime(), ...overrides });
+const scope = (overrides: Partial<RestoreScope> = {}): RestoreScope => ({
+  accountId: ACCOUNT,
+  prefix: "",
+  keepPrefix: false,
+  targetPrefix: "restored/",
+  asOf: at(30).getTime(),
+  ...overrides,
+});
 
 /**
  * The central bucket as ListObjectVersions would page it: keys ascending, versions newest first, markers
@@ -73,11 +88,18 @@ describe("restore plan: selection as of a time", () => {
       [`${ACCOUNT}/e.txt`, "e2", "restored/e.txt"],
       [`${ACCOUNT}/f.txt`, "f1", "restored/f.txt"],
     ]);
-    expect(stats).to.deep.include({ versionsListed: 9, deleteMarkersListed: 3, keysSeen: 6, notYetCreated: 1, deletedAtAsOf: 1 });
+    expect(stats).to.deep.include({
+      versionsListed: 9,
+      deleteMarkersListed: 3,
+      keysSeen: 6,
+      notYetCreated: 1,
+      deletedAtAsOf: 1,
+    });
   });
 
   it("moves with the as-of time: before anything, between versions, after everything", () => {
-    const pick = (minutes: number) => selectVersions(scope({ asOf: at(minutes).getTime() }), [history]).entries.map((e) => e.versionId);
+    const pick = (minutes: number) =>
+      selectVersions(scope({ asOf: at(minutes).getTime() }), [history]).entries.map((e) => e.versionId);
     expect(pick(0)).to.deep.equal([]);
     expect(pick(10)).to.deep.equal(["a1", "c1", "d1", "e1", "f1"]); // LastModified == as-of counts (<=)
     expect(pick(16)).to.deep.equal(["a1", "c1", "d1", "f1"]);
@@ -86,15 +108,25 @@ describe("restore plan: selection as of a time", () => {
 
   it("gives the same selection however the listing is cut into pages, a key's versions split included", () => {
     type Item = { v?: ObjectVersion; m?: DeleteMarkerEntry };
-    const items: Item[] = [...(history.Versions ?? []).map((v) => ({ v })), ...(history.DeleteMarkers ?? []).map((m) => ({ m }))];
+    const items: Item[] = [
+      ...(history.Versions ?? []).map((v) => ({ v })),
+      ...(history.DeleteMarkers ?? []).map((m) => ({ m })),
+    ];
     const order = (x: Item) => (x.v ?? x.m) as ObjectVersion | DeleteMarkerEntry;
-    items.sort((x, y) => compareKeys(order(x).Key!, order(y).Key!) || order(y).LastModified!.getTime() - order(x).LastModified!.getTime());
+    items.sort(
+      (x, y) =>
+        compareKeys(order(x).Key!, order(y).Key!) ||
+        order(y).LastModified!.getTime() - order(x).LastModified!.getTime(),
+    );
     const whole = selectVersions(scope(), [history]);
     for (let size = 1; size <= items.length; size++) {
       const pages: VersionPage[] = [];
       for (let i = 0; i < items.length; i += size) {
         const slice = items.slice(i, i + size);
-        pages.push({ Versions: slice.flatMap((x) => (x.v ? [x.v] : [])), DeleteMarkers: slice.flatMap((x) => (x.m ? [x.m] : [])) });
+        pages.push({
+          Versions: slice.flatMap((x) => (x.v ? [x.v] : [])),
+          DeleteMarkers: slice.flatMap((x) => (x.m ? [x.m] : [])),
+        });
       }
       expect(selectVersions(scope(), pages), `pages of ${size}`).to.deep.equal(whole);
     }
@@ -102,7 +134,12 @@ describe("restore plan: selection as of a time", () => {
 
   it("at equal times (S3 keeps seconds) trusts IsLatest, then prefers the version to the delete marker", () => {
     const sameSecond = (markerLatest: boolean, versionLatest: boolean): string[] =>
-      selectVersions(scope(), [{ Versions: [version("k", "v", 10, { IsLatest: versionLatest })], DeleteMarkers: [marker("k", "m", 10, markerLatest)] }]).entries.map((e) => e.versionId);
+      selectVersions(scope(), [
+        {
+          Versions: [version("k", "v", 10, { IsLatest: versionLatest })],
+          DeleteMarkers: [marker("k", "m", 10, markerLatest)],
+        },
+      ]).entries.map((e) => e.versionId);
     expect(sameSecond(true, false)).to.deep.equal([]);
     expect(sameSecond(false, true)).to.deep.equal(["v"]);
     expect(sameSecond(false, false)).to.deep.equal(["v"]);
@@ -110,17 +147,25 @@ describe("restore plan: selection as of a time", () => {
 
   it("strips the account prefix, or keeps it, under the target prefix; --prefix narrows the listing and the target scope", () => {
     expect(targetKeyOf(scope(), `${ACCOUNT}/x/y.txt`)).to.equal("restored/x/y.txt");
-    expect(targetKeyOf(scope({ keepPrefix: true, targetPrefix: "" }), `${ACCOUNT}/x/y.txt`)).to.equal(`${ACCOUNT}/x/y.txt`);
+    expect(targetKeyOf(scope({ keepPrefix: true, targetPrefix: "" }), `${ACCOUNT}/x/y.txt`)).to.equal(
+      `${ACCOUNT}/x/y.txt`,
+    );
     expect(targetScopePrefix(scope({ prefix: "x/" }))).to.equal("restored/x/");
     expect(targetScopePrefix(scope({ prefix: "x/", keepPrefix: true }))).to.equal(`restored/${ACCOUNT}/x/`);
-    const onlyX = selectVersions(scope({ prefix: "c" }), [{ Versions: [version("c.txt", "c1", 1), version("cc/d", "d", 1)] }]);
+    const onlyX = selectVersions(scope({ prefix: "c" }), [
+      { Versions: [version("c.txt", "c1", 1), version("cc/d", "d", 1)] },
+    ]);
     expect(onlyX.entries.map((e) => e.targetKey)).to.deep.equal(["restored/c.txt", "restored/cc/d"]);
   });
 
   it("refuses keys that cannot be written at the target rather than write a wrong one", () => {
-    const { entries, stats } = selectVersions(scope({ targetPrefix: "" }), [{ Versions: [{ ...version("", "dir", 1), Key: `${ACCOUNT}/` }, version("x".repeat(1020), "long", 1)] }]);
+    const { entries, stats } = selectVersions(scope({ targetPrefix: "" }), [
+      { Versions: [{ ...version("", "dir", 1), Key: `${ACCOUNT}/` }, version("x".repeat(1020), "long", 1)] },
+    ]);
     expect(entries.map((e) => e.versionId)).to.deep.equal(["long"]);
-    const tooLong = selectVersions(scope({ targetPrefix: "p/".repeat(10) }), [{ Versions: [version("x".repeat(1010), "long", 1)] }]);
+    const tooLong = selectVersions(scope({ targetPrefix: "p/".repeat(10) }), [
+      { Versions: [version("x".repeat(1010), "long", 1)] },
+    ]);
     expect(tooLong.entries).to.deep.equal([]);
     expect(tooLong.stats.unmappable).to.have.length(1);
     expect(stats.unmappable).to.deep.equal([`${ACCOUNT}/`]);
@@ -135,8 +180,14 @@ describe("restore plan: selection as of a time", () => {
           Versions: [
             version("g1", "g", 1, { StorageClass: cls("GLACIER") }),
             version("g2", "g", 1, { StorageClass: cls("DEEP_ARCHIVE"), RestoreStatus: { IsRestoreInProgress: true } }),
-            version("g3", "g", 1, { StorageClass: cls("GLACIER"), RestoreStatus: { IsRestoreInProgress: false, RestoreExpiryDate: at(200) } }),
-            version("g4", "g", 1, { StorageClass: cls("GLACIER"), RestoreStatus: { IsRestoreInProgress: false, RestoreExpiryDate: at(50) } }),
+            version("g3", "g", 1, {
+              StorageClass: cls("GLACIER"),
+              RestoreStatus: { IsRestoreInProgress: false, RestoreExpiryDate: at(200) },
+            }),
+            version("g4", "g", 1, {
+              StorageClass: cls("GLACIER"),
+              RestoreStatus: { IsRestoreInProgress: false, RestoreExpiryDate: at(50) },
+            }),
             version("ir", "ir", 1, { StorageClass: cls("GLACIER_IR") }),
           ],
         },
@@ -189,7 +240,13 @@ describe("restore plan: selection as of a time", () => {
     const page = (start: number, count: number): VersionPage => ({
       Versions: Array.from({ length: count }, (_, i) => {
         const n = start + i;
-        return { Key: `${ACCOUNT}/k${String(Math.floor(n / 4)).padStart(8, "0")}`, VersionId: `v${n}`, LastModified: at(-(n % 4)), Size: 1, StorageClass: "STANDARD" };
+        return {
+          Key: `${ACCOUNT}/k${String(Math.floor(n / 4)).padStart(8, "0")}`,
+          VersionId: `v${n}`,
+          LastModified: at(-(n % 4)),
+          Size: 1,
+          StorageClass: "STANDARD",
+        };
       }),
     });
     const time = (versions: number) => {
@@ -219,11 +276,21 @@ describe("restore plan: the target", () => {
     archived: false,
     ...extra,
   });
-  const object = (key: string, extra: Partial<TargetObject> = {}): TargetObject => ({ key: `restored/${key}`, size: 10, etag: '"other"', lastModified: T0, ...extra });
+  const object = (key: string, extra: Partial<TargetObject> = {}): TargetObject => ({
+    key: `restored/${key}`,
+    size: 10,
+    etag: '"other"',
+    lastModified: T0,
+    ...extra,
+  });
   const entries = [entry("a"), entry("b"), entry("c"), entry("d"), entry("e", 10, { archived: true }), entry("f")];
 
   it("copies what is missing, skips what the journal did and what is identical, refuses what differs", () => {
-    const r = reconcile(entries, [object("b", { etag: '"e-b"' }), object("c"), object("zz")], { done: new Set([journalKey(entries[3])]), overwrite: false, exact: false });
+    const r = reconcile(entries, [object("b", { etag: '"e-b"' }), object("c"), object("zz")], {
+      done: new Set([journalKey(entries[3])]),
+      overwrite: false,
+      exact: false,
+    });
     expect(r.toCopy.map((e) => e.targetKey)).to.deep.equal(["restored/a", "restored/f"]);
     expect(r.identical).to.equal(1);
     expect(r.alreadyDone).to.equal(1);
@@ -233,25 +300,45 @@ describe("restore plan: the target", () => {
   });
 
   it("with --overwrite copies the differing objects too, and with --exact marks the keys that did not exist then", () => {
-    const r = reconcile(entries, [object("0-new"), object("c"), object("cc"), object("zz")], { done: new Set(), overwrite: true, exact: true });
-    expect(r.toCopy.map((e) => e.targetKey)).to.deep.equal(["restored/a", "restored/b", "restored/c", "restored/d", "restored/f"]);
+    const r = reconcile(entries, [object("0-new"), object("c"), object("cc"), object("zz")], {
+      done: new Set(),
+      overwrite: true,
+      exact: true,
+    });
+    expect(r.toCopy.map((e) => e.targetKey)).to.deep.equal([
+      "restored/a",
+      "restored/b",
+      "restored/c",
+      "restored/d",
+      "restored/f",
+    ]);
     expect(r.conflicts).to.have.length(1);
     expect(r.deleteMarkers).to.deep.equal(["restored/0-new", "restored/cc", "restored/zz"]);
   });
 
   it("when resuming, counts objects written since the journal began with the planned size as done by the killed run", () => {
-    const r = reconcile(entries, [object("a", { lastModified: T0 + 1000 }), object("b", { lastModified: T0 + 1000, size: 11 }), object("c", { lastModified: T0 - 1000 })], {
-      done: new Set(),
-      ourWritesSince: T0,
-      overwrite: false,
-      exact: false,
-    });
+    const r = reconcile(
+      entries,
+      [
+        object("a", { lastModified: T0 + 1000 }),
+        object("b", { lastModified: T0 + 1000, size: 11 }),
+        object("c", { lastModified: T0 - 1000 }),
+      ],
+      {
+        done: new Set(),
+        ourWritesSince: T0,
+        overwrite: false,
+        exact: false,
+      },
+    );
     expect(r.ours.map((e) => e.targetKey)).to.deep.equal(["restored/a"]);
     expect(r.conflicts.map((c) => c.entry.targetKey)).to.deep.equal(["restored/b", "restored/c"]);
   });
 
   it("refuses a target listing out of order", () => {
-    expect(() => reconcile(entries, [object("b"), object("a")], { done: new Set(), overwrite: false, exact: false })).to.throw(/out of order/);
+    expect(() =>
+      reconcile(entries, [object("b"), object("a")], { done: new Set(), overwrite: false, exact: false }),
+    ).to.throw(/out of order/);
   });
 });
 
@@ -266,7 +353,11 @@ describe("restore plan: what a person reads", () => {
     asOf: at(30).toISOString(),
     summary: summarize(selection.entries),
     stats: selection.stats,
-    reconciled: reconcile(selection.entries, [{ key: "restored/zzz", size: 1, lastModified: T0 }], { done: new Set(), overwrite: false, exact: true }),
+    reconciled: reconcile(selection.entries, [{ key: "restored/zzz", size: 1, lastModified: T0 }], {
+      done: new Set(),
+      overwrite: false,
+      exact: true,
+    }),
     notes: ["deletions in the source are not replicated"],
     exact: true,
     overwrite: false,
@@ -276,19 +367,28 @@ describe("restore plan: what a person reads", () => {
   it("prints counts, bytes, the time span, classes and skips, with --exact's delete markers first", () => {
     const text = formatPlan(plan());
     const lines = text.split("\n");
-    expect(lines[0]).to.equal(`restore plan: account ${ACCOUNT} (payments), s3://central/${ACCOUNT}/ as of 2026-11-20T10:30:00.000Z`);
+    expect(lines[0]).to.equal(
+      `restore plan: account ${ACCOUNT} (payments), s3://central/${ACCOUNT}/ as of 2026-11-20T10:30:00.000Z`,
+    );
     expect(lines[1]).to.equal(`  to        s3://target/restored/ (${ACCOUNT}/ stripped from the keys)`);
     expect(lines[2]).to.match(/^ {2}exact {5}1 key\(s\) at the target did not exist at .*: each gets a delete marker/);
     expect(lines[3]).to.equal("              restored/zzz");
-    expect(text).to.contain("  select    4 objects, 80 B; versions from 2026-11-20T10:02:00.000Z to 2026-11-20T10:28:00.000Z");
+    expect(text).to.contain(
+      "  select    4 objects, 80 B; versions from 2026-11-20T10:02:00.000Z to 2026-11-20T10:28:00.000Z",
+    );
     expect(text).to.contain("  classes   STANDARD 4 (80 B)");
-    expect(text).to.contain("  skipped   1 key(s) created after the as-of time; 1 key(s) deleted at that time (a delete marker in the central bucket)");
+    expect(text).to.contain(
+      "  skipped   1 key(s) created after the as-of time; 1 key(s) deleted at that time (a delete marker in the central bucket)",
+    );
     expect(text).to.contain("  target    4 to copy (80 B)");
     expect(text).to.contain("  note      deletions in the source are not replicated");
   });
 
   it("gives the manifest as JSON: every version chosen and where it goes", () => {
-    const manifest = planJson(plan()) as { toCopy: { key: string; versionId: string; targetKey: string }[]; deleteMarkers: string[] };
+    const manifest = planJson(plan()) as {
+      toCopy: { key: string; versionId: string; targetKey: string }[];
+      deleteMarkers: string[];
+    };
     expect(manifest.toCopy.map((e) => `${e.key}@${e.versionId} -> ${e.targetKey}`)).to.deep.equal([
       `${ACCOUNT}/a.txt@a2 -> restored/a.txt`,
       `${ACCOUNT}/c.txt@c1 -> restored/c.txt`,
@@ -303,26 +403,46 @@ describe("restore plan: input", () => {
   const now = Date.parse("2026-11-25T12:00:00Z");
 
   it("reads --as-of as ISO 8601 with a zone or '<n>h ago', and refuses the rest and the future", () => {
-    expect(parseAsOf("2026-11-25T07:00:00Z", now)).to.deep.equal({ ok: true, value: Date.parse("2026-11-25T07:00:00Z") });
-    expect(parseAsOf("2026-11-25T08:00+01:00", now)).to.deep.equal({ ok: true, value: Date.parse("2026-11-25T07:00:00Z") });
+    expect(parseAsOf("2026-11-25T07:00:00Z", now)).to.deep.equal({
+      ok: true,
+      value: Date.parse("2026-11-25T07:00:00Z"),
+    });
+    expect(parseAsOf("2026-11-25T08:00+01:00", now)).to.deep.equal({
+      ok: true,
+      value: Date.parse("2026-11-25T07:00:00Z"),
+    });
     expect(parseAsOf("3h ago", now)).to.deep.equal({ ok: true, value: now - 3 * 3_600_000 });
     expect(parseAsOf("90m ago", now)).to.deep.equal({ ok: true, value: now - 90 * 60_000 });
     for (const bad of ["yesterday", "2026-11-25", "2026-11-25T07:00:00", "2026-13-45T07:00:00Z"]) {
       const parsed = parseAsOf(bad, now);
       expect(parsed.ok, bad).to.equal(false);
     }
-    expect(parseAsOf("2026-11-25T07:00:00", now)).to.deep.include({ message: "--as-of must be an ISO 8601 time with a zone (2026-11-25T07:00:00Z) or '<n>h ago', got '2026-11-25T07:00:00'" });
-    expect(parseAsOf("2026-11-26T00:00:00Z", now)).to.deep.equal({ ok: false, message: "--as-of 2026-11-26T00:00:00.000Z is in the future (now is 2026-11-25T12:00:00.000Z)" });
+    expect(parseAsOf("2026-11-25T07:00:00", now)).to.deep.include({
+      message:
+        "--as-of must be an ISO 8601 time with a zone (2026-11-25T07:00:00Z) or '<n>h ago', got '2026-11-25T07:00:00'",
+    });
+    expect(parseAsOf("2026-11-26T00:00:00Z", now)).to.deep.equal({
+      ok: false,
+      message: "--as-of 2026-11-26T00:00:00.000Z is in the future (now is 2026-11-25T12:00:00.000Z)",
+    });
   });
 
   it("reads --to: a bucket alone (fresh prefix), the root, or a prefix as a folder", () => {
     expect(parseS3Url("s3://my-bucket")).to.deep.equal({ ok: true, value: { bucket: "my-bucket", prefix: undefined } });
     expect(parseS3Url("s3://my-bucket/")).to.deep.equal({ ok: true, value: { bucket: "my-bucket", prefix: "" } });
-    expect(parseS3Url("s3://my-bucket/a/b")).to.deep.equal({ ok: true, value: { bucket: "my-bucket", prefix: "a/b/" } });
-    expect(parseS3Url("s3://my-bucket/a/b/")).to.deep.equal({ ok: true, value: { bucket: "my-bucket", prefix: "a/b/" } });
+    expect(parseS3Url("s3://my-bucket/a/b")).to.deep.equal({
+      ok: true,
+      value: { bucket: "my-bucket", prefix: "a/b/" },
+    });
+    expect(parseS3Url("s3://my-bucket/a/b/")).to.deep.equal({
+      ok: true,
+      value: { bucket: "my-bucket", prefix: "a/b/" },
+    });
     expect(parseS3Url("my-bucket").ok).to.equal(false);
     expect(parseS3Url("s3://My_Bucket/x").ok).to.equal(false);
-    expect(defaultTargetPrefix(ACCOUNT, Date.parse("2026-11-25T07:00:00.123Z"))).to.equal(`restored-${ACCOUNT}-20261125T070000Z/`);
+    expect(defaultTargetPrefix(ACCOUNT, Date.parse("2026-11-25T07:00:00.123Z"))).to.equal(
+      `restored-${ACCOUNT}-20261125T070000Z/`,
+    );
     expect(parsePrefix("/x").ok).to.equal(false);
     expect(parsePrefix(undefined)).to.deep.equal({ ok: true, value: "" });
   });

@@ -24,7 +24,15 @@ import { AwsClients } from "../../automation/day-two/aws-clients";
 import { type RestoreAws, restoreAws } from "../../automation/day-two/restore-aws";
 import { readJournal } from "../../automation/day-two/restore-journal";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
-import { freePort, type LocalServer, type Moto, type RecordedRequest, skipWithoutMoto, startMoto, startRecordingServer } from "../support/moto";
+import {
+  freePort,
+  type LocalServer,
+  type Moto,
+  type RecordedRequest,
+  skipWithoutMoto,
+  startMoto,
+  startRecordingServer,
+} from "../support/moto";
 
 /**
  * `restore` end to end on the emulator (moto_server on 127.0.0.1): the central bucket holds versions
@@ -94,7 +102,8 @@ describe("restore: against the emulator", function () {
   const bodies = { a1: "alpha-1", a2: "alpha-two", a3: "alpha-three!!", c1: "charlie", d1: "delta", b1: "bravo" };
   let cwd: string;
 
-  const asRole = (roleArn: string): S3Client => clients.s3("eu-west-1", clients.assumeRole(roleArn, "eu-west-1", "test"));
+  const asRole = (roleArn: string): S3Client =>
+    clients.s3("eu-west-1", clients.assumeRole(roleArn, "eu-west-1", "test"));
   const central = () => asRole(inv.central.roleArn);
 
   before(async function () {
@@ -108,8 +117,14 @@ describe("restore: against the emulator", function () {
 
     // Second 1: a.txt v1, c.txt (deleted in the source later: the central bucket never hears of it),
     // d.txt and its delete marker in the central bucket, an archived object, another account's object.
-    const put = (key: string, body: string | Buffer, extra: object = {}) => central().send(new PutObjectCommand({ Bucket: CENTRAL, Key: key, Body: body, ...extra }));
-    const withMeta = { ContentType: "text/plain", Metadata: { owner: "ann" }, Tagging: "team=blue", ChecksumAlgorithm: "CRC32" as const };
+    const put = (key: string, body: string | Buffer, extra: object = {}) =>
+      central().send(new PutObjectCommand({ Bucket: CENTRAL, Key: key, Body: body, ...extra }));
+    const withMeta = {
+      ContentType: "text/plain",
+      Metadata: { owner: "ann" },
+      Tagging: "team=blue",
+      ChecksumAlgorithm: "CRC32" as const,
+    };
     await put(`${A}/docs/a.txt`, bodies.a1, withMeta);
     await put(`${A}/docs/c.txt`, bodies.c1, withMeta);
     await put(`${A}/docs/d.txt`, bodies.d1);
@@ -124,12 +139,20 @@ describe("restore: against the emulator", function () {
     // Second 3: a.txt v3 and b.txt, both after the as-of time.
     await put(`${A}/docs/a.txt`, bodies.a3, withMeta);
     await put(`${A}/docs/b.txt`, bodies.b1);
-    const head = await central().send(new HeadObjectCommand({ Bucket: CENTRAL, Key: `${A}/docs/a.txt`, VersionId: v2.VersionId }));
+    const head = await central().send(
+      new HeadObjectCommand({ Bucket: CENTRAL, Key: `${A}/docs/a.txt`, VersionId: v2.VersionId }),
+    );
     asOf = new Date((head.LastModified as Date).getTime() + 500).toISOString();
 
     // Many small objects for the resume tests, and one object big enough for three 5 MiB parts.
-    await Promise.all(Array.from({ length: 40 }, (_, i) => put(`${A}/many/${String(i).padStart(3, "0")}.txt`, `object ${i}`)));
-    await put(`${A}/big/blob.bin`, bigBody(), { ContentType: "application/x-test", Metadata: { kind: "big" }, Tagging: "size=large" });
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => put(`${A}/many/${String(i).padStart(3, "0")}.txt`, `object ${i}`)),
+    );
+    await put(`${A}/big/blob.bin`, bigBody(), {
+      ContentType: "application/x-test",
+      Metadata: { kind: "big" },
+      Tagging: "size=large",
+    });
   });
 
   after(async () => {
@@ -161,7 +184,10 @@ describe("restore: against the emulator", function () {
     };
   }
 
-  async function run(argv: string[], options: { tap?: Tap; env?: NodeJS.ProcessEnv; deps?: Partial<RestoreDeps> } = {}) {
+  async function run(
+    argv: string[],
+    options: { tap?: Tap; env?: NodeJS.ProcessEnv; deps?: Partial<RestoreDeps> } = {},
+  ) {
     const tap = options.tap ?? { calls: [], copied: [] };
     const io = capture(options.env);
     const code = await restoreCommand(deps(tap, options.deps)).run(argv, io);
@@ -169,11 +195,22 @@ describe("restore: against the emulator", function () {
   }
 
   /** Versions (and delete markers) under a prefix of a bucket, by key. */
-  async function versionsAt(bucket: string, prefix: string): Promise<Map<string, { versions: number; markers: number }>> {
+  async function versionsAt(
+    bucket: string,
+    prefix: string,
+  ): Promise<Map<string, { versions: number; markers: number }>> {
     const listed = await central().send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix }));
     const byKey = new Map<string, { versions: number; markers: number }>();
-    for (const v of listed.Versions ?? []) byKey.set(v.Key ?? "", { versions: (byKey.get(v.Key ?? "")?.versions ?? 0) + 1, markers: byKey.get(v.Key ?? "")?.markers ?? 0 });
-    for (const m of listed.DeleteMarkers ?? []) byKey.set(m.Key ?? "", { versions: byKey.get(m.Key ?? "")?.versions ?? 0, markers: (byKey.get(m.Key ?? "")?.markers ?? 0) + 1 });
+    for (const v of listed.Versions ?? [])
+      byKey.set(v.Key ?? "", {
+        versions: (byKey.get(v.Key ?? "")?.versions ?? 0) + 1,
+        markers: byKey.get(v.Key ?? "")?.markers ?? 0,
+      });
+    for (const m of listed.DeleteMarkers ?? [])
+      byKey.set(m.Key ?? "", {
+        versions: byKey.get(m.Key ?? "")?.versions ?? 0,
+        markers: (byKey.get(m.Key ?? "")?.markers ?? 0) + 1,
+      });
     return byKey;
   }
 
@@ -188,7 +225,16 @@ describe("restore: against the emulator", function () {
   }
 
   it("--dry-run prints the plan and, with --json, the manifest: the version current at --as-of per key; writes nothing", async () => {
-    const { code, out, err } = await run(["--account", A, "--as-of", asOf, "--to", `s3://${TARGET}/dry`, "--dry-run", "--json"]);
+    const { code, out, err } = await run([
+      "--account",
+      A,
+      "--as-of",
+      asOf,
+      "--to",
+      `s3://${TARGET}/dry`,
+      "--dry-run",
+      "--json",
+    ]);
     expect(code, err).to.equal(0);
     const plan = JSON.parse(out);
     const chosen = Object.fromEntries(plan.toCopy.map((e: { key: string; targetKey: string }) => [e.key, e.targetKey]));
@@ -228,7 +274,8 @@ describe("restore: against the emulator", function () {
     expect(again.out).to.contain("2 already restored (journal)");
     expect(again.err).to.contain("nothing left to do");
     expect(again.tap.calls.filter((c) => c === "CopyObjectCommand")).to.deep.equal([]);
-    for (const [key, count] of await versionsAt(TARGET, "happy/")) expect(count, key).to.deep.equal({ versions: 1, markers: 0 });
+    for (const [key, count] of await versionsAt(TARGET, "happy/"))
+      expect(count, key).to.deep.equal({ versions: 1, markers: 0 });
   });
 
   it("refuses to overwrite what exists at the target (exit 2, nothing written); --overwrite replaces it and versioning keeps the old", async () => {
@@ -237,7 +284,9 @@ describe("restore: against the emulator", function () {
     // A later point in time: a.txt is v3 now, which differs from what the target holds.
     const refused = await run(["--account", A, "--prefix", "docs/", "--to", `s3://${TARGET}/over`]);
     expect(refused.code).to.equal(2);
-    expect(refused.err).to.contain("1 object(s) exist at s3://acme-restore-target/over/ and differ (first: over/docs/a.txt); nothing was written");
+    expect(refused.err).to.contain(
+      "1 object(s) exist at s3://acme-restore-target/over/ and differ (first: over/docs/a.txt); nothing was written",
+    );
     expect(refused.out).to.contain("1 exist at the target and differ (refused without --overwrite)");
     expect(refused.tap.calls.filter((c) => c === "CopyObjectCommand")).to.deep.equal([]);
     expect(await text(TARGET, "over/docs/a.txt")).to.equal(bodies.a2);
@@ -245,14 +294,29 @@ describe("restore: against the emulator", function () {
     const replaced = await run(["--account", A, "--prefix", "docs/", "--to", `s3://${TARGET}/over`, "--overwrite"]);
     expect(replaced.code, replaced.err).to.equal(0);
     expect(await text(TARGET, "over/docs/a.txt")).to.equal(bodies.a3);
-    expect((await versionsAt(TARGET, "over/docs/a.txt")).get("over/docs/a.txt")).to.deep.equal({ versions: 2, markers: 0 });
+    expect((await versionsAt(TARGET, "over/docs/a.txt")).get("over/docs/a.txt")).to.deep.equal({
+      versions: 2,
+      markers: 0,
+    });
     // c.txt is the same version both times: identical at the target, not copied again.
     expect(replaced.out).to.match(/identical at the target already/);
-    expect((await versionsAt(TARGET, "over/docs/c.txt")).get("over/docs/c.txt")).to.deep.equal({ versions: 1, markers: 0 });
+    expect((await versionsAt(TARGET, "over/docs/c.txt")).get("over/docs/c.txt")).to.deep.equal({
+      versions: 1,
+      markers: 0,
+    });
   });
 
   it("reports archived objects (GLACIER) and does not copy them: exit 1, with the RestoreObject to request", async () => {
-    const { code, out } = await run(["--account", A, "--prefix", "archive/", "--as-of", asOf, "--to", `s3://${TARGET}/arch`]);
+    const { code, out } = await run([
+      "--account",
+      A,
+      "--prefix",
+      "archive/",
+      "--as-of",
+      asOf,
+      "--to",
+      `s3://${TARGET}/arch`,
+    ]);
     expect(code).to.equal(1);
     expect(out).to.match(/classes {3}.*GLACIER 1 \(6 B, archive: RestoreObject first\)/);
     expect(out).to.match(/GLACIER_IR 1 \(7 B, immediate\)/);
@@ -263,13 +327,28 @@ describe("restore: against the emulator", function () {
   });
 
   it("copies above the multipart threshold in parts (UploadPartCopy), keeping metadata and tags", async () => {
-    const { code, out, err, tap } = await run(["--account", A, "--prefix", "big/", "--to", `s3://${TARGET}/mp`, "--multipart-threshold", "5MiB", "--part-size", "5MiB"]);
+    const { code, out, err, tap } = await run([
+      "--account",
+      A,
+      "--prefix",
+      "big/",
+      "--to",
+      `s3://${TARGET}/mp`,
+      "--multipart-threshold",
+      "5MiB",
+      "--part-size",
+      "5MiB",
+    ]);
     expect(code, err + out).to.equal(0);
     expect(out).to.contain("1 in parts");
     expect(tap.calls.filter((c) => c === "UploadPartCopyCommand")).to.have.length(3);
     expect(tap.calls.filter((c) => c === "CopyObjectCommand")).to.have.length(0);
     const got = await central().send(new GetObjectCommand({ Bucket: TARGET, Key: "mp/big/blob.bin" }));
-    expect(Buffer.from(await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()).equals(bigBody())).to.equal(true);
+    expect(
+      Buffer.from(await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()).equals(
+        bigBody(),
+      ),
+    ).to.equal(true);
     expect(got.ContentType).to.equal("application/x-test");
     expect(got.Metadata).to.deep.equal({ kind: "big" });
     const tags = await central().send(new GetObjectTaggingCommand({ Bucket: TARGET, Key: "mp/big/blob.bin" }));
@@ -278,17 +357,32 @@ describe("restore: against the emulator", function () {
 
   it("after failures mid-run, the rerun (without --as-of: the unfinished restore's time) copies each object exactly once", async () => {
     const tap: Tap = { calls: [], copied: [], failCopy: (n) => (n > 10 && n <= 20 ? accessDenied() : undefined) };
-    const first = await run(["--account", A, "--prefix", "many/", "--to", `s3://${TARGET}/resume`, "--concurrency", "4", "--json"], { tap });
+    const first = await run(
+      ["--account", A, "--prefix", "many/", "--to", `s3://${TARGET}/resume`, "--concurrency", "4", "--json"],
+      { tap },
+    );
     expect(first.code).to.equal(1);
     const report = JSON.parse(first.out);
     expect(report.outcome.copied).to.equal(30);
     expect(report.outcome.failures).to.have.length(10);
-    expect(report.outcome.failures[0]).to.deep.include({ kind: "access-denied", message: "AccessDenied: Access Denied" });
+    expect(report.outcome.failures[0]).to.deep.include({
+      kind: "access-denied",
+      message: "AccessDenied: Access Denied",
+    });
     const journal = readJournal(report.journal);
     expect(journal?.done.size).to.equal(30);
     expect(journal?.complete).to.equal(false);
 
-    const second = await run(["--account", A, "--prefix", "many/", "--to", `s3://${TARGET}/resume`, "--concurrency", "4"]);
+    const second = await run([
+      "--account",
+      A,
+      "--prefix",
+      "many/",
+      "--to",
+      `s3://${TARGET}/resume`,
+      "--concurrency",
+      "4",
+    ]);
     expect(second.code, second.err + second.out).to.equal(0);
     expect(second.err).to.contain(`continuing the unfinished restore as of ${report.asOf}`);
     expect(second.out).to.contain("10 to copy");
@@ -310,8 +404,17 @@ describe("restore: against the emulator", function () {
         return () => handlers.delete(handler);
       },
     };
-    const tap: Tap = { calls: [], copied: [], afterCopy: (n) => n === 7 && handlers.forEach((h) => h()) };
-    const first = await run(["--account", A, "--prefix", "many/", "--to", `s3://${TARGET}/ctrlc`, "--concurrency", "2"], { tap, deps: { interrupts } });
+    const tap: Tap = {
+      calls: [],
+      copied: [],
+      afterCopy: (n) => {
+        if (n === 7) for (const handler of handlers) handler();
+      },
+    };
+    const first = await run(
+      ["--account", A, "--prefix", "many/", "--to", `s3://${TARGET}/ctrlc`, "--concurrency", "2"],
+      { tap, deps: { interrupts } },
+    );
     expect(first.code).to.equal(130);
     expect(first.err).to.contain("Ctrl-C: finishing the copies in flight");
     expect(first.out).to.match(/restore: interrupted; \d+ object\(s\) not copied yet/);
@@ -319,10 +422,11 @@ describe("restore: against the emulator", function () {
     const second = await run(["--account", A, "--prefix", "many/", "--to", `s3://${TARGET}/ctrlc`]);
     expect(second.code, second.err).to.equal(0);
     expect(tap.copied.length + second.tap.copied.length).to.equal(40);
-    for (const [key, count] of await versionsAt(TARGET, "ctrlc/")) expect(count, key).to.deep.equal({ versions: 1, markers: 0 });
+    for (const [key, count] of await versionsAt(TARGET, "ctrlc/"))
+      expect(count, key).to.deep.equal({ versions: 1, markers: 0 });
   });
 
-  it("survives a killed process (SIGKILL mid-run): the rerun finishes and no object has a second version", async function () {
+  it("survives a killed process (SIGKILL mid-run): the rerun finishes and no object has a second version", async () => {
     const file = path.join(cwd, "accounts.yaml");
     fs.writeFileSync(
       file,
@@ -342,7 +446,19 @@ describe("restore: against the emulator", function () {
         "",
       ].join("\n"),
     );
-    const argv = ["restore", "--inventory", file, "--account", A, "--prefix", "many/", "--to", `s3://${TARGET}/killed`, "--concurrency", "1"];
+    const argv = [
+      "restore",
+      "--inventory",
+      file,
+      "--account",
+      A,
+      "--prefix",
+      "many/",
+      "--to",
+      `s3://${TARGET}/killed`,
+      "--concurrency",
+      "1",
+    ];
     const journalDir = path.join(cwd, "logs", "restore");
     const child = spawnCli(argv, cwd, moto.env);
     // Kill it once some objects are journaled and more are on their way.
@@ -375,20 +491,45 @@ describe("restore: against the emulator", function () {
     expect(rerun.code, rerun.err + rerun.out).to.equal(0);
     // moto keeps the ETag on a copy, so the 15 are caught as identical; on S3 with SSE-KMS the copy's ETag
     // differs and the rule "written since the journal began, same size" catches them (restore-plan.test.ts).
-    expect(rerun.out).to.match(/25 already restored \(journal\), 15 (identical at the target already|restored by the interrupted run)/);
+    expect(rerun.out).to.match(
+      /25 already restored \(journal\), 15 (identical at the target already|restored by the interrupted run)/,
+    );
     expect(rerun.tap.calls.filter((c) => c === "CopyObjectCommand")).to.deep.equal([]);
     expect(readJournal(file)?.complete).to.equal(true);
-    for (const [key, count] of await versionsAt(TARGET, "lost/")) expect(count, key).to.deep.equal({ versions: 1, markers: 0 });
+    for (const [key, count] of await versionsAt(TARGET, "lost/"))
+      expect(count, key).to.deep.equal({ versions: 1, markers: 0 });
   });
 
   it("--exact puts a delete marker on target keys that did not exist at --as-of (versioned target), deleting nothing", async () => {
-    await central().send(new PutObjectCommand({ Bucket: TARGET, Key: "exact/docs/zzz.txt", Body: "written after the incident" }));
+    await central().send(
+      new PutObjectCommand({ Bucket: TARGET, Key: "exact/docs/zzz.txt", Body: "written after the incident" }),
+    );
     await central().send(new PutObjectCommand({ Bucket: TARGET, Key: "exact/docs/b.txt", Body: "also later" }));
-    const unversioned = await run(["--account", A, "--prefix", "docs/", "--as-of", asOf, "--to", "s3://acme-restore-unversioned/exact", "--exact"]);
+    const unversioned = await run([
+      "--account",
+      A,
+      "--prefix",
+      "docs/",
+      "--as-of",
+      asOf,
+      "--to",
+      "s3://acme-restore-unversioned/exact",
+      "--exact",
+    ]);
     expect(unversioned.code).to.equal(2);
     expect(unversioned.err).to.contain("--exact needs a versioned target");
 
-    const { code, out, err } = await run(["--account", A, "--prefix", "docs/", "--as-of", asOf, "--to", `s3://${TARGET}/exact`, "--exact"]);
+    const { code, out, err } = await run([
+      "--account",
+      A,
+      "--prefix",
+      "docs/",
+      "--as-of",
+      asOf,
+      "--to",
+      `s3://${TARGET}/exact`,
+      "--exact",
+    ]);
     expect(code, err + out).to.equal(0);
     const lines = out.split("\n");
     expect(lines[2]).to.match(/^ {2}exact {5}2 key\(s\) at the target did not exist at/);
@@ -400,14 +541,36 @@ describe("restore: against the emulator", function () {
   });
 
   it("restores into the account's own source bucket only when --to names it, and says so", async () => {
-    const { code, out, err } = await run(["--account", A, "--prefix", "docs/", "--as-of", asOf, "--to", `s3://${PAYMENTS.bucket.name}/`, "--keep-prefix"]);
+    const { code, out, err } = await run([
+      "--account",
+      A,
+      "--prefix",
+      "docs/",
+      "--as-of",
+      asOf,
+      "--to",
+      `s3://${PAYMENTS.bucket.name}/`,
+      "--keep-prefix",
+    ]);
     expect(code, err).to.equal(0);
     expect(out).to.contain("the target is the account's own source bucket");
-    expect((await currentKeys(PAYMENTS.bucket.name, `${A}/docs/`)).sort()).to.deep.equal([`${A}/docs/a.txt`, `${A}/docs/c.txt`]);
+    expect((await currentKeys(PAYMENTS.bucket.name, `${A}/docs/`)).sort()).to.deep.equal([
+      `${A}/docs/a.txt`,
+      `${A}/docs/c.txt`,
+    ]);
   });
 
   it("writes to a fresh prefix when --to names only a bucket", async () => {
-    const { code, out, err } = await run(["--account", A, "--prefix", "docs/", "--as-of", asOf, "--to", `s3://${TARGET}`]);
+    const { code, out, err } = await run([
+      "--account",
+      A,
+      "--prefix",
+      "docs/",
+      "--as-of",
+      asOf,
+      "--to",
+      `s3://${TARGET}`,
+    ]);
     expect(code, err).to.equal(0);
     const stamp = asOf.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
     expect(out).to.contain(`to        s3://${TARGET}/restored-${A}-${stamp}/`);
@@ -416,13 +579,43 @@ describe("restore: against the emulator", function () {
 
   describe("bad input: a one-line reason, exit 2 or 3, nothing written", () => {
     const cases: [string, string[], number, RegExp][] = [
-      ["an unknown account", ["--account", "333333333333", "--to", `s3://${TARGET}/bad`], 2, /--account: 333333333333 is not in \/fixture\/accounts\.yaml/],
-      ["the central account", ["--account", "999999999999", "--to", `s3://${TARGET}/bad`], 2, /the central account has no backup of its own/],
-      ["an unparsable --as-of", ["--account", A, "--as-of", "last tuesday", "--to", `s3://${TARGET}/bad`], 2, /--as-of must be an ISO 8601 time with a zone/],
-      ["a future --as-of", ["--account", A, "--as-of", "2999-01-01T00:00:00Z", "--to", `s3://${TARGET}/bad`], 2, /--as-of 2999-01-01T00:00:00\.000Z is in the future/],
-      ["the central bucket as target", ["--account", A, "--to", `s3://${CENTRAL}/restore`], 2, /is the central backup bucket; restoring into the backup itself is refused/],
+      [
+        "an unknown account",
+        ["--account", "333333333333", "--to", `s3://${TARGET}/bad`],
+        2,
+        /--account: 333333333333 is not in \/fixture\/accounts\.yaml/,
+      ],
+      [
+        "the central account",
+        ["--account", "999999999999", "--to", `s3://${TARGET}/bad`],
+        2,
+        /the central account has no backup of its own/,
+      ],
+      [
+        "an unparsable --as-of",
+        ["--account", A, "--as-of", "last tuesday", "--to", `s3://${TARGET}/bad`],
+        2,
+        /--as-of must be an ISO 8601 time with a zone/,
+      ],
+      [
+        "a future --as-of",
+        ["--account", A, "--as-of", "2999-01-01T00:00:00Z", "--to", `s3://${TARGET}/bad`],
+        2,
+        /--as-of 2999-01-01T00:00:00\.000Z is in the future/,
+      ],
+      [
+        "the central bucket as target",
+        ["--account", A, "--to", `s3://${CENTRAL}/restore`],
+        2,
+        /is the central backup bucket; restoring into the backup itself is refused/,
+      ],
       ["no --to", ["--account", A], 2, /name the target with --to/],
-      ["--batch without --keep-prefix", ["--account", A, "--to", `s3://${TARGET}/b`, "--batch"], 2, /--batch needs --keep-prefix/],
+      [
+        "--batch without --keep-prefix",
+        ["--account", A, "--to", `s3://${TARGET}/b`, "--batch"],
+        2,
+        /--batch needs --keep-prefix/,
+      ],
     ];
     for (const [what, argv, exit, message] of cases) {
       it(`refuses ${what} before any AWS call`, async () => {
@@ -445,7 +638,9 @@ describe("restore: against the emulator", function () {
       const env = { ...moto.env, AWS_ENDPOINT_URL: `http://127.0.0.1:${await freePort()}` };
       const { code, err } = await run(["--account", A, "--to", `s3://${TARGET}/x`], { env });
       expect(code).to.equal(3);
-      expect(err.split("\n")[0]).to.match(/^org-s3-backup restore: --to: cannot reach bucket acme-restore-target: .*ECONNREFUSED/);
+      expect(err.split("\n")[0]).to.match(
+        /^org-s3-backup restore: --to: cannot reach bucket acme-restore-target: .*ECONNREFUSED/,
+      );
       expect(err).to.contain("nothing was written");
     });
 
@@ -453,14 +648,17 @@ describe("restore: against the emulator", function () {
       const env = { AWS_ENDPOINT_URL: moto.endpoint, AWS_EC2_METADATA_DISABLED: "true" };
       const saved = { ...process.env };
       // The SDK's default chain reads the process environment, not the command's: make sure it finds nothing.
-      for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"]) delete process.env[name];
+      for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"])
+        delete process.env[name];
       process.env.AWS_EC2_METADATA_DISABLED = "true";
       process.env.AWS_CONFIG_FILE = path.join(cwd, "none");
       process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(cwd, "none");
       try {
         const { code, err } = await run(["--account", A, "--to", `s3://${TARGET}/x`], { env });
         expect(code).to.equal(3);
-        expect(err.split("\n")[0]).to.match(/^org-s3-backup restore: --to: cannot reach bucket acme-restore-target: .*(credentials|Credential)/i);
+        expect(err.split("\n")[0]).to.match(
+          /^org-s3-backup restore: --to: cannot reach bucket acme-restore-target: .*(credentials|Credential)/i,
+        );
       } finally {
         process.env = saved;
       }
@@ -474,13 +672,22 @@ function s3ControlStub(jobs: { id: string; description: string; status: string }
   return (request: RecordedRequest) => {
     const url = new URL(request.url, "http://stub");
     if (request.method === "POST" && url.pathname === "/v20180820/jobs") {
-      return { status: 200, body: `<?xml version="1.0" encoding="UTF-8"?><CreateJobResult ${XMLNS}><JobId>job-restore-1</JobId></CreateJobResult>` };
+      return {
+        status: 200,
+        body: `<?xml version="1.0" encoding="UTF-8"?><CreateJobResult ${XMLNS}><JobId>job-restore-1</JobId></CreateJobResult>`,
+      };
     }
     if (request.method === "GET" && url.pathname === "/v20180820/jobs") {
       const members = jobs
-        .map((j) => `<member><JobId>${j.id}</JobId><Description>${j.description}</Description><Operation>S3PutObjectCopy</Operation><Status>${j.status}</Status><CreationTime>2026-11-25T10:00:00Z</CreationTime></member>`)
+        .map(
+          (j) =>
+            `<member><JobId>${j.id}</JobId><Description>${j.description}</Description><Operation>S3PutObjectCopy</Operation><Status>${j.status}</Status><CreationTime>2026-11-25T10:00:00Z</CreationTime></member>`,
+        )
         .join("");
-      return { status: 200, body: `<?xml version="1.0" encoding="UTF-8"?><ListJobsResult ${XMLNS}><Jobs>${members}</Jobs></ListJobsResult>` };
+      return {
+        status: 200,
+        body: `<?xml version="1.0" encoding="UTF-8"?><ListJobsResult ${XMLNS}><Jobs>${members}</Jobs></ListJobsResult>`,
+      };
     }
     const describe = /^\/v20180820\/jobs\/([\w-]+)$/.exec(url.pathname);
     if (request.method === "GET" && describe) {
@@ -491,7 +698,10 @@ function s3ControlStub(jobs: { id: string; description: string; status: string }
           `<ProgressSummary><TotalNumberOfTasks>40</TotalNumberOfTasks><NumberOfTasksSucceeded>12</NumberOfTasksSucceeded><NumberOfTasksFailed>0</NumberOfTasksFailed></ProgressSummary></Job></DescribeJobResult>`,
       };
     }
-    return { status: 400, body: `<Error><Code>InvalidRequest</Code><Message>unexpected ${request.method} ${request.url}</Message></Error>` };
+    return {
+      status: 400,
+      body: `<Error><Code>InvalidRequest</Code><Message>unexpected ${request.method} ${request.url}</Message></Error>`,
+    };
   };
 }
 
@@ -510,7 +720,8 @@ describe("restore --batch and --status (S3 on the emulator, S3 Control on a stub
     const s3 = clients.s3("eu-west-1", clients.assumeRole(inv.central.roleArn, "eu-west-1", "test"));
     await createBucket(s3, CENTRAL, true);
     await createBucket(s3, TARGET, true);
-    for (const key of ["docs/a b+c.txt", "docs/plain.txt", "docs/comma,name.txt"]) await s3.send(new PutObjectCommand({ Bucket: CENTRAL, Key: `${A}/${key}`, Body: key }));
+    for (const key of ["docs/a b+c.txt", "docs/plain.txt", "docs/comma,name.txt"])
+      await s3.send(new PutObjectCommand({ Bucket: CENTRAL, Key: `${A}/${key}`, Body: key }));
     cwd = fs.mkdtempSync(path.join(os.tmpdir(), "restore-batch-"));
   });
   after(async () => {
@@ -531,12 +742,26 @@ describe("restore --batch and --status (S3 on the emulator, S3 Control on a stub
       exit: () => {},
       now: () => new Date(),
     });
-    const code = await command.run(argv, { stdout, stderr, env: { ...moto.env, AWS_ENDPOINT_URL_S3_CONTROL: server.endpoint }, cwd });
+    const code = await command.run(argv, {
+      stdout,
+      stderr,
+      env: { ...moto.env, AWS_ENDPOINT_URL_S3_CONTROL: server.endpoint },
+      cwd,
+    });
     return { code, out, err };
   }
 
   it("uploads the CSV manifest (keys URL-encoded) and creates an S3PutObjectCopy job in the central account", async () => {
-    const { code, out, err } = await run(["--account", A, "--to", `s3://${TARGET}/batch`, "--keep-prefix", "--batch", "--batch-role-arn", "arn:aws:iam::999999999999:role/restore-batch"]);
+    const { code, out, err } = await run([
+      "--account",
+      A,
+      "--to",
+      `s3://${TARGET}/batch`,
+      "--keep-prefix",
+      "--batch",
+      "--batch-role-arn",
+      "arn:aws:iam::999999999999:role/restore-batch",
+    ]);
     expect(code, err + out).to.equal(0);
     expect(out).to.contain("restore: started S3 Batch Operations job job-restore-1 for 3 object(s)");
     const create = server.requests.find((r) => r.method === "POST");
@@ -549,11 +774,15 @@ describe("restore --batch and --status (S3 on the emulator, S3 Control on a stub
     ]) {
       expect(create?.body).to.contain(fragment);
     }
-    const manifestArn = /<ObjectArn>arn:aws:s3:::acme-restore-target\/([^<]+)<\/ObjectArn><ETag>([^<]+)<\/ETag>/.exec(create?.body ?? "");
+    const manifestArn = /<ObjectArn>arn:aws:s3:::acme-restore-target\/([^<]+)<\/ObjectArn><ETag>([^<]+)<\/ETag>/.exec(
+      create?.body ?? "",
+    );
     expect(manifestArn, create?.body).to.not.equal(null);
     const clients = new AwsClients(moto.env);
     const s3 = clients.s3("eu-west-1", clients.assumeRole(inv.central.roleArn, "eu-west-1", "test"));
-    const manifest = await (await s3.send(new GetObjectCommand({ Bucket: TARGET, Key: manifestArn?.[1] }))).Body?.transformToString();
+    const manifest = await (
+      await s3.send(new GetObjectCommand({ Bucket: TARGET, Key: manifestArn?.[1] }))
+    ).Body?.transformToString();
     const lines = (manifest ?? "").trim().split("\n");
     expect(lines.map((line) => line.split(",").slice(0, 2).join(","))).to.deep.equal([
       `${CENTRAL},${A}/docs/a%20b%2Bc.txt`,
@@ -564,7 +793,10 @@ describe("restore --batch and --status (S3 on the emulator, S3 Control on a stub
   });
 
   it("follows the jobs with --status", async () => {
-    jobs.push({ id: "job-restore-1", description: `org-s3-backup restore ${A}/ RUN`, status: "Active" }, { id: "job-other", description: "a backfill", status: "Active" });
+    jobs.push(
+      { id: "job-restore-1", description: `org-s3-backup restore ${A}/ RUN`, status: "Active" },
+      { id: "job-other", description: "a backfill", status: "Active" },
+    );
     const { code, out } = await run(["--status", "--account", A]);
     expect(code).to.equal(0);
     expect(out).to.match(/^111111111111\s+job-restore-1\s+Active\s+12\/40 ok, 0 failed/m);
@@ -583,8 +815,11 @@ describe("restore: CLI", () => {
 });
 
 async function createBucket(s3: S3Client, bucket: string, versioned: boolean): Promise<void> {
-  await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
-  if (versioned) await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+  await s3.send(
+    new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }),
+  );
+  if (versioned)
+    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
 }
 
 function pause(ms: number): Promise<void> {
@@ -603,7 +838,11 @@ function bigBody(): Buffer {
 
 function spawnCli(argv: string[], cwd: string, env: NodeJS.ProcessEnv): ChildProcess {
   const bin = path.resolve(__dirname, "../../bin/org-s3-backup.js");
-  return spawn(process.execPath, [bin, ...argv], { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  return spawn(process.execPath, [bin, ...argv], {
+    cwd,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 function journalLines(dir: string): number {
@@ -611,7 +850,15 @@ function journalLines(dir: string): number {
   return fs
     .readdirSync(dir)
     .filter((name) => name.endsWith(".journal"))
-    .reduce((sum, name) => sum + fs.readFileSync(path.join(dir, name), "utf8").split("\n").filter((line) => line.includes('"done"')).length, 0);
+    .reduce(
+      (sum, name) =>
+        sum +
+        fs
+          .readFileSync(path.join(dir, name), "utf8")
+          .split("\n")
+          .filter((line) => line.includes('"done"')).length,
+      0,
+    );
 }
 
 async function waitFor(condition: () => boolean, timeoutMs: number, child: ChildProcess): Promise<void> {

@@ -4,7 +4,13 @@ import { DEFAULT_INVENTORY_PATH } from "../../../infra/contract";
 import { awsErrorText, isEnvironmentError } from "../../day-two/aws-clients";
 import { parseConcurrency } from "../../driver/concurrency";
 import { type RestoreAws, restoreAws } from "../../day-two/restore-aws";
-import { formatRestoreJobs, restoreJobStatus, restoreStatusExitCode, splitForBatch, startRestoreJob } from "../../day-two/restore-batch";
+import {
+  formatRestoreJobs,
+  restoreJobStatus,
+  restoreStatusExitCode,
+  splitForBatch,
+  startRestoreJob,
+} from "../../day-two/restore-batch";
 import {
   abortUpload,
   choosePartSize,
@@ -17,7 +23,17 @@ import {
   type MarkerOutcome,
   placeDeleteMarkers,
 } from "../../day-two/restore-copy";
-import { defaultJournalDir, journalPath, readJournal, RestoreJournal, type JournalHeader, type JournalState, unfinishedJournals, restoreIdentity, JOURNAL_KIND } from "../../day-two/restore-journal";
+import {
+  defaultJournalDir,
+  journalPath,
+  readJournal,
+  RestoreJournal,
+  type JournalHeader,
+  type JournalState,
+  unfinishedJournals,
+  restoreIdentity,
+  JOURNAL_KIND,
+} from "../../day-two/restore-journal";
 import { planRestore } from "../../day-two/restore";
 import {
   defaultTargetPrefix,
@@ -142,13 +158,25 @@ const OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
-const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12 };
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+};
 
 /** `5GiB`, `100MiB`, `64MB`, `1048576`. */
 export function parseSize(option: string, text: string): { ok: true; value: number } | { ok: false; message: string } {
   const match = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?$/i.exec(text.trim());
   const unit = match ? SIZE_UNITS[(match[2] ?? "").toLowerCase()] : undefined;
-  if (!match || unit === undefined || Number(match[1]) <= 0) return { ok: false, message: `${option} must be a size such as 5GiB, 100MiB or 1048576, got '${text}'` };
+  if (!match || unit === undefined || Number(match[1]) <= 0)
+    return { ok: false, message: `${option} must be a size such as 5GiB, 100MiB or 1048576, got '${text}'` };
   return { ok: true, value: Math.round(Number(match[1]) * unit) };
 }
 
@@ -160,14 +188,19 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
   const { values: v, usage } = args;
   const json = v.json === true;
 
-  const concurrency = v.concurrency === undefined ? { ok: true as const, value: DEFAULT_RESTORE_CONCURRENCY } : parseConcurrency(v.concurrency);
+  const concurrency =
+    v.concurrency === undefined
+      ? { ok: true as const, value: DEFAULT_RESTORE_CONCURRENCY }
+      : parseConcurrency(v.concurrency);
   if (!concurrency.ok) return usage(concurrency.message);
-  if (v.account !== undefined && !/^\d{12}$/.test(v.account)) return usage(`--account: '${v.account}' is not a 12-digit account id`);
+  if (v.account !== undefined && !/^\d{12}$/.test(v.account))
+    return usage(`--account: '${v.account}' is not a 12-digit account id`);
 
   const inventory = await deps.loadInventory(args.inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
   const { central } = inventory;
-  if (v["role-arn"] !== undefined && !ARN.test(v["role-arn"])) return usage(`--role-arn: '${v["role-arn"]}' is not an IAM role ARN`);
+  if (v["role-arn"] !== undefined && !ARN.test(v["role-arn"]))
+    return usage(`--role-arn: '${v["role-arn"]}' is not an IAM role ARN`);
   const roleArn = v["role-arn"] ?? central.roleArn;
   const now = deps.now();
   const runId = newRunId(now);
@@ -176,35 +209,67 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
     if (v.account === undefined ? false : !inventory.sources.some((s) => s.accountId === v.account)) {
       return usage(`--account: ${v.account} is not in ${displayPath(inventory.sourcePath, io.cwd)}`);
     }
-    return restoreStatus(deps, io, roleArn, runId, concurrency.value, central.accountId, central.region, v.account, json);
+    return restoreStatus(
+      deps,
+      io,
+      roleArn,
+      runId,
+      concurrency.value,
+      central.accountId,
+      central.region,
+      v.account,
+      json,
+    );
   }
 
   if (v.account === undefined) return usage("name the account to restore with --account ID");
-  if (v.account === central.accountId) return usage("--account: the central account has no backup of its own in the central bucket; name a source account");
+  if (v.account === central.accountId)
+    return usage(
+      "--account: the central account has no backup of its own in the central bucket; name a source account",
+    );
   const account = inventory.sources.find((s) => s.accountId === v.account);
   if (!account) {
-    return usage(`--account: ${v.account} is not in ${displayPath(inventory.sourcePath, io.cwd)} (an account that left: keep it with enabled: false to restore its backup)`);
+    return usage(
+      `--account: ${v.account} is not in ${displayPath(inventory.sourcePath, io.cwd)} (an account that left: keep it with enabled: false to restore its backup)`,
+    );
   }
-  if (v.to === undefined) return usage("name the target with --to s3://BUCKET[/PREFIX] (a restore never writes anywhere by default)");
+  if (v.to === undefined)
+    return usage("name the target with --to s3://BUCKET[/PREFIX] (a restore never writes anywhere by default)");
   const location = parseS3Url(v.to);
   if (!location.ok) return usage(location.message);
   if (location.value.bucket === central.bucketName) {
-    return usage(`--to: ${central.bucketName} is the central backup bucket; restoring into the backup itself is refused — name another bucket`);
+    return usage(
+      `--to: ${central.bucketName} is the central backup bucket; restoring into the backup itself is refused — name another bucket`,
+    );
   }
   const prefix = parsePrefix(v.prefix);
   if (!prefix.ok) return usage(prefix.message);
-  const threshold = v["multipart-threshold"] === undefined ? { ok: true as const, value: DEFAULT_MULTIPART_THRESHOLD } : parseSize("--multipart-threshold", v["multipart-threshold"]);
+  const threshold =
+    v["multipart-threshold"] === undefined
+      ? { ok: true as const, value: DEFAULT_MULTIPART_THRESHOLD }
+      : parseSize("--multipart-threshold", v["multipart-threshold"]);
   if (!threshold.ok) return usage(threshold.message);
-  if (threshold.value > DEFAULT_MULTIPART_THRESHOLD) return usage("--multipart-threshold cannot exceed 5GiB: CopyObject copies at most 5 GiB");
-  const partSize = v["part-size"] === undefined ? { ok: true as const, value: DEFAULT_PART_SIZE } : parseSize("--part-size", v["part-size"]);
+  if (threshold.value > DEFAULT_MULTIPART_THRESHOLD)
+    return usage("--multipart-threshold cannot exceed 5GiB: CopyObject copies at most 5 GiB");
+  const partSize =
+    v["part-size"] === undefined
+      ? { ok: true as const, value: DEFAULT_PART_SIZE }
+      : parseSize("--part-size", v["part-size"]);
   if (!partSize.ok) return usage(partSize.message);
-  if (partSize.value < MIN_PART_SIZE || partSize.value > 5 * 1024 ** 3) return usage("--part-size must be between 5MiB and 5GiB (S3's part limits)");
-  if (v["kms-key"] !== undefined && !/^(arn:[\w-]+:kms:|alias\/|[0-9a-f-]{36}$)/.test(v["kms-key"])) return usage(`--kms-key: '${v["kms-key"]}' is not a KMS key ARN, id or alias`);
+  if (partSize.value < MIN_PART_SIZE || partSize.value > 5 * 1024 ** 3)
+    return usage("--part-size must be between 5MiB and 5GiB (S3's part limits)");
+  if (v["kms-key"] !== undefined && !/^(arn:[\w-]+:kms:|alias\/|[0-9a-f-]{36}$)/.test(v["kms-key"]))
+    return usage(`--kms-key: '${v["kms-key"]}' is not a KMS key ARN, id or alias`);
   if (v.batch) {
-    if (!v["keep-prefix"]) return usage("--batch needs --keep-prefix: a Batch Operations copy keeps each key (it can only add a prefix)");
-    if (v["batch-role-arn"] === undefined || !ARN.test(v["batch-role-arn"])) return usage("--batch needs --batch-role-arn ARN, the role the job runs as (docs/day-two.md#restore)");
+    if (!v["keep-prefix"])
+      return usage("--batch needs --keep-prefix: a Batch Operations copy keeps each key (it can only add a prefix)");
+    if (v["batch-role-arn"] === undefined || !ARN.test(v["batch-role-arn"]))
+      return usage("--batch needs --batch-role-arn ARN, the role the job runs as (docs/day-two.md#restore)");
     if (v.exact) return usage("--exact is not available with --batch (a copy job places no delete markers)");
-    if (v["kms-key"] !== undefined) return usage("--kms-key is not available with --batch (the job would replace the objects' metadata); the target's default encryption applies");
+    if (v["kms-key"] !== undefined)
+      return usage(
+        "--kms-key is not available with --batch (the job would replace the objects' metadata); the target's default encryption applies",
+      );
   } else if (v["batch-role-arn"] !== undefined) return usage("--batch-role-arn goes with --batch");
 
   // Which restore is this? Its journal decides the as-of time when none is given.
@@ -233,14 +298,18 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
     return usage(`--journal: ${(error as Error).message}`);
   }
   if (earlier && restoreIdentity(earlier.header) !== restoreIdentity(identity)) {
-    return usage(`--journal ${journalFile} belongs to another restore (${earlier.header.source} to ${earlier.header.target})`);
+    return usage(
+      `--journal ${journalFile} belongs to another restore (${earlier.header.source} to ${earlier.header.target})`,
+    );
   }
   if (v["as-of"] !== undefined) {
     const parsed = parseAsOf(v["as-of"], now.getTime());
     if (!parsed.ok) return usage(parsed.message);
     asOf = parsed.value;
     if (earlier && Date.parse(earlier.header.asOf) !== asOf) {
-      return usage(`--journal ${journalFile} is a restore as of ${earlier.header.asOf}, not ${new Date(asOf).toISOString()}: pass that --as-of to continue it, or another --journal`);
+      return usage(
+        `--journal ${journalFile} is a restore as of ${earlier.header.asOf}, not ${new Date(asOf).toISOString()}: pass that --as-of to continue it, or another --journal`,
+      );
     }
   } else asOf = earlier ? Date.parse(earlier.header.asOf) : now.getTime();
   journalFile ??= journalPath(journalDir, identity, asOf);
@@ -254,7 +323,10 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
     asOf,
   };
   const log = (line: string) => io.stderr.write(`${line}\n`);
-  if (resumedFrom) log(`restore: continuing the unfinished restore as of ${new Date(asOf).toISOString()} (journal ${displayPath(resumedFrom, io.cwd)}); pass --as-of to start another`);
+  if (resumedFrom)
+    log(
+      `restore: continuing the unfinished restore as of ${new Date(asOf).toISOString()} (journal ${displayPath(resumedFrom, io.cwd)}); pass --as-of to start another`,
+    );
 
   const aws = deps.aws(io.env, roleArn, runId, concurrency.value);
   const planned = await planRestore(aws, {
@@ -271,7 +343,8 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
   });
   if (!planned.ok) {
     io.stderr.write(`org-s3-backup restore: ${planned.message}\n`);
-    if (planned.exitCode === ExitCode.Environment) io.stderr.write("restore: no AWS credentials, or the endpoint is unreachable; nothing was written.\n");
+    if (planned.exitCode === ExitCode.Environment)
+      io.stderr.write("restore: no AWS credentials, or the endpoint is unreachable; nothing was written.\n");
     return planned.exitCode;
   }
   const { plan, targetRegion } = planned.value;
@@ -281,11 +354,15 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
 
   const refused = r.conflicts.length > 0 && !v.overwrite;
   if (v["dry-run"]) {
-    if (json) io.stdout.write(`${JSON.stringify({ operation: "restore plan", exitCode: 0, ...planJson(plan) }, null, 2)}\n`);
+    if (json)
+      io.stdout.write(`${JSON.stringify({ operation: "restore plan", exitCode: 0, ...planJson(plan) }, null, 2)}\n`);
     return ExitCode.Ok;
   }
   if (refused) {
-    if (json) io.stdout.write(`${JSON.stringify({ operation: "restore", exitCode: 2, refused: "objects exist at the target", ...planJson(plan) }, null, 2)}\n`);
+    if (json)
+      io.stdout.write(
+        `${JSON.stringify({ operation: "restore", exitCode: 2, refused: "objects exist at the target", ...planJson(plan) }, null, 2)}\n`,
+      );
     io.stderr.write(
       `org-s3-backup restore: ${formatCount(r.conflicts.length)} object(s) exist at ${plan.target} and differ (first: ${r.conflicts[0].entry.targetKey}); nothing was written. Restore to a fresh prefix, or pass --overwrite to replace them.\n`,
     );
@@ -294,9 +371,14 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
   const work = r.toCopy.length + r.ours.length + (plan.exact ? r.deleteMarkers.length : 0);
   if (work === 0) {
     const finished = r.alreadyDone + r.identical;
-    if (json) io.stdout.write(`${JSON.stringify({ operation: "restore", exitCode: r.archived.length > 0 || finished === 0 ? 1 : 0, ...planJson(plan) }, null, 2)}\n`);
+    if (json)
+      io.stdout.write(
+        `${JSON.stringify({ operation: "restore", exitCode: r.archived.length > 0 || finished === 0 ? 1 : 0, ...planJson(plan) }, null, 2)}\n`,
+      );
     if (finished === 0 && r.archived.length === 0) {
-      io.stderr.write(`restore: nothing to restore under ${plan.source} as of ${plan.asOf} (${formatCount(plan.stats.keysSeen)} key(s) seen).\n`);
+      io.stderr.write(
+        `restore: nothing to restore under ${plan.source} as of ${plan.asOf} (${formatCount(plan.stats.keysSeen)} key(s) seen).\n`,
+      );
       return ExitCode.Failures;
     }
     if (r.archived.length > 0) return ExitCode.Failures;
@@ -311,7 +393,7 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
   }
 
   if (v.batch) {
-    return startBatch(deps, io, aws, {
+    return startBatch(io, aws, {
       plan,
       roleArn: v["batch-role-arn"] as string,
       runId,
@@ -359,13 +441,24 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
   });
 
   const totalBytes = r.toCopy.reduce((sum, e) => sum + e.size, 0);
-  const progress = createRestoreProgress({ stream: io.stderr, live: io.stderr.isTTY === true, totalObjects: r.toCopy.length, totalBytes });
+  const progress = createRestoreProgress({
+    stream: io.stderr,
+    live: io.stderr.isTTY === true,
+    totalObjects: r.toCopy.length,
+    totalBytes,
+  });
   let outcome: CopyOutcome;
   let markers: MarkerOutcome | undefined;
   try {
     outcome = await copyAll(
       r.toCopy,
-      { centralBucket: central.bucketName, centralAccountId: central.accountId, targetBucket: location.value.bucket, source: centralS3, target: targetS3 },
+      {
+        centralBucket: central.bucketName,
+        centralAccountId: central.accountId,
+        targetBucket: location.value.bucket,
+        source: centralS3,
+        target: targetS3,
+      },
       {
         concurrency: concurrency.value,
         multipartThreshold: threshold.value,
@@ -380,9 +473,18 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
     );
     progress.close();
     if (plan.exact && r.deleteMarkers.length > 0 && !outcome.stopped) {
-      markers = await placeDeleteMarkers(r.deleteMarkers, { target: targetS3, targetBucket: location.value.bucket }, { concurrency: concurrency.value, journal, signal: abort.signal });
+      markers = await placeDeleteMarkers(
+        r.deleteMarkers,
+        { target: targetS3, targetBucket: location.value.bucket },
+        { concurrency: concurrency.value, journal, signal: abort.signal },
+      );
     }
-    const complete = !outcome.stopped && outcome.failures.length === 0 && r.archived.length === 0 && !markers?.stopped && (markers?.failures.length ?? 0) === 0;
+    const complete =
+      !outcome.stopped &&
+      outcome.failures.length === 0 &&
+      r.archived.length === 0 &&
+      !markers?.stopped &&
+      (markers?.failures.length ?? 0) === 0;
     if (complete) journal.complete({ copied: outcome.copied + r.ours.length, bytes: outcome.bytes });
   } finally {
     stopListening();
@@ -414,8 +516,20 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
         2,
       )}\n`,
     );
-  } else io.stdout.write(formatOutcome(outcome, markers, r.archived.length, shownJournal, partSizeNote(r.toCopy, threshold.value, partSize.value)));
-  if (exitCode === ExitCode.Environment) io.stderr.write(`restore: the network or the credentials failed; rerun the same command to continue (journal ${shownJournal}).\n`);
+  } else
+    io.stdout.write(
+      formatOutcome(
+        outcome,
+        markers,
+        r.archived.length,
+        shownJournal,
+        partSizeNote(r.toCopy, threshold.value, partSize.value),
+      ),
+    );
+  if (exitCode === ExitCode.Environment)
+    io.stderr.write(
+      `restore: the network or the credentials failed; rerun the same command to continue (journal ${shownJournal}).\n`,
+    );
   return exitCode;
 }
 
@@ -426,40 +540,73 @@ function partSizeNote(entries: readonly { size: number }[], threshold: number, p
 }
 
 /** 130 interrupted, 3 environment, 1 failures / archived / stopped, else 0. */
-export function restoreExitCode(outcome: CopyOutcome, markers: MarkerOutcome | undefined, archived: number, interrupted: boolean): number {
-  if (interrupted || outcome.stopped === "interrupted" || markers?.stopped === "interrupted") return ExitCode.Interrupted;
+export function restoreExitCode(
+  outcome: CopyOutcome,
+  markers: MarkerOutcome | undefined,
+  archived: number,
+  interrupted: boolean,
+): number {
+  if (interrupted || outcome.stopped === "interrupted" || markers?.stopped === "interrupted")
+    return ExitCode.Interrupted;
   if (outcome.stopped === "environment" || markers?.stopped === "environment") return ExitCode.Environment;
-  if (outcome.failures.length > 0 || outcome.notAttempted > 0 || archived > 0 || (markers?.failures.length ?? 0) > 0) return ExitCode.Failures;
+  if (outcome.failures.length > 0 || outcome.notAttempted > 0 || archived > 0 || (markers?.failures.length ?? 0) > 0)
+    return ExitCode.Failures;
   return ExitCode.Ok;
 }
 
 /** How many per-object failures the text output lists (JSON has all). */
 const FAILURES_LISTED = 20;
 
-export function formatOutcome(outcome: CopyOutcome, markers: MarkerOutcome | undefined, archived: number, journal: string, extra?: string): string {
+export function formatOutcome(
+  outcome: CopyOutcome,
+  markers: MarkerOutcome | undefined,
+  archived: number,
+  journal: string,
+  extra?: string,
+): string {
   const seconds = outcome.durationMs / 1000;
   const lines = [
     `restore: copied ${formatCount(outcome.copied)} object(s), ${formatBytes(outcome.bytes)} in ${seconds.toFixed(1)}s` +
       (outcome.copied > 0 ? ` (${(outcome.copied / Math.max(seconds, 1e-3)).toFixed(1)} objects/s)` : "") +
       (outcome.multipart > 0 ? `; ${formatCount(outcome.multipart)} in parts` : "") +
-      (outcome.checksumsCompared > 0 ? `; ${formatCount(outcome.checksumsCompared)} checksum(s) compared, all equal` : ""),
+      (outcome.checksumsCompared > 0
+        ? `; ${formatCount(outcome.checksumsCompared)} checksum(s) compared, all equal`
+        : ""),
   ];
   if (extra) lines.push(`restore: ${extra}`);
-  if (markers) lines.push(`restore: ${formatCount(markers.placed)} delete marker(s) placed (--exact)${markers.failures.length > 0 ? `, ${markers.failures.length} failed` : ""}`);
+  if (markers)
+    lines.push(
+      `restore: ${formatCount(markers.placed)} delete marker(s) placed (--exact)${markers.failures.length > 0 ? `, ${markers.failures.length} failed` : ""}`,
+    );
   if (outcome.failures.length > 0) {
     const byKind = new Map<string, number>();
     for (const f of outcome.failures) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
-    lines.push(`restore: ${formatCount(outcome.failures.length)} object(s) failed (${[...byKind].map(([kind, n]) => `${n} ${kind}`).join(", ")}):`);
-    for (const f of outcome.failures.slice(0, FAILURES_LISTED)) lines.push(`  ${f.key} -> ${f.targetKey}: ${f.message}`);
-    if (outcome.failures.length > FAILURES_LISTED) lines.push(`  … and ${formatCount(outcome.failures.length - FAILURES_LISTED)} more (--json lists all)`);
+    lines.push(
+      `restore: ${formatCount(outcome.failures.length)} object(s) failed (${[...byKind].map(([kind, n]) => `${n} ${kind}`).join(", ")}):`,
+    );
+    for (const f of outcome.failures.slice(0, FAILURES_LISTED))
+      lines.push(`  ${f.key} -> ${f.targetKey}: ${f.message}`);
+    if (outcome.failures.length > FAILURES_LISTED)
+      lines.push(`  … and ${formatCount(outcome.failures.length - FAILURES_LISTED)} more (--json lists all)`);
   }
   for (const f of markers?.failures ?? []) lines.push(`  delete marker ${f.targetKey}: ${f.message}`);
-  if (archived > 0) lines.push(`restore: ${formatCount(archived)} archived object(s) NOT copied: request their RestoreObject (see the plan), then rerun`);
+  if (archived > 0)
+    lines.push(
+      `restore: ${formatCount(archived)} archived object(s) NOT copied: request their RestoreObject (see the plan), then rerun`,
+    );
   const stopped = outcome.stopped ?? markers?.stopped;
-  if (stopped === "interrupted") lines.push(`restore: interrupted; ${formatCount(outcome.notAttempted)} object(s) not copied yet`);
-  if (stopped === "systematic") lines.push(`restore: stopped after ${formatCount(outcome.failures.length)} failures in a row; ${formatCount(outcome.notAttempted)} object(s) not attempted: fix the cause, then rerun`);
-  if (stopped === "environment") lines.push(`restore: stopped: the network or the credentials failed; ${formatCount(outcome.notAttempted)} object(s) not attempted`);
-  if (stopped || outcome.failures.length > 0 || archived > 0) lines.push(`restore: journal ${journal}: rerun the same command to continue; nothing done is copied again`);
+  if (stopped === "interrupted")
+    lines.push(`restore: interrupted; ${formatCount(outcome.notAttempted)} object(s) not copied yet`);
+  if (stopped === "systematic")
+    lines.push(
+      `restore: stopped after ${formatCount(outcome.failures.length)} failures in a row; ${formatCount(outcome.notAttempted)} object(s) not attempted: fix the cause, then rerun`,
+    );
+  if (stopped === "environment")
+    lines.push(
+      `restore: stopped: the network or the credentials failed; ${formatCount(outcome.notAttempted)} object(s) not attempted`,
+    );
+  if (stopped || outcome.failures.length > 0 || archived > 0)
+    lines.push(`restore: journal ${journal}: rerun the same command to continue; nothing done is copied again`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -474,7 +621,7 @@ interface BatchArgs {
   readonly json: boolean;
 }
 
-async function startBatch(deps: RestoreDeps, io: Io, aws: RestoreAws, a: BatchArgs): Promise<number> {
+async function startBatch(io: Io, aws: RestoreAws, a: BatchArgs): Promise<number> {
   const { batch, tooLarge } = splitForBatch(a.plan.reconciled.toCopy);
   try {
     const job = await startRestoreJob(aws.s3(a.targetRegion), aws.s3Control(a.central.region), batch, {
@@ -489,13 +636,17 @@ async function startBatch(deps: RestoreDeps, io: Io, aws: RestoreAws, a: BatchAr
     });
     const exitCode = tooLarge.length > 0 || a.plan.reconciled.archived.length > 0 ? ExitCode.Failures : ExitCode.Ok;
     if (a.json) {
-      io.stdout.write(`${JSON.stringify({ operation: "restore batch", exitCode, job, tooLarge: tooLarge.map((e) => e.key), ...planJson(a.plan) }, null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ operation: "restore batch", exitCode, job, tooLarge: tooLarge.map((e) => e.key), ...planJson(a.plan) }, null, 2)}\n`,
+      );
     } else {
       io.stdout.write(
         `restore: started S3 Batch Operations job ${job.jobId} for ${formatCount(job.objects)} object(s) (manifest ${job.manifest}); follow it with: org-s3-backup restore --status --account ${a.plan.accountId}\n`,
       );
       if (tooLarge.length > 0) {
-        io.stdout.write(`restore: ${formatCount(tooLarge.length)} object(s) over 5 GiB are not in the job (a copy job cannot copy them): rerun without --batch to copy them in parts\n`);
+        io.stdout.write(
+          `restore: ${formatCount(tooLarge.length)} object(s) over 5 GiB are not in the job (a copy job cannot copy them): rerun without --batch to copy them in parts\n`,
+        );
       }
     }
     return exitCode;
@@ -517,13 +668,19 @@ async function restoreStatus(
   json: boolean,
 ): Promise<number> {
   try {
-    const jobs = await restoreJobStatus(deps.aws(io.env, roleArn, runId, concurrency).s3Control(centralRegion), centralAccountId, accountId);
+    const jobs = await restoreJobStatus(
+      deps.aws(io.env, roleArn, runId, concurrency).s3Control(centralRegion),
+      centralAccountId,
+      accountId,
+    );
     const exitCode = restoreStatusExitCode(jobs);
     if (json) io.stdout.write(`${JSON.stringify({ operation: "restore status", exitCode, jobs }, null, 2)}\n`);
     else io.stdout.write(formatRestoreJobs(jobs));
     return exitCode;
   } catch (error) {
-    io.stderr.write(`org-s3-backup restore: could not list the restore jobs (s3:ListJobs in ${centralAccountId}): ${awsErrorText(error)}\n`);
+    io.stderr.write(
+      `org-s3-backup restore: could not list the restore jobs (s3:ListJobs in ${centralAccountId}): ${awsErrorText(error)}\n`,
+    );
     return isEnvironmentError(error) ? ExitCode.Environment : ExitCode.Failures;
   }
 }
