@@ -66,6 +66,9 @@ Options:
                       the Replication Time Control objective)
   --concurrency N     Accounts checked at once (default: ${DEFAULT_VERIFY_CONCURRENCY})
   --cleanup           Also delete the replicas from the central bucket
+  --restore           Restore drill: restore each replica from the central bucket (as the central
+                      roleArn, with restore's copy) to the source bucket under
+                      org-s3-backup-restore-drill/, read it back, compare the bytes, remove it
   --json              Print the results as JSON on stdout
   -h, --help          This help
 
@@ -94,6 +97,7 @@ async function runVerify(deps: VerifyDeps, argv: readonly string[], io: Io): Pro
     timeout: { type: "string" },
     concurrency: { type: "string" },
     cleanup: { type: "boolean" },
+    restore: { type: "boolean" },
     json: { type: "boolean" },
   });
   if (!args) return ExitCode.BadInput;
@@ -132,6 +136,7 @@ async function runVerify(deps: VerifyDeps, argv: readonly string[], io: Io): Pro
     clock: deps.clock,
     runId,
     signal: abort.signal,
+    restoreDrill: values.restore === true,
   }).finally(stopListening);
   const exitCode = verifyExitCode(results, abort.signal.aborted);
   if (values.json) io.stdout.write(`${JSON.stringify(verifyJson(results, runId, exitCode), null, 2)}\n`);
