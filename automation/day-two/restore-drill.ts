@@ -38,7 +38,7 @@ export interface RestoreDrill {
   run(target: CanaryTarget, body: string): Promise<RestoreDrillOutcome>;
 }
 
-/** What a failed drill most likely needs (docs/day-two.md#restore). */
+/** What a failed drill most likely needs (docs/day-two.md#iam-for-restore). */
 export const DRILL_ADVICE =
   "the source bucket's policy must let the central role s3:PutObject and s3:PutObjectTagging on " +
   `${DRILL_FOLDER}/* (and its KMS key kms:GenerateDataKey), and the central role may s3:GetObjectVersion, s3:GetObjectVersionTagging and kms:Decrypt the central key`;

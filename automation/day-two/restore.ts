@@ -69,7 +69,7 @@ export async function planRestore(aws: RestoreAws, request: RestoreRequest): Pro
       return {
         ok: false,
         exitCode: 2,
-        message: `--to: bucket ${targetBucket} is not accessible as ${roleArn} (403): its bucket policy must grant this role s3:ListBucket and the write actions (docs/day-two.md#restore)`,
+        message: `--to: bucket ${targetBucket} is not accessible as ${roleArn} (403): its bucket policy must grant this role s3:ListBucket and the write actions (docs/day-two.md#iam-for-restore)`,
       };
     }
     return failure(error, 2, `--to: cannot reach bucket ${targetBucket}`);

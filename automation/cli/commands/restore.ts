@@ -264,7 +264,7 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
     if (!v["keep-prefix"])
       return usage("--batch needs --keep-prefix: a Batch Operations copy keeps each key (it can only add a prefix)");
     if (v["batch-role-arn"] === undefined || !ARN.test(v["batch-role-arn"]))
-      return usage("--batch needs --batch-role-arn ARN, the role the job runs as (docs/day-two.md#restore)");
+      return usage("--batch needs --batch-role-arn ARN, the role the job runs as (docs/day-two.md#iam-for-restore)");
     if (v.exact) return usage("--exact is not available with --batch (a copy job places no delete markers)");
     if (v["kms-key"] !== undefined)
       return usage(
