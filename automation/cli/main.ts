@@ -11,6 +11,8 @@ const COMMANDS: Record<string, () => Command> = {
   plan: () => require("./commands/plan").command,
   render: () => require("./commands/render").command,
   explain: () => require("./commands/explain").command,
+  review: () => require("./commands/review").command,
+  iam: () => require("./commands/iam").command,
   preview: () => require("./commands/preview").command,
   up: () => require("./commands/up").command,
   destroy: () => require("./commands/destroy").command,
