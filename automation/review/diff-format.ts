@@ -249,7 +249,10 @@ function markdownPolicy(policy: PolicyDiff): string[] {
 
 function markdownStatement(statement: StatementDiff): string[] {
   const row = (label: string, s: Statement, security: string) => {
-    const [, effect, principal, actions, resources, conditions] = statementColumns(s);
+    const [, effect, principal, actionList, resourceList, conditions] = statementColumns(s);
+    // Room to wrap: a long list without spaces would make the table scroll sideways.
+    const actions = actionList.replace(/,/g, ", ");
+    const resources = resourceList.replace(/,(?=arn:|\*|<unknown)/g, ", ");
     return `| ${label} | ${code(statement.id)} | ${effect} | ${code(principal)} | ${code(actions)} | ${code(resources)} | ${code(conditions)} | ${security} |`;
   };
   const security = statement.widened.length > 0 ? `⚠️ ${cell(statement.widened.join("; "))}` : "–";
@@ -270,8 +273,12 @@ export function code(text: string, max = 400): string {
   return escaped.includes("`") ? `\`\` ${escaped} \`\`` : `\`${escaped}\``;
 }
 
+/** Plain text in a table cell: HTML and Markdown emphasis, links and code defused, pipes escaped. */
 function cell(text: string): string {
-  return escapeHtml(text).replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+  return escapeHtml(text)
+    .replace(/([\\`*_[\]])/g, "\\$1")
+    .replace(/\|/g, "\\|")
+    .replace(/\r?\n/g, " ");
 }
 
 function escapeHtml(text: string): string {

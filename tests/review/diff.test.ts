@@ -316,7 +316,11 @@ describe("review diff", () => {
         Statement: [
           ...doc.Statement.map((st) =>
             JSON.stringify(st.Resource).includes("<unknown:")
-              ? { ...st, Action: [...[st.Action ?? []].flat(), "kms:ReEncryptFrom"] }
+              ? {
+                  ...st,
+                  Action: [...[st.Action ?? []].flat(), "kms:ReEncryptFrom"],
+                  Condition: { StringLike: { "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::x/*" } },
+                }
               : st,
           ),
           { Sid: "Odd", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::a|b/*" },
@@ -325,6 +329,10 @@ describe("review diff", () => {
       const md = formatReviewMarkdown(diffRenders(many.base, withPipe), labels);
       expect(md).to.include("`arn:aws:s3:::a\\|b/*`");
       expect(md).to.match(/`<unknown: aws:kms\/key:Key [^`]+>`/);
+      // Plain-text cells: `*` and `_` would start emphasis, `|` a new cell.
+      const why = md.split("\n").find((l) => l.includes("now also accepts"));
+      expect(why).to.include("arn:aws:s3:::x/\\*");
+      expect(why).to.match(/kms:EncryptionContext:aws:s3:arn now also accepts/);
     });
   });
 });
