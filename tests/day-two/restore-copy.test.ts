@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
+import { S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import {
   createRestoreJobRequest,
@@ -14,6 +15,9 @@ import {
   checksumMismatch,
   choosePartSize,
   classifyFailure,
+  copyAll,
+  type CopyJournal,
+  type CopyOptions,
   copySource,
   createLimiter,
   createRestoreProgress,
@@ -368,5 +372,196 @@ describe("restore --batch: manifest and job request", () => {
     expect(restoreStatusExitCode([job("Active")])).to.equal(0);
     expect(restoreStatusExitCode([job("Complete", 2)])).to.equal(1);
     expect(restoreStatusExitCode([job("Failed")])).to.equal(1);
+  });
+});
+
+/** An S3 client that never sends: `answer` plays S3 per command (return the output, or throw). */
+function fakeS3(answer: (command: string, input: Record<string, unknown>) => unknown): {
+  client: S3Client;
+  calls: { command: string; input: Record<string, unknown> }[];
+} {
+  const calls: { command: string; input: Record<string, unknown> }[] = [];
+  const client = new S3Client({ region: "eu-west-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+  client.middlewareStack.add(
+    (_next, context) => async (args) => {
+      const input = args.input as Record<string, unknown>;
+      const command = String(context.commandName).replace(/Command$/, "");
+      calls.push({ command, input });
+      await new Promise((resolve) => setImmediate(resolve));
+      return { output: { $metadata: {}, ...(answer(command, input) as object) }, response: {} };
+    },
+    { step: "initialize", name: "fakeS3" },
+  );
+  return { client, calls };
+}
+
+function recordingJournal(): CopyJournal & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    done: (e) => lines.push(`done ${e.key}`),
+    uploadStarted: (id) => lines.push(`upload ${id}`),
+    uploadEnded: (id) => lines.push(`upload-end ${id}`),
+    marker: (key) => lines.push(`marker ${key}`),
+  };
+}
+
+const awsError = (name: string, status: number) =>
+  Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+
+describe("restore copy: the engine (in-memory S3)", () => {
+  const options = (journal: CopyJournal, overrides: Partial<CopyOptions> = {}): CopyOptions => ({
+    concurrency: 4,
+    multipartThreshold: 5 * GiB,
+    partSize: 5 * MiB,
+    overwrite: false,
+    checksums: "listed",
+    journal,
+    ...overrides,
+  });
+  const ctx = (source: S3Client, target: S3Client) => ({
+    centralBucket: "central",
+    centralAccountId: "999999999999",
+    targetBucket: "target",
+    source,
+    target,
+  });
+
+  it("sends CopyObject with the version, the central owner, metadata and tags kept, and If-None-Match unless --overwrite", async () => {
+    const { client, calls } = fakeS3(() => ({ CopyObjectResult: {} }));
+    const journal = recordingJournal();
+    const outcome = await copyAll([entry("a b.txt")], ctx(client, client), options(journal));
+    expect(outcome).to.deep.include({ copied: 1, bytes: 1, notAttempted: 0 });
+    expect(calls[0].input).to.deep.include({
+      Bucket: "target",
+      Key: "restored/a b.txt",
+      CopySource: "central/111111111111/a%20b.txt?versionId=v-a%20b.txt",
+      ExpectedSourceBucketOwner: "999999999999",
+      MetadataDirective: "COPY",
+      TaggingDirective: "COPY",
+      IfNoneMatch: "*",
+    });
+    expect(journal.lines).to.deep.equal(["done 111111111111/a b.txt"]);
+    const kms = fakeS3(() => ({ CopyObjectResult: {} }));
+    await copyAll(
+      [entry("b")],
+      ctx(kms.client, kms.client),
+      options(recordingJournal(), { overwrite: true, kmsKeyId: "arn:aws:kms:eu-west-1:1:key/k" }),
+    );
+    expect(kms.calls[0].input).to.not.have.property("IfNoneMatch");
+    expect(kms.calls[0].input).to.deep.include({
+      ServerSideEncryption: "aws:kms",
+      SSEKMSKeyId: "arn:aws:kms:eu-west-1:1:key/k",
+    });
+  });
+
+  it("fails an object whose copy's checksum differs from the backup's, and does not journal it", async () => {
+    const source = fakeS3(() => ({ ChecksumCRC32: "AAAA", ETag: '"x"' }));
+    const target = fakeS3(() => ({ CopyObjectResult: { ChecksumCRC32: "BBBB" } }));
+    const journal = recordingJournal();
+    const outcome = await copyAll(
+      [{ ...entry("c"), checksumAlgorithm: "CRC32" }],
+      ctx(source.client, target.client),
+      options(journal),
+    );
+    expect(outcome.failures).to.deep.equal([
+      {
+        key: "111111111111/c",
+        versionId: "v-c",
+        targetKey: "restored/c",
+        kind: "checksum",
+        message: "checksum mismatch: CRC32 of the copy is BBBB, the backup's is AAAA",
+      },
+    ]);
+    expect(target.calls[0].input).to.deep.include({ ChecksumAlgorithm: "CRC32" });
+    expect(journal.lines).to.deep.equal([]);
+  });
+
+  it("stops after 50 failures in a row (systematic), leaving the rest not attempted", async () => {
+    const { client } = fakeS3(() => {
+      throw awsError("AccessDenied", 403);
+    });
+    const entries = Array.from({ length: 200 }, (_, i) => entry(`k${i}`));
+    const outcome = await copyAll(entries, ctx(client, client), options(recordingJournal()));
+    expect(outcome.stopped).to.equal("systematic");
+    expect(outcome.failures.length).to.be.within(50, 53);
+    expect(outcome.notAttempted).to.equal(200 - outcome.failures.length);
+    expect(outcome.failures[0].kind).to.equal("access-denied");
+  });
+
+  it("stops at once when the network fails (environment)", async () => {
+    let n = 0;
+    const { client } = fakeS3(() => {
+      if (++n >= 3) throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
+      return { CopyObjectResult: {} };
+    });
+    const outcome = await copyAll(
+      Array.from({ length: 50 }, (_, i) => entry(`k${i}`)),
+      ctx(client, client),
+      options(recordingJournal(), { concurrency: 1 }),
+    );
+    expect(outcome).to.deep.include({ copied: 2, stopped: "environment", notAttempted: 47 });
+  });
+
+  it("copies in parts above the threshold, journals the upload while open, and aborts it when a part fails", async () => {
+    const ok = fakeS3((command) =>
+      command === "CreateMultipartUpload"
+        ? { UploadId: "up-1" }
+        : command === "UploadPartCopy"
+          ? { CopyPartResult: { ETag: '"p"' } }
+          : { ContentLength: 11 * MiB },
+    );
+    const journal = recordingJournal();
+    const big = entry("big", 11 * MiB);
+    const outcome = await copyAll([big], ctx(ok.client, ok.client), options(journal, { multipartThreshold: 5 * MiB }));
+    expect(outcome).to.deep.include({ copied: 1, multipart: 1 });
+    expect(ok.calls.filter((c) => c.command === "UploadPartCopy").map((c) => c.input.CopySourceRange)).to.deep.equal([
+      "bytes=0-5242879",
+      "bytes=5242880-10485759",
+      "bytes=10485760-11534335",
+    ]);
+    expect(journal.lines).to.deep.equal(["upload up-1", "upload-end up-1", "done 111111111111/big"]);
+
+    const failing = fakeS3((command, input) => {
+      if (command === "UploadPartCopy" && input.PartNumber === 2) throw awsError("InternalError", 500);
+      return command === "CreateMultipartUpload"
+        ? { UploadId: "up-2" }
+        : command === "UploadPartCopy"
+          ? { CopyPartResult: { ETag: '"p"' } }
+          : {};
+    });
+    const failed = recordingJournal();
+    const outcome2 = await copyAll(
+      [big],
+      ctx(failing.client, failing.client),
+      options(failed, { multipartThreshold: 5 * MiB }),
+    );
+    expect(outcome2.failures).to.have.length(1);
+    expect(failing.calls.some((c) => c.command === "AbortMultipartUpload" && c.input.UploadId === "up-2")).to.equal(
+      true,
+    );
+    expect(failed.lines).to.deep.equal(["upload up-2", "upload-end up-2"]);
+  });
+
+  it("on Ctrl-C starts no new object or part, aborts the open upload, and counts the object as not attempted", async () => {
+    const abort = new AbortController();
+    const { client, calls } = fakeS3((command) => {
+      if (command === "UploadPartCopy") abort.abort();
+      return command === "CreateMultipartUpload"
+        ? { UploadId: "up-3" }
+        : command === "UploadPartCopy"
+          ? { CopyPartResult: { ETag: '"p"' } }
+          : {};
+    });
+    const journal = recordingJournal();
+    const outcome = await copyAll(
+      [entry("big", 11 * MiB), entry("small")],
+      ctx(client, client),
+      options(journal, { multipartThreshold: 5 * MiB, concurrency: 1, signal: abort.signal }),
+    );
+    expect(outcome).to.deep.include({ copied: 0, stopped: "interrupted", notAttempted: 2 });
+    expect(outcome.failures).to.deep.equal([]);
+    expect(calls.filter((c) => c.command === "UploadPartCopy")).to.have.length(1);
+    expect(journal.lines).to.deep.equal(["upload up-3", "upload-end up-3"]);
   });
 });

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
@@ -426,6 +427,56 @@ describe("restore: against the emulator", function () {
       expect(count, key).to.deep.equal({ versions: 1, markers: 0 });
   });
 
+  it("a second Ctrl-C syncs the journal and exits at once", async () => {
+    const handlers = new Set<() => void>();
+    const exits: number[] = [];
+    const interrupts: Interrupts = {
+      onInterrupt(handler) {
+        handlers.add(handler);
+        return () => handlers.delete(handler);
+      },
+    };
+    const tap: Tap = {
+      calls: [],
+      copied: [],
+      afterCopy: (n) => {
+        if (n === 3) for (let press = 0; press < 2; press++) for (const handler of handlers) handler();
+      },
+    };
+    const { err } = await run(
+      ["--account", A, "--prefix", "many/", "--to", `s3://${TARGET}/ctrlc2`, "--concurrency", "1"],
+      {
+        tap,
+        deps: { interrupts, exit: (code) => exits.push(code) },
+      },
+    );
+    expect(exits).to.deep.equal([130]);
+    expect(err).to.match(
+      /Second Ctrl-C: exiting now; rerun the same command to continue \(journal logs\/restore\/.*\.journal\)/,
+    );
+  });
+
+  it("retries throttling (503 SlowDown) and completes", async () => {
+    let throttled = 0;
+    const proxy = await startThrottlingProxy(moto.endpoint, () => throttled++ < 3);
+    try {
+      const { code, err, out } = await run(
+        ["--account", A, "--prefix", "docs/", "--as-of", asOf, "--to", `s3://${TARGET}/throttled`],
+        {
+          env: { ...moto.env, AWS_ENDPOINT_URL_S3: proxy.endpoint },
+        },
+      );
+      expect(code, err + out).to.equal(0);
+      expect(throttled).to.be.greaterThan(3);
+      expect((await currentKeys(TARGET, "throttled/")).sort()).to.deep.equal([
+        "throttled/docs/a.txt",
+        "throttled/docs/c.txt",
+      ]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("survives a killed process (SIGKILL mid-run): the rerun finishes and no object has a second version", async () => {
     const file = path.join(cwd, "accounts.yaml");
     fs.writeFileSync(
@@ -834,6 +885,42 @@ function bigBody(): Buffer {
     for (let i = 0; i < big.length; i += 4) big.writeUInt32LE(i, i);
   }
   return big;
+}
+
+/** A proxy in front of the emulator that answers 503 SlowDown to CopyObject while `throttle()` says so. */
+async function startThrottlingProxy(
+  target: string,
+  throttle: () => boolean,
+): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      if (req.method === "PUT" && req.headers["x-amz-copy-source"] && throttle()) {
+        res.writeHead(503, { "content-type": "application/xml" });
+        res.end("<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>");
+        return;
+      }
+      const forward = http.request(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+        (response) => {
+          res.writeHead(response.statusCode ?? 502, response.headers);
+          response.pipe(res);
+        },
+      );
+      forward.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 function spawnCli(argv: string[], cwd: string, env: NodeJS.ProcessEnv): ChildProcess {
