@@ -313,7 +313,11 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
     }
   } else asOf = earlier ? Date.parse(earlier.header.asOf) : now.getTime();
   journalFile ??= journalPath(journalDir, identity, asOf);
-  earlier ??= readJournal(journalFile);
+  try {
+    earlier ??= readJournal(journalFile);
+  } catch (error) {
+    return usage(`journal ${displayPath(journalFile, io.cwd)}: ${(error as Error).message}`);
+  }
 
   const scope: RestoreScope = {
     accountId: account.accountId,
