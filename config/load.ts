@@ -4,7 +4,7 @@ import { isAlias, parseDocument, visit, type Document } from "yaml";
 import type { z } from "zod";
 import { describePath, LineIndex, Locator, type PathSegment } from "./locate";
 import { inventoryFileSchema } from "./schema";
-import { checkSections, type Issue, type Sections } from "./semantics";
+import { bareExistingBucketMessage, checkSections, type Issue, type Sections } from "./semantics";
 import { didYouMean } from "./suggest";
 import type { Inventory } from "./types";
 
@@ -205,15 +205,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, locator: Locator):
       }));
     }
     case "invalid_type": {
-      if (value === undefined) {
-        const parent = segments.slice(0, -1);
-        return [
-          {
-            path: parent,
-            message: `${describePath(parent)}: missing required key \`${String(segments[segments.length - 1])}\``,
-          },
-        ];
-      }
+      if (value === undefined) return [missingKey(segments, raw)];
+      if (issue.expected === "object" && typeof value === "string" && segments.at(-1) === "existingBucket")
+        return [{ path: segments, message: bareExistingBucketMessage(where, value, accountIdAt(raw, segments)) }];
       if (issue.expected === "string" && typeof value === "number")
         return [{ path: segments, message: unquotedNumber(segments, where, value, locator) }];
       const unquote =
@@ -226,6 +220,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, locator: Locator):
       ];
     }
     case "invalid_value": {
+      // A required enum key that is absent (`keys:` of an adopted bucket, `mode:` of objectLock).
+      if (value === undefined) return [missingKey(segments, raw)];
       const options = issue.values.map(String);
       const shown = options.length <= 10 ? ` (one of ${options.join(", ")})` : "";
       const hint = typeof value === "string" ? didYouMean(value, options) : "";
@@ -241,6 +237,29 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, locator: Locator):
     default:
       return [{ path: segments, message: `${where}: ${issue.message}` }];
   }
+}
+
+function missingKey(segments: readonly PathSegment[], raw: unknown): Issue {
+  const parent = segments.slice(0, -1);
+  const key = String(segments[segments.length - 1]);
+  return {
+    path: parent,
+    message: `${describePath(parent)}: missing required key \`${key}\`${missingKeyHint(parent, key, raw)}`,
+  };
+}
+
+/** The id of the account a path inside `accounts[i]` belongs to, when it is a string. */
+function accountIdAt(raw: unknown, segments: readonly PathSegment[]): string | undefined {
+  if (segments[0] !== "accounts" || typeof segments[1] !== "number") return undefined;
+  const id = valueAt(raw, ["accounts", segments[1], "id"]);
+  return typeof id === "string" ? id : undefined;
+}
+
+/** What a required key means, where the bare "missing" would leave people guessing. */
+function missingKeyHint(parent: readonly PathSegment[], key: string, raw: unknown): string {
+  if (parent.at(-1) !== "existingBucket" || key !== "keys") return "";
+  const prefix = `${accountIdAt(raw, parent) ?? "<accountId>"}/`;
+  return ` (under-account-prefix: every object is under ${prefix}; partial: objects outside ${prefix} exist and are NOT backed up)`;
 }
 
 /** YAML reads unquoted digits as a number: an account id loses its leading zeros, a tag becomes a number. */

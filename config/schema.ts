@@ -70,6 +70,58 @@ const storageClass = z
   .enum(DESTINATION_STORAGE_CLASSES)
   .describe("Storage class of the replicas in the central bucket.");
 
+const kmsKeyArn = z.string().regex(/^arn:(aws|aws-us-gov|aws-cn):kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]{1,128}$/, {
+  error:
+    "must be a KMS key ARN: arn:aws:kms:<region>:<12-digit account>:key/<key id> (an alias cannot be granted kms:Decrypt)",
+});
+
+/** How the keys of an adopted bucket are laid out; only `<accountId>/` is ever replicated. */
+export const ADOPTED_KEY_LAYOUTS = ["under-account-prefix", "partial"] as const;
+/** What `up` does when an adopted bucket already has a replication configuration. */
+export const EXISTING_REPLICATION_CHOICES = ["refuse", "replace"] as const;
+
+/**
+ * An adopted bucket. Versioning and the replication rule are always managed; everything else the bucket
+ * has stays as it is unless `manage` opts in. See docs/inventory.md, "Adopting an existing bucket".
+ */
+const existingBucketSchema = z.strictObject({
+  name: bucketName.describe("Name of the existing bucket, in the account and region of the entry."),
+  keys: z
+    .enum(ADOPTED_KEY_LAYOUTS)
+    .describe(
+      "Where the bucket's data lives. under-account-prefix: every object is under <accountId>/ (all of it is backed up). " +
+        "partial: objects outside <accountId>/ are NOT backed up (S3 replication cannot rename keys; `coverage` counts them).",
+    ),
+  manage: z
+    .strictObject({
+      encryption: z
+        .boolean()
+        .default(false)
+        .describe("true: replace the bucket's default encryption with SSE-KMS under this account's key."),
+      publicAccessBlock: z
+        .boolean()
+        .default(false)
+        .describe("true: block every form of public access (a website or public-asset bucket stops serving)."),
+      bucketPolicy: z
+        .boolean()
+        .default(false)
+        .describe("true: REPLACE the bucket policy with the TLS-only one (the bucket's own statements are lost)."),
+    })
+    .prefault({})
+    .describe("Settings of the bucket we take over; all false by default: the bucket keeps what it has."),
+  existingReplication: z
+    .enum(EXISTING_REPLICATION_CHOICES)
+    .default("refuse")
+    .describe(
+      "The bucket already replicates elsewhere: refuse (up stops and names its rules) or replace (our rule replaces them all; " +
+        "a bucket has one replication configuration with one role, so rules cannot be merged).",
+    ),
+  additionalKmsKeyArns: z
+    .array(kmsKeyArn)
+    .default([])
+    .describe("KMS keys encrypting objects already in the bucket: the replication role may kms:Decrypt them via S3."),
+});
+
 /** Every replication key optional: the form of an account's override. */
 const replicationOverride = z.strictObject({
   storageClass: storageClass.optional(),
@@ -144,9 +196,11 @@ const accountSchema = z.strictObject({
     .min(1)
     .optional()
     .describe("This account's bucket name (or template), instead of defaults.bucket."),
-  existingBucket: bucketName
+  existingBucket: existingBucketSchema
     .optional()
-    .describe("Adopt this existing bucket instead of creating one; never deleted by us."),
+    .describe(
+      "Adopt this existing bucket instead of creating one (never created nor deleted by us). A mapping: name and keys are required.",
+    ),
   roleName: roleName.optional(),
   roleArn: roleArn.optional(),
   kmsAlias: kmsAlias.optional(),

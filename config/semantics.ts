@@ -3,7 +3,7 @@ import { describePath, type PathSegment, type Target } from "./locate";
 import { partitionOf } from "./regions";
 import type { AccountEntry, InventoryFile } from "./schema";
 import { closest } from "./suggest";
-import type { CentralAccount, Inventory, ReplicationOptions, SourceAccount } from "./types";
+import type { AdoptedBucket, CentralAccount, Inventory, ReplicationOptions, SourceAccount } from "./types";
 
 /** A rule broken somewhere in the file; load.ts turns the path into a line and column. */
 export interface Issue {
@@ -309,10 +309,12 @@ function resolveBucket(
     if (account.bucket !== undefined) {
       issues.push({
         path: ["accounts", index, "existingBucket"],
+        target: "key",
         message: `${where}: give bucket (create one) or existingBucket (adopt one), not both`,
       });
     }
-    return { name: account.existingBucket, path: ["accounts", index, "existingBucket"] };
+    checkAdoptedKeys(issues, account, index, region);
+    return { name: account.existingBucket.name, path: ["accounts", index, "existingBucket", "name"] };
   }
   // A template already reported as unusable would only repeat its problem once per account.
   const source = account.bucket ?? (templateUsable ? template : undefined);
@@ -335,6 +337,49 @@ function resolveBucket(
     return undefined;
   }
   return { name, path };
+}
+
+/**
+ * S3 encrypts a bucket's objects only with keys of the bucket's own region, so an extra key elsewhere is a
+ * typo; a repeated key is harmless but says the list was not read.
+ */
+function checkAdoptedKeys(issues: Issue[], account: AccountEntry, index: number, region: string | undefined): void {
+  const keys = account.existingBucket?.additionalKmsKeyArns ?? [];
+  const seen = new Map<string, number>();
+  keys.forEach((arn, position) => {
+    const at: PathSegment[] = ["accounts", index, "existingBucket", "additionalKmsKeyArns", position];
+    const where = describePath(at);
+    const previous = seen.get(arn);
+    if (previous !== undefined) {
+      issues.push({ path: at, message: `${where}: the same key as additionalKmsKeyArns[${previous}]` });
+      return;
+    }
+    seen.set(arn, position);
+    const [, partition, , keyRegion] = arn.split(":");
+    if (region === undefined) return;
+    if (keyRegion !== region) {
+      issues.push({
+        path: at,
+        message: `${where}: the key is in ${keyRegion} but the bucket is in ${region}; S3 encrypts a bucket's objects only with keys of the bucket's region`,
+      });
+    } else if (partition !== partitionOf(region)) {
+      issues.push({
+        path: at,
+        message: `${where}: partition ${partition} does not match region ${region} (partition ${partitionOf(region)})`,
+      });
+    }
+  });
+}
+
+/** `accounts[i].existingBucket` written as a bare bucket name (the form before the key layout was required). */
+export function bareExistingBucketMessage(where: string, bucket: string, accountId: string | undefined): string {
+  const prefix = `${accountId ?? "<accountId>"}/`;
+  return (
+    `${where}: a bare bucket name is no longer accepted — adopting a bucket must state where its data lives; write ` +
+    `existingBucket: { name: ${bucket}, keys: under-account-prefix } if every object is under ${prefix}, or ` +
+    `existingBucket: { name: ${bucket}, keys: partial } if objects outside ${prefix} exist (they are NOT backed up). ` +
+    "Only versioning and the replication rule are then managed; see docs/inventory.md, Adopting an existing bucket"
+  );
 }
 
 function roleArnFor(
@@ -377,7 +422,7 @@ function normalize(
       roleArn: roleArnFor(account.id, region, account, defaults.roleName),
       bucket:
         account.existingBucket !== undefined
-          ? { name: account.existingBucket, existing: true }
+          ? { name: account.existingBucket.name, existing: true }
           : {
               name: expandBucketTemplate(account.bucket ?? defaults.bucket, {
                 accountId: account.id,
@@ -386,6 +431,7 @@ function normalize(
               }),
               existing: false,
             },
+      ...(account.existingBucket && { existingBucket: adoptedBucket(account.existingBucket) }),
       kmsAlias: account.kmsAlias ?? defaults.kmsAlias,
       replication,
       monitoring: {
@@ -398,4 +444,14 @@ function normalize(
     };
   });
   return { sourcePath, organizationId, central: centralAccount, sources };
+}
+
+function adoptedBucket(entry: NonNullable<AccountEntry["existingBucket"]>): AdoptedBucket {
+  return {
+    name: entry.name,
+    keys: entry.keys,
+    manage: { ...entry.manage },
+    existingReplication: entry.existingReplication,
+    additionalKmsKeyArns: [...entry.additionalKmsKeyArns],
+  };
 }

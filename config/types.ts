@@ -79,9 +79,11 @@ export interface SourceAccount {
   readonly roleArn: string;
   readonly bucket: {
     readonly name: string;
-    /** true: the bucket exists already and is adopted (imported), never created or deleted by us. */
+    /** true: the bucket exists already and is adopted, never created or deleted by us (see existingBucket). */
     readonly existing: boolean;
   };
+  /** Present exactly when the bucket is adopted (`bucket.existing`): what the inventory says about it. */
+  readonly existingBucket?: AdoptedBucket;
   /** Alias of this account's KMS key, `alias/...`. */
   readonly kmsAlias: string;
   readonly replication: ReplicationOptions;
@@ -95,4 +97,32 @@ export interface SourceAccount {
   readonly enabled: boolean;
   /** Defaults' tags merged with the account's own (the account wins). */
   readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * Where an adopted bucket's objects are. S3 replication cannot rename keys and our rule replicates only
+ * `<accountId>/`: `under-account-prefix` says every object is there, `partial` that objects outside it
+ * exist and are NOT backed up (`org-s3-backup coverage` counts them).
+ */
+export type AdoptedKeyLayout = "under-account-prefix" | "partial";
+
+/** Settings of an adopted bucket we take over; false: the bucket keeps its own. */
+export interface AdoptedBucketManagement {
+  /** Replace the default encryption with SSE-KMS under the account's key (and a bucket key). */
+  readonly encryption: boolean;
+  /** Block every form of public access. */
+  readonly publicAccessBlock: boolean;
+  /** Replace the bucket policy with the TLS-only one. */
+  readonly bucketPolicy: boolean;
+}
+
+/** An adopted bucket. Versioning and the replication rule are always managed on it. */
+export interface AdoptedBucket {
+  readonly name: string;
+  readonly keys: AdoptedKeyLayout;
+  readonly manage: AdoptedBucketManagement;
+  /** The bucket already has a replication configuration: `up` refuses, or replaces every rule in it. */
+  readonly existingReplication: "refuse" | "replace";
+  /** Keys of objects already in the bucket: the replication role may kms:Decrypt them via S3. */
+  readonly additionalKmsKeyArns: readonly string[];
 }

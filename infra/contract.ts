@@ -10,6 +10,14 @@ export function sourceStackName(accountId: string): string {
   return `account-${accountId}`;
 }
 
+/**
+ * Id of a source account's one replication rule (also the `RuleId` dimension of its metrics). The `up`
+ * preflight reads adopted buckets' rules and knows this one as ours.
+ */
+export function replicationRuleId(accountId: string): string {
+  return `org-s3-backup-${accountId}`;
+}
+
 /** Inverse of the naming rule; undefined for names that are not ours. */
 export function accountIdOfStack(stackName: string): string | undefined {
   const match = /^account-(\d{12})$/.exec(stackName);

@@ -1,6 +1,7 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Inventory, SourceAccount } from "../config/types";
+import { adoptedBucketOf } from "../config/adoption";
+import type { AdoptedBucketManagement, Inventory, SourceAccount } from "../config/types";
 import { CentralBackupBucket } from "./components/central-backup-bucket";
 import { accountIdOfStack, CENTRAL_STACK, CentralOutput, SourceOutput, sourceStackName, stackNames } from "./contract";
 import { AlarmTopic } from "./components/alarm-topic";
@@ -127,6 +128,7 @@ function buildSource(
       region: source.region,
       bucketName: source.bucket.name,
       existingBucket: source.bucket.existing,
+      ...adoptedBucketArgs(source),
       kmsAlias: source.kmsAlias,
       replication: source.replication,
       centralAccountId: inventory.central.accountId,
@@ -148,6 +150,15 @@ function buildSource(
     ...(replicated.alarmArns.length > 0 ? { [SourceOutput.alarmArns]: pulumi.all(replicated.alarmArns) } : {}),
     ...(replicated.backfillRoleArn ? { [SourceOutput.backfillRoleArn]: replicated.backfillRoleArn } : {}),
   };
+}
+
+/** What the inventory lets the stack take over on an adopted bucket, and the extra keys its objects use. */
+function adoptedBucketArgs(source: SourceAccount): {
+  manage?: AdoptedBucketManagement;
+  additionalKmsKeyArns?: string[];
+} {
+  const adopted = adoptedBucketOf(source);
+  return adopted ? { manage: adopted.manage, additionalKmsKeyArns: [...adopted.additionalKmsKeyArns] } : {};
 }
 
 /**

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Command> = {
   drift: () => require("./commands/drift").command,
   outputs: () => require("./commands/outputs").command,
   verify: () => require("./commands/verify").command,
+  coverage: () => require("./commands/coverage").command,
   discover: () => require("./commands/discover").command,
   backfill: () => require("./commands/backfill").command,
   restore: () => require("./commands/restore").command,

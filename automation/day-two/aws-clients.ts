@@ -1,11 +1,12 @@
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { KMSClient } from "@aws-sdk/client-kms";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 
 /**
- * AWS SDK clients for the day-two commands (verify, discover, backfill): credentials from the caller's
+ * AWS SDK clients for the day-two commands (verify, discover, backfill, coverage): credentials from the caller's
  * environment, one STS AssumeRole per account role, and an endpoint override for emulators.
  */
 
@@ -17,7 +18,7 @@ export interface Credentials {
 }
 export type CredentialProvider = () => Promise<Credentials>;
 
-export type AwsService = "s3" | "s3-control" | "sts" | "organizations" | "cloudwatch";
+export type AwsService = "s3" | "s3-control" | "sts" | "organizations" | "cloudwatch" | "kms";
 
 /** Organizations is a global service served from us-east-1 (aws partition). */
 export const ORGANIZATIONS_REGION = "us-east-1";
@@ -91,6 +92,11 @@ export class AwsClients {
   cloudwatch(region: string, credentials: ClientCredentials): CloudWatchClient {
     const endpoint = endpointOverride("cloudwatch", this.env);
     return new CloudWatchClient({ region, ...(credentials ? { credentials } : {}), ...(endpoint ? { endpoint } : {}) });
+  }
+
+  kms(region: string, credentials: ClientCredentials): KMSClient {
+    const endpoint = endpointOverride("kms", this.env);
+    return new KMSClient({ region, ...(credentials ? { credentials } : {}), ...(endpoint ? { endpoint } : {}) });
   }
 
   sts(region: string, credentials: ClientCredentials): STSClient {

@@ -1,3 +1,4 @@
+import { adoptionDetail } from "../../config/adoption";
 import { isPolicyDocument, type PolicyDocument, type Statement } from "../../infra/policies/document";
 import { DEFAULT_PROVIDER, type RenderedResource, type RenderedStack } from "./render";
 
@@ -97,10 +98,18 @@ export function formatProviders(stack: RenderedStack): string[] {
   });
 }
 
+/** An adopted bucket's key layout and what the stack manages on it, right under the stack's header. */
+export function formatAdoptedBucket(stack: RenderedStack): string[] {
+  const adopted = stack.adoptedBucket;
+  if (!adopted) return [];
+  return [`  bucket ${adopted.bucket}: ${adopted.note}`, `    ${adoptionDetail(adopted)}`];
+}
+
 export function formatStackSummary(stack: RenderedStack): string[] {
   const custom = stack.resources.filter((r) => r.custom);
   const lines = [
     `${stack.stack} (${stack.kind}, account ${stack.accountId} ${stack.accountName}, ${stack.region}): ${custom.length} resources`,
+    ...formatAdoptedBucket(stack),
     ...formatProviders(stack),
   ];
   const onDefault = custom.filter((r) => r.provider === DEFAULT_PROVIDER);

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { type AdoptionSummary, adoptionSummary } from "../../config/adoption";
 import type { Inventory } from "../../config/types";
 import { CONFIG_NAMESPACE } from "../../infra/contract";
 import type { StackPlan } from "../driver/plan";
@@ -40,6 +41,8 @@ export interface RenderedStack {
   readonly accountName: string;
   readonly region: string;
   readonly roleArn: string;
+  /** The source stack adopts this bucket: its key layout and what the stack manages on it. */
+  readonly adoptedBucket?: AdoptionSummary;
   readonly providers: Record<string, RenderedProvider>;
   readonly resources: RenderedResource[];
   readonly outputs: Record<string, unknown>;
@@ -206,7 +209,10 @@ async function renderStack(
       `render: the program of stack ${plan.name} calls ${refusedCalls.join(", ")}, which render cannot answer without AWS`,
     );
   }
-  return assemble(plan, registrations, options, (outputs ?? {}) as Record<string, unknown>);
+  const source = plan.kind === "source" ? inventory.sources.find((s) => s.accountId === plan.accountId) : undefined;
+  const adopted = source && adoptionSummary(source);
+  const stack = assemble(plan, registrations, options, (outputs ?? {}) as Record<string, unknown>);
+  return adopted ? { ...stack, adoptedBucket: adopted } : stack;
 }
 
 const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";

@@ -1,10 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ReplicationOptions } from "../../config/types";
+import type { AdoptedBucketManagement, ReplicationOptions } from "../../config/types";
 import { BatchReplicationRole } from "./batch-replication-role";
 import { KEY_DELETION_WINDOW_DAYS } from "./central-backup-bucket";
 import { hardenBucket } from "./bucket-hardening";
 import { ReplicationAlarms } from "./replication-alarms";
+import { replicationRuleId } from "../contract";
 import { bucketArn, REPLICATION_ROLE_NAME } from "../policies/document";
 import {
   replicationRolePolicy,
@@ -20,10 +21,15 @@ export interface SourceReplicatedBucketArgs {
   readonly region: string;
   readonly bucketName: string;
   /**
-   * true: the bucket exists and is adopted. It is never created nor deleted; its versioning, default
-   * encryption, public-access block, bucket policy and replication configuration are REPLACED by ours.
+   * true: the bucket exists and is adopted. It is never created nor deleted; its versioning and its
+   * replication configuration become ours (any rules it had are replaced); its default encryption,
+   * public-access block and bucket policy stay as they are unless `manage` takes them over.
    */
   readonly existingBucket: boolean;
+  /** Adopted bucket only: which of its settings to take over (absent = none). A created bucket has them all. */
+  readonly manage?: Partial<AdoptedBucketManagement>;
+  /** Keys of objects already in the bucket (full ARNs): the replication role may kms:Decrypt them via S3. */
+  readonly additionalKmsKeyArns?: readonly string[];
   /** Alias of the account's key, `alias/...`. */
   readonly kmsAlias: string;
   readonly replication: ReplicationOptions;
@@ -44,17 +50,21 @@ export interface SourceReplicatedBucketArgs {
   readonly backfill: boolean;
 }
 
+/** Everything guarding a bucket the stack created. */
+const CREATED_BUCKET: AdoptedBucketManagement = { encryption: true, publicAccessBlock: true, bucketPolicy: true };
+/** An adopted bucket keeps its own settings unless the inventory opts in. */
+const ADOPTED_DEFAULTS: AdoptedBucketManagement = { encryption: false, publicAccessBlock: false, bucketPolicy: false };
+
 /** RTC's only objective, and the event threshold replication metrics report against. */
 export const REPLICATION_TIME_MINUTES = 15;
 
-export function replicationRuleId(accountId: string): string {
-  return `org-s3-backup-${accountId}`;
-}
+export { replicationRuleId };
 
 /**
  * A source account's bucket replicated into its prefix of the central bucket: KMS key, the bucket
  * (created, or adopted by name), versioning, SSE-KMS with a bucket key, every public-access block, a
- * TLS-only policy, the replication role, and ONE replication rule for the prefix `<accountId>/`.
+ * TLS-only policy, the replication role, and ONE replication rule for the prefix `<accountId>/`. On an
+ * adopted bucket only versioning and the replication configuration are set unless `manage` asks for more.
  *
  * Data safety: a created bucket and the key are protected; they and every setting guarding the data
  * are retained when the stack is destroyed. Only the replication role and rule are really deleted.
@@ -97,13 +107,18 @@ export class SourceReplicatedBucket extends pulumi.ComponentResource {
       arn: created ? created.arn : pulumi.output(bucketArn(args.region, args.bucketName)),
     };
 
+    // A created bucket is ours entirely. An adopted one may serve a website or a CDN: only what
+    // replication needs (versioning) is taken over, the rest when the inventory says so.
+    const manage = args.existingBucket ? { ...ADOPTED_DEFAULTS, ...args.manage } : CREATED_BUCKET;
     const { versioning } = hardenBucket(
       name,
       {
         bucket: bucket.name,
-        kmsKeyArn: key.arn,
-        blockPublicAccess: true,
-        policy: JSON.stringify(sourceBucketPolicy({ region: args.region, bucketName: args.bucketName })),
+        ...(manage.encryption ? { kmsKeyArn: key.arn } : {}),
+        blockPublicAccess: manage.publicAccessBlock,
+        ...(manage.bucketPolicy
+          ? { policy: JSON.stringify(sourceBucketPolicy({ region: args.region, bucketName: args.bucketName })) }
+          : {}),
       },
       this,
     );
@@ -136,6 +151,7 @@ export class SourceReplicatedBucket extends pulumi.ComponentResource {
                 centralBucketArn,
                 centralKmsKeyArn,
                 centralObjectLock: args.centralObjectLock,
+                additionalKmsKeyArns: args.additionalKmsKeyArns ?? [],
               }),
             ),
           ),

@@ -53,6 +53,8 @@ export interface ReplicationRolePolicyArgs {
   readonly centralKmsKeyArn: string;
   /** The central bucket has Object Lock: S3 must read retention and legal hold of source versions. */
   readonly centralObjectLock: boolean;
+  /** Other keys of objects already in an adopted bucket (full key ARNs): Decrypt through S3 for this bucket. */
+  readonly additionalKmsKeyArns?: readonly string[];
 }
 
 /**
@@ -111,6 +113,35 @@ export function replicationRolePolicy(args: ReplicationRolePolicyArgs): PolicyDo
           },
         },
       },
+      ...adoptedObjectKeysStatement(args.additionalKmsKeyArns ?? [], args.region, source, `${args.accountId}/`),
     ],
   };
+}
+
+/**
+ * Objects already in an adopted bucket may be encrypted with other keys than the account's: the role may
+ * Decrypt with those (AWS "Replicating encrypted objects": the role needs kms:Decrypt on every key of the
+ * objects it replicates), through S3 in the bucket's region only, and for the encryption contexts of this
+ * bucket's replicated prefix only (the bucket ARN with an S3 Bucket Key, the object ARN without one).
+ * A key of another account must also allow the role in its own key policy.
+ */
+function adoptedObjectKeysStatement(
+  keyArns: readonly string[],
+  region: string,
+  bucket: string,
+  prefix: string,
+): PolicyDocument["Statement"][number][] {
+  if (keyArns.length === 0) return [];
+  return [
+    {
+      Sid: "DecryptAdoptedObjectsWithTheirKeys",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: [...keyArns],
+      Condition: {
+        StringEquals: { "kms:ViaService": s3ViaService(region) },
+        StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucket, `${bucket}/${prefix}*`] },
+      },
+    },
+  ];
 }

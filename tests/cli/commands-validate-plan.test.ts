@@ -46,11 +46,16 @@ describe("validate and plan commands", () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   describe("validate", () => {
-    it("prints one summary line for the bundled example (default path, resolved against cwd)", async () => {
+    it("prints a summary line, then each adopted bucket's key layout, for the bundled example (default path, resolved against cwd)", async () => {
       const { code, stdout, stderr } = await run(["validate"]);
       expect({ code, stderr }).to.deep.equal({ code: 0, stderr: "" });
       expect(stdout).to.equal(
-        "config/accounts.yaml: valid — organization o-a1b2c3d4e5, central 999999999999 (eu-west-1), 3 source accounts enabled, 1 disabled\n",
+        [
+          "config/accounts.yaml: valid — organization o-a1b2c3d4e5, central 999999999999 (eu-west-1), 3 source accounts enabled, 1 disabled",
+          "  333333333333 (legacy-web) adopts legacy-web-assets-prod: adopted, keys: partial — data outside 333333333333/ NOT backed up",
+          "    manages versioning, replication rule; keeps its own default encryption, public-access block, bucket policy; up refuses if the bucket already replicates",
+          "",
+        ].join("\n"),
       );
     });
 
@@ -105,13 +110,14 @@ describe("validate and plan commands", () => {
       expect({ code, stderr }).to.deep.equal({ code: 0, stderr: "" });
       expect(stdout).to.equal(
         [
-          "#  STACK                 ACCOUNT       NAME            REGION     ROLE                                                          DEPENDS ON",
+          "#  STACK                 ACCOUNT       NAME            REGION     ROLE                                                          DEPENDS ON  NOTE",
           "1  central               999999999999  backup-central  eu-west-1  arn:aws:iam::999999999999:role/OrganizationAccountAccessRole  -",
           "2  account-111111111111  111111111111  payments        eu-west-1  arn:aws:iam::111111111111:role/OrganizationAccountAccessRole  central",
           "3  account-222222222222  222222222222  analytics       us-east-1  arn:aws:iam::222222222222:role/OrganizationAccountAccessRole  central",
-          "4  account-333333333333  333333333333  legacy-web      eu-west-1  arn:aws:iam::333333333333:role/platform/BackupDeployer        central",
+          "4  account-333333333333  333333333333  legacy-web      eu-west-1  arn:aws:iam::333333333333:role/platform/BackupDeployer        central     adopted, keys: partial — data outside 333333333333/ NOT backed up",
           "",
           "4 stacks: central and 3 source accounts.",
+          "Adopted by account-333333333333: legacy-web-assets-prod — manages versioning, replication rule; keeps its own default encryption, public-access block, bucket policy; up refuses if the bucket already replicates.",
           "Disabled (no stack): 444444444444 (sandbox).",
           "",
         ].join("\n"),
@@ -125,6 +131,7 @@ describe("validate and plan commands", () => {
       expect(document.inventory).to.equal("good.yaml");
       expect(document.organizationId).to.equal("o-a1b2c3d4e5");
       expect(document.disabled).to.deep.equal([]);
+      expect(document.adopted).to.deep.equal([]);
       expect(document.stacks.map((stack: { name: string }) => stack.name)).to.deep.equal([
         "central",
         "account-111111111111",
@@ -140,6 +147,46 @@ describe("validate and plan commands", () => {
         roleArn: "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole",
         dependsOn: ["central"],
       });
+    });
+
+    it("lists each adopted bucket's key layout and what is managed on it in --json", async () => {
+      const { code, stdout } = await run(["plan", "--json"]);
+      expect(code).to.equal(0);
+      expect(JSON.parse(stdout).adopted).to.deep.equal([
+        {
+          stack: "account-333333333333",
+          accountId: "333333333333",
+          bucket: "legacy-web-assets-prod",
+          keys: "partial",
+          note: "adopted, keys: partial — data outside 333333333333/ NOT backed up",
+          manages: ["versioning", "replication rule"],
+          keeps: ["default encryption", "public-access block", "bucket policy"],
+          existingReplication: "refuse",
+          additionalKmsKeyArns: [],
+        },
+      ]);
+    });
+
+    it("says when an adopted bucket holds all its data under the account's prefix, and what it opted in to", async () => {
+      const adopting = withLine(
+        16,
+        "    name: legacy-web\n    existingBucket:\n      name: legacy-web-data\n      keys: under-account-prefix\n      manage: { encryption: true }\n      existingReplication: replace",
+      );
+      fs.writeFileSync(path.join(dir, "adopting.yaml"), adopting);
+      const plan = await run(["plan", "--inventory", "adopting.yaml"], dir);
+      expect(plan.code, plan.stderr).to.equal(0);
+      expect(plan.stdout).to.match(
+        /^4 {2}account-333333333333 .* central {5}adopted, keys: under-account-prefix — all data under 333333333333\/ \(backed up\)$/m,
+      );
+      expect(plan.stdout).to.contain(
+        "Adopted by account-333333333333: legacy-web-data — manages versioning, replication rule, default encryption; keeps its own public-access block, bucket policy; existing replication rules are REPLACED.",
+      );
+      const validate = await run(["validate", "--inventory", "adopting.yaml"], dir);
+      expect(validate.stdout.split("\n").slice(1)).to.deep.equal([
+        "  333333333333 (legacy-web) adopts legacy-web-data: adopted, keys: under-account-prefix — all data under 333333333333/ (backed up)",
+        "    manages versioning, replication rule, default encryption; keeps its own public-access block, bucket policy; existing replication rules are REPLACED",
+        "",
+      ]);
     });
 
     it("prints nothing on stdout and exits 2 for an invalid inventory", async () => {

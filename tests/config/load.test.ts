@@ -309,8 +309,88 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
   },
   {
     name: "both bucket and existingBucket",
-    yaml: afterLine(12, "    bucket: acme-a\n    existingBucket: acme-b"),
-    problems: ["14:21: accounts[0]: give bucket (create one) or existingBucket (adopt one), not both"],
+    yaml: afterLine(12, "    bucket: acme-a\n    existingBucket:\n      name: acme-b\n      keys: partial"),
+    problems: ["14:5: accounts[0]: give bucket (create one) or existingBucket (adopt one), not both"],
+  },
+  {
+    name: "an adopted bucket given as a bare name (the old form)",
+    yaml: afterLine(12, "    existingBucket: legacy-assets"),
+    problems: [
+      "13:21: accounts[0].existingBucket: a bare bucket name is no longer accepted — adopting a bucket must state where its data lives; " +
+        "write existingBucket: { name: legacy-assets, keys: under-account-prefix } if every object is under 111111111111/, " +
+        "or existingBucket: { name: legacy-assets, keys: partial } if objects outside 111111111111/ exist (they are NOT backed up). " +
+        "Only versioning and the replication rule are then managed; see docs/inventory.md, Adopting an existing bucket",
+    ],
+  },
+  {
+    name: "an adopted bucket without its key layout",
+    yaml: afterLine(12, "    existingBucket:\n      name: legacy-assets"),
+    problems: [
+      "14:7: accounts[0].existingBucket: missing required key `keys` (under-account-prefix: every object is under 111111111111/; partial: objects outside 111111111111/ exist and are NOT backed up)",
+    ],
+  },
+  {
+    name: "an adopted bucket with an unknown key layout",
+    yaml: afterLine(12, "    existingBucket:\n      name: legacy-assets\n      keys: everything"),
+    problems: [
+      '15:13: accounts[0].existingBucket.keys: not allowed: "everything" (one of under-account-prefix, partial)',
+    ],
+  },
+  {
+    name: "a misspelt setting to take over",
+    yaml: afterLine(
+      12,
+      "    existingBucket:\n      name: legacy-assets\n      keys: partial\n      manage:\n        bucketPolicies: true",
+    ),
+    problems: ["17:9: accounts[0].existingBucket.manage: unknown key `bucketPolicies`; did you mean `bucketPolicy`?"],
+  },
+  {
+    name: "merging replication rules asked for",
+    yaml: afterLine(
+      12,
+      "    existingBucket:\n      name: legacy-assets\n      keys: partial\n      existingReplication: merge",
+    ),
+    problems: ['16:28: accounts[0].existingBucket.existingReplication: not allowed: "merge" (one of refuse, replace)'],
+  },
+  {
+    name: "a KMS alias ARN as an extra key of an adopted bucket",
+    yaml: afterLine(
+      12,
+      "    existingBucket:\n      name: legacy-assets\n      keys: partial\n      additionalKmsKeyArns:\n        - arn:aws:kms:eu-west-1:111111111111:alias/legacy",
+    ),
+    problems: [
+      "17:11: accounts[0].existingBucket.additionalKmsKeyArns[0]: must be a KMS key ARN: arn:aws:kms:<region>:<12-digit account>:key/<key id> (an alias cannot be granted kms:Decrypt)",
+    ],
+  },
+  {
+    name: "an extra key in another region than the adopted bucket",
+    yaml: afterLine(
+      12,
+      "    region: us-east-1\n    existingBucket:\n      name: legacy-assets\n      keys: partial\n      additionalKmsKeyArns: [arn:aws:kms:eu-west-1:111111111111:key/1111aaaa]",
+    ),
+    problems: [
+      "17:30: accounts[0].existingBucket.additionalKmsKeyArns[0]: the key is in eu-west-1 but the bucket is in us-east-1; S3 encrypts a bucket's objects only with keys of the bucket's region",
+    ],
+  },
+  {
+    name: "the same extra key twice",
+    yaml: afterLine(
+      12,
+      "    existingBucket:\n      name: legacy-assets\n      keys: partial\n      additionalKmsKeyArns:\n        - arn:aws:kms:eu-west-1:111111111111:key/k1\n        - arn:aws:kms:eu-west-1:111111111111:key/k1",
+    ),
+    problems: ["18:11: accounts[0].existingBucket.additionalKmsKeyArns[1]: the same key as additionalKmsKeyArns[0]"],
+  },
+  {
+    name: "an adopted bucket named like another account's bucket",
+    yaml: afterLine(12, "    existingBucket:\n      name: acme-data-222222222222\n      keys: under-account-prefix"),
+    problems: [
+      "16:5: accounts[1]: bucket name acme-data-222222222222 is already used by accounts[0].existingBucket.name (line 14); bucket names are global",
+    ],
+  },
+  {
+    name: "an Object Lock without its mode",
+    yaml: afterLine(6, "  objectLock:\n    days: 30"),
+    problems: ["8:5: central.objectLock: missing required key `mode`"],
   },
   {
     name: "a noncurrent transition without a storage class",
@@ -519,11 +599,47 @@ describe("config/load parseInventory: normalization", () => {
   it("adopts an existing bucket and keeps an overriding role ARN as written", () => {
     const text = afterLine(
       12,
-      "    existingBucket: legacy-assets\n    roleArn: arn:aws:iam::111111111111:role/platform/Deployer",
+      "    existingBucket:\n      name: legacy-assets\n      keys: under-account-prefix\n    roleArn: arn:aws:iam::111111111111:role/platform/Deployer",
     );
     const [payments] = parsed(text).sources;
     expect(payments.bucket).to.deep.equal({ name: "legacy-assets", existing: true });
     expect(payments.roleArn).to.equal("arn:aws:iam::111111111111:role/platform/Deployer");
+  });
+
+  it("takes over nothing of an adopted bucket but versioning and replication unless asked, and refuses existing rules", () => {
+    const text = afterLine(12, "    existingBucket: { name: legacy-assets, keys: partial }");
+    expect(parsed(text).sources[0].existingBucket).to.deep.equal({
+      name: "legacy-assets",
+      keys: "partial",
+      manage: { encryption: false, publicAccessBlock: false, bucketPolicy: false },
+      existingReplication: "refuse",
+      additionalKmsKeyArns: [],
+    });
+  });
+
+  it("keeps what an adopted bucket's entry opts in to, and gives a created bucket no existingBucket", () => {
+    const text = afterLine(
+      12,
+      [
+        "    existingBucket:",
+        "      name: legacy-assets",
+        "      keys: under-account-prefix",
+        "      manage:",
+        "        publicAccessBlock: true",
+        "      existingReplication: replace",
+        "      additionalKmsKeyArns:",
+        "        - arn:aws:kms:eu-west-1:555555555555:key/mrk-1234abcd",
+      ].join("\n"),
+    );
+    const [payments, analytics] = parsed(text).sources;
+    expect(payments.existingBucket).to.deep.equal({
+      name: "legacy-assets",
+      keys: "under-account-prefix",
+      manage: { encryption: false, publicAccessBlock: true, bucketPolicy: false },
+      existingReplication: "replace",
+      additionalKmsKeyArns: ["arn:aws:kms:eu-west-1:555555555555:key/mrk-1234abcd"],
+    });
+    expect(analytics).to.not.have.property("existingBucket");
   });
 
   it("builds role ARNs in the partition of the region", () => {
@@ -561,6 +677,13 @@ describe("config/load loadInventory", () => {
       ["444444444444", false],
     ]);
     expect(inventory.sources[2].bucket.existing).to.equal(true);
+    // The example states the layout of the bucket it adopts, and takes over nothing it does not need.
+    expect(inventory.sources[2].existingBucket).to.deep.include({ name: "legacy-web-assets-prod", keys: "partial" });
+    expect(inventory.sources[2].existingBucket?.manage).to.deep.equal({
+      encryption: false,
+      publicAccessBlock: false,
+      bucketPolicy: false,
+    });
   });
 
   it("reports a missing file as a problem of the whole file, not a throw", async () => {

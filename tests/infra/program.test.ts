@@ -219,6 +219,36 @@ describe("program", () => {
         stack.resources.find((r) => r.type === "aws:s3/bucketVersioning:BucketVersioning")?.inputs.bucket,
       ).to.equal("legacy-data");
     });
+
+    it("takes over of an adopted bucket what its inventory entry asks, and lets the role decrypt its extra keys", async () => {
+      const extraKey = "arn:aws:kms:eu-west-1:111111111111:key/1111aaaa-1111-aaaa-1111-aaaa1111aaaa";
+      const adopted = inventory({
+        sources: [
+          sourceAccount("111111111111", {
+            bucket: { name: "legacy-data", existing: true },
+            existingBucket: {
+              name: "legacy-data",
+              keys: "partial",
+              manage: { encryption: false, publicAccessBlock: true, bucketPolicy: false },
+              existingReplication: "refuse",
+              additionalKmsKeyArns: [extraKey],
+            },
+          }),
+        ],
+      });
+      const stack = await render(adopted, "account-111111111111");
+      const types = new Set(stack.resources.map((r) => r.type));
+      expect(types.has("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")).to.equal(true);
+      expect(types.has("aws:s3/bucketPolicy:BucketPolicy")).to.equal(false);
+      expect(
+        types.has("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"),
+      ).to.equal(false);
+      const policy = stack.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy")?.inputs.policy;
+      const decryptsExtra = (JSON.parse(policy).Statement as { Action: string; Resource: string[] }[]).filter(
+        (statement) => statement.Action === "kms:Decrypt" && [statement.Resource].flat().includes(extraKey),
+      );
+      expect(decryptsExtra).to.have.length(1);
+    });
   });
 
   describe("central policies at organization scale", () => {

@@ -71,6 +71,9 @@ async function deploy(args: SourceReplicatedBucketArgs): Promise<Deployed> {
 }
 
 const REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig";
+const ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
+const PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
+const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 
 describe("SourceReplicatedBucket", () => {
   let created: Deployed;
@@ -254,16 +257,85 @@ describe("SourceReplicatedBucket", () => {
       expect(adopted.count("aws:s3/bucket:Bucket")).to.equal(0);
     });
 
-    it("manages versioning, encryption, public-access block, policy and replication on it by name", () => {
-      for (const type of [
-        "aws:s3/bucketVersioning:BucketVersioning",
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-        "aws:s3/bucketPolicy:BucketPolicy",
-        REPLICATION,
-      ]) {
+    it("manages only versioning and the replication rule on it, by name, by default", () => {
+      for (const type of ["aws:s3/bucketVersioning:BucketVersioning", REPLICATION]) {
         expect(adopted.one(type).inputs.bucket, type).to.equal("acme-data-111111111111");
       }
+      for (const type of [ENCRYPTION, PUBLIC_ACCESS_BLOCK, BUCKET_POLICY]) {
+        expect(adopted.count(type), `${type} would replace the bucket's own`).to.equal(0);
+      }
+    });
+
+    it("takes over each of encryption, public-access block and bucket policy only when asked, under the created bucket's names", async () => {
+      const parts = [
+        ["encryption", ENCRYPTION, "account-111111111111-encryption"],
+        ["publicAccessBlock", PUBLIC_ACCESS_BLOCK, "account-111111111111-public-access-block"],
+        ["bucketPolicy", BUCKET_POLICY, "account-111111111111-policy"],
+      ] as const;
+      for (const [flag, type, resourceName] of parts) {
+        const one = await deploy({ ...ARGS, existingBucket: true, manage: { [flag]: true } });
+        for (const [, other] of parts) expect(one.count(other), `${flag}: ${other}`).to.equal(other === type ? 1 : 0);
+        expect(one.one(type).name).to.equal(resourceName);
+        expect(one.one(type).inputs.bucket).to.equal("acme-data-111111111111");
+      }
+      const all = await deploy({
+        ...ARGS,
+        existingBucket: true,
+        manage: { encryption: true, publicAccessBlock: true, bucketPolicy: true },
+      });
+      expect(all.one(ENCRYPTION).inputs.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId).to.equal(
+        SOURCE_KEY,
+      );
+      expect(JSON.parse(all.one(BUCKET_POLICY).inputs.policy)).to.deep.equal(
+        sourceBucketPolicy({ region: "eu-central-1", bucketName: "acme-data-111111111111" }),
+      );
+      expect(all.mocks.options.get(`${BUCKET_POLICY} account-111111111111-policy`)?.dependsOn).to.deep.equal([
+        "account-111111111111-public-access-block",
+      ]);
+    });
+
+    it("ignores `manage` for a bucket it creates: everything guarding it stays managed", async () => {
+      const createdAnyway = await deploy({ ...ARGS, manage: { encryption: false, bucketPolicy: false } });
+      for (const type of [ENCRYPTION, PUBLIC_ACCESS_BLOCK, BUCKET_POLICY])
+        expect(createdAnyway.count(type)).to.equal(1);
+    });
+
+    it("lets the role decrypt the bucket's other keys through S3, for this bucket's replicated prefix only", async () => {
+      const extra = [
+        "arn:aws:kms:eu-central-1:111111111111:key/1111aaaa-1111-aaaa-1111-aaaa1111aaaa",
+        "arn:aws:kms:eu-central-1:222222222222:key/mrk-2222bbbb2222bbbb2222bbbb2222bbbb",
+      ];
+      const withKeys = await deploy({ ...ARGS, existingBucket: true, additionalKmsKeyArns: extra });
+      const statements = JSON.parse(withKeys.one("aws:iam/rolePolicy:RolePolicy").inputs.policy).Statement as Array<{
+        Sid: string;
+        Action: string | string[];
+        Resource: string | string[];
+        Condition: Record<string, Record<string, unknown>>;
+      }>;
+      const decrypt = statements.filter((s) => s.Action === "kms:Decrypt" || s.Action.includes("kms:Decrypt"));
+      const theirs = decrypt.filter((s) => [s.Resource].flat().some((arn) => extra.includes(arn)));
+      expect(theirs, "one statement for the extra keys").to.have.length(1);
+      expect(theirs[0]).to.deep.equal({
+        Sid: "DecryptAdoptedObjectsWithTheirKeys",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: extra,
+        Condition: {
+          StringEquals: { "kms:ViaService": "s3.eu-central-1.amazonaws.com" },
+          StringLike: {
+            "kms:EncryptionContext:aws:s3:arn": [
+              "arn:aws:s3:::acme-data-111111111111",
+              "arn:aws:s3:::acme-data-111111111111/111111111111/*",
+            ],
+          },
+        },
+      });
+      // Without extra keys the policy has the created bucket's statements: no empty one.
+      const sids = (deployed: Deployed) =>
+        (JSON.parse(deployed.one("aws:iam/rolePolicy:RolePolicy").inputs.policy).Statement as { Sid: string }[]).map(
+          (statement) => statement.Sid,
+        );
+      expect(sids(adopted)).to.deep.equal(sids(created));
     });
 
     it("outputs the name and the ARN derived from it", async () => {

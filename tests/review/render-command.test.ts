@@ -10,6 +10,7 @@ import { renderCommand, type RenderDeps } from "../../automation/cli/commands/re
 import { ExitCode } from "../../automation/cli/exit-codes";
 import type { RenderedStack } from "../../automation/review/render";
 import { stackProgram } from "../../automation/review/render-program";
+import { bundledInventory } from "../support/bundled-inventory";
 import { inventory } from "../support/inventory-fixture";
 
 /** The render and explain commands on a fixture inventory with the real program. */
@@ -53,6 +54,27 @@ describe("render command", () => {
     expect(io.out()).to.match(/^central \(central, account 999999999999/m);
     expect(io.out()).to.match(/^account-111111111111 \(source, account 111111111111/m);
     expect(io.out()).to.match(/^\s+policy aws:s3\/bucketPolicy:BucketPolicy /m);
+  });
+
+  it("shows an adopted bucket's key layout and what is managed on it, in the summary and the JSON", async () => {
+    const io = capture(dir);
+    const adopting: RenderDeps = { loadInventory: async () => bundledInventory(), program: () => stackProgram };
+    expect(await renderCommand(adopting).run(["--accounts", "333333333333"], io)).to.equal(ExitCode.Ok);
+    const lines = io.out().split("\n");
+    const header = lines.findIndex((line) => line.startsWith("account-333333333333 (source"));
+    expect(lines.slice(header + 1, header + 3)).to.deep.equal([
+      "  bucket legacy-web-assets-prod: adopted, keys: partial — data outside 333333333333/ NOT backed up",
+      "    manages versioning, replication rule; keeps its own default encryption, public-access block, bucket policy; up refuses if the bucket already replicates",
+    ]);
+    const rendered = JSON.parse(await fs.readFile(path.join(dir, "render", "account-333333333333.json"), "utf8"));
+    expect(rendered.adoptedBucket).to.deep.include({ bucket: "legacy-web-assets-prod", keys: "partial" });
+    // What the summary says is what the stack does: no resource replaces the bucket's own settings.
+    const types = (rendered.resources as { type: string }[]).map((r) => r.type);
+    expect(types).to.include("aws:s3/bucketVersioning:BucketVersioning");
+    expect(types).to.not.include("aws:s3/bucketPolicy:BucketPolicy");
+    expect(types).to.not.include("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+    const central = JSON.parse(await fs.readFile(path.join(dir, "render", "central.json"), "utf8"));
+    expect(central).to.not.have.property("adoptedBucket");
   });
 
   it("removes the files of stacks no longer planned on a full render, and keeps them with --accounts", async () => {

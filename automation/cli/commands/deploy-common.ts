@@ -22,7 +22,8 @@ import { type Interrupts, processInterrupts } from "../interrupts";
 import { planStacks } from "../../driver/plan";
 import { createProgress, runLogDir } from "../../driver/progress";
 import { type Operation, type RunReport, runStacks } from "../../driver/run";
-import { findOrphans, parseIdList, selectStacks } from "../../driver/selection";
+import { findOrphans, parseIdList, type Selection, selectStacks } from "../../driver/selection";
+import { type AdoptedBucketReader, formatPreflight, preflightAdoptedBuckets } from "../../driver/adoption-preflight";
 import { exitCodeOf, formatSummaryTable, lockAdvice, summaryJson } from "../../driver/summary";
 
 /**
@@ -46,6 +47,11 @@ export interface DeployDeps {
   /** Holds Pulumi.yaml, `.pulumi-state/` and `logs/`. */
   readonly repoRoot: string;
   now(): Date;
+  /**
+   * `up` only: reads adopted buckets' replication and Object Lock configuration as each account's
+   * deploying role (absent: the AWS reader of defaultDeps). Called only when an adopted bucket is selected.
+   */
+  adoptedBuckets?(env: NodeJS.ProcessEnv, runId: string): AdoptedBucketReader;
 }
 
 export interface DeploySpec {
@@ -82,6 +88,13 @@ export const defaultDeps: DeployDeps = {
   cpuCount: () => os.availableParallelism(),
   repoRoot: REPO_ROOT,
   now: () => new Date(),
+  adoptedBuckets(env, runId) {
+    // Loaded here so that an inventory without adopted buckets never loads the AWS SDK.
+    const { AwsClients } = require("../../day-two/aws-clients") as typeof import("../../day-two/aws-clients");
+    const { awsAdoptedBucketReader } =
+      require("../../driver/adoption-preflight-aws") as typeof import("../../driver/adoption-preflight-aws");
+    return awsAdoptedBucketReader(new AwsClients(env), runId);
+  },
 };
 
 export const COMMON_OPTIONS_HELP = `
@@ -230,6 +243,12 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
     return ExitCode.Environment;
   }
 
+  // Adopted buckets are read before any stack starts: a refusal deploys nothing (docs/inventory.md).
+  if (spec.name === "up") {
+    const refused = await adoptionPreflight(deps, inventory, selected.selection, io, settings.json);
+    if (refused !== undefined) return refused;
+  }
+
   const orphans = findOrphans(existingStacks, inventory);
   const concurrency = settings.concurrency ?? defaultConcurrency(deps.freeMemoryBytes(), deps.cpuCount());
   const logDir = runLogDir(deps.repoRoot, deps.now());
@@ -280,6 +299,33 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
   }
   io.stderr.write(lockAdvice(report));
   return exitCode;
+}
+
+/** The exit code when an adopted bucket refuses the deployment (or cannot be read), else undefined. */
+async function adoptionPreflight(
+  deps: DeployDeps,
+  inventory: Inventory,
+  selection: Selection,
+  io: Io,
+  json: boolean,
+): Promise<number | undefined> {
+  const wanted = new Set(selection.sources.map((plan) => plan.accountId));
+  const sources = inventory.sources.filter((source) => wanted.has(source.accountId));
+  const runId = deps.now().toISOString().replace(/[-:.]/g, "");
+  const read = deps.adoptedBuckets ?? defaultDeps.adoptedBuckets;
+  const report = await preflightAdoptedBuckets(
+    inventory,
+    sources,
+    () => read?.(io.env, runId) as AdoptedBucketReader,
+    (require("../inventory-arg") as typeof import("../inventory-arg")).displayPath(inventory.sourcePath, io.cwd),
+  );
+  io.stderr.write(formatPreflight(report, "up"));
+  if (report.exitCode === 0) return undefined;
+  if (json)
+    io.stdout.write(
+      `${JSON.stringify({ operation: "up", exitCode: report.exitCode, preflight: report.checks }, null, 2)}\n`,
+    );
+  return report.exitCode;
 }
 
 function orphanNotice(orphans: readonly string[], command: string): string {

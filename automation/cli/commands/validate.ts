@@ -1,3 +1,5 @@
+import { adoptionDetail, adoptionSummary } from "../../../config/adoption";
+import type { Inventory } from "../../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../../infra/contract";
 import type { Command, Io } from "../command";
 import { parseArgsOrReport } from "../args";
@@ -9,7 +11,8 @@ const HELP = `Usage: org-s3-backup validate [--inventory PATH]
 Checks the inventory offline (no credentials, no network): YAML syntax, every key and value, and the
 rules across them (unique account ids and bucket names, role ARNs in the right account, Replication
 Time Control with metrics, ...). Every problem is printed as FILE:LINE:COL: message on stderr; a valid
-inventory prints one summary line on stdout.
+inventory prints one summary line on stdout, then, for each adopted bucket, its key layout (only objects
+under <accountId>/ are backed up) and what the stack manages on it.
 
 Options:
   --inventory PATH   Inventory file (default: ${DEFAULT_INVENTORY_PATH})
@@ -37,5 +40,21 @@ async function runValidate(argv: readonly string[], io: Io): Promise<number> {
     `${displayPath(args.inventoryPath, io.cwd)}: valid — organization ${inventory.organizationId}, central ${central.accountId} (${central.region}), ` +
       `${enabled} source account${enabled === 1 ? "" : "s"} enabled, ${disabled} disabled\n`,
   );
+  io.stdout.write(adoptedBucketLines(inventory));
   return ExitCode.Ok;
+}
+
+/** Two lines per enabled adopted bucket: its key layout, then what the stack manages on it. */
+export function adoptedBucketLines(inventory: Inventory): string {
+  return inventory.sources
+    .filter((source) => source.enabled)
+    .flatMap((source) => {
+      const summary = adoptionSummary(source);
+      if (!summary) return [];
+      return [
+        `  ${source.accountId} (${source.name}) adopts ${summary.bucket}: ${summary.note}\n`,
+        `    ${adoptionDetail(summary)}\n`,
+      ];
+    })
+    .join("");
 }
