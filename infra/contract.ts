@@ -40,7 +40,10 @@ export const CONFIG_NAMESPACE = "org-s3-backup";
 export const ConfigKey = {
   /** Path of the inventory YAML, absolute or relative to the project root. Default: config/accounts.yaml. */
   inventory: "inventory",
-  /** Set on source stacks by the driver from the central stack's outputs. */
+  /**
+   * Optional overrides of what a source stack reads from the central stack (StackReference by default);
+   * the driver never sets them.
+   */
   centralBucketArn: "centralBucketArn",
   centralKmsKeyArn: "centralKmsKeyArn",
 } as const;
@@ -69,3 +72,17 @@ export const SourceOutput = {
 } as const;
 
 export const DEFAULT_INVENTORY_PATH = "config/accounts.yaml";
+
+/**
+ * What the driver tells the program through the environment of the whole workspace (the same for every
+ * stack of a run), so that it writes no per-stack config file: `Pulumi.<stack>.yaml` stays unwritten.
+ */
+export const ProgramEnv = {
+  /** Path of the inventory (absolute, or relative to the project root). Stack config `inventory` wins. */
+  inventory: "ORG_S3_BACKUP_INVENTORY",
+  /** `not-deployed` while the central stack does not exist: a source preview then needs no StackReference. */
+  central: "ORG_S3_BACKUP_CENTRAL",
+} as const;
+
+export const CENTRAL_NOT_DEPLOYED = "not-deployed";
+

@@ -1,12 +1,20 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { formatProblem, loadInventory } from "../config/load";
-import { CONFIG_NAMESPACE, ConfigKey, DEFAULT_INVENTORY_PATH } from "./contract";
-import { buildStackFromConfig, ProgramInputError } from "./program";
+import {
+  CENTRAL_NOT_DEPLOYED,
+  CENTRAL_STACK,
+  CONFIG_NAMESPACE,
+  ConfigKey,
+  DEFAULT_INVENTORY_PATH,
+  ProgramEnv,
+} from "./contract";
+import { buildStackFromEnvironment, type CentralKeySource, ProgramInputError } from "./program";
 
 /**
  * The Pulumi program (Pulumi.yaml `main`): the inventory and the stack name decide everything, so
- * `pulumi preview --stack account-111111111111` works without the driver.
+ * `pulumi preview --stack account-111111111111` works without the driver, and sees the deployed central
+ * key through a StackReference.
  */
 
 /** The directory of Pulumi.yaml; relative inventory paths are taken from here, not from the cwd. */
@@ -14,20 +22,41 @@ const PROJECT_ROOT = path.resolve(__dirname, "..");
 
 async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
   const config = new pulumi.Config(CONFIG_NAMESPACE);
-  const inventoryPath = path.resolve(PROJECT_ROOT, config.get(ConfigKey.inventory) ?? DEFAULT_INVENTORY_PATH);
+  const inventoryPath = path.resolve(
+    PROJECT_ROOT,
+    config.get(ConfigKey.inventory) ?? process.env[ProgramEnv.inventory] ?? DEFAULT_INVENTORY_PATH,
+  );
   const loaded = await loadInventory(inventoryPath);
-  if (!loaded.ok) throw new pulumi.RunError(`invalid inventory:\n${loaded.problems.map(formatProblem).join("\n")}`);
-  const centralConfig = {
-    centralBucketArn: config.get(ConfigKey.centralBucketArn),
-    centralKmsKeyArn: config.get(ConfigKey.centralKmsKeyArn),
-  };
+  if (!loaded.ok) throw inputError(`invalid inventory:\n${loaded.problems.map(formatProblem).join("\n")}`);
   try {
-    return buildStackFromConfig(loaded.inventory, pulumi.getStack(), centralConfig, pulumi.runtime.isDryRun());
+    return buildStackFromEnvironment(loaded.inventory, pulumi.getStack(), centralKeySource(config), pulumi.runtime.isDryRun());
   } catch (error) {
-    // A RunError is reported without a stack trace: input errors are not program bugs.
-    if (error instanceof ProgramInputError) throw new pulumi.RunError(error.message);
+    if (error instanceof ProgramInputError) throw inputError(error.message);
     throw error;
   }
+}
+
+function centralKeySource(config: pulumi.Config): CentralKeySource {
+  const kmsKeyArn = config.get(ConfigKey.centralKmsKeyArn);
+  if (kmsKeyArn !== undefined) {
+    const bucketArn = config.get(ConfigKey.centralBucketArn);
+    return { kind: "config", kmsKeyArn, ...(bucketArn === undefined ? {} : { bucketArn }) };
+  }
+  if (process.env[ProgramEnv.central] === CENTRAL_NOT_DEPLOYED) return { kind: "not-deployed" };
+  // `organization/<project>/<stack>` on the self-managed backends, `<org>/<project>/<stack>` on Pulumi Cloud.
+  return { kind: "reference", stack: `${pulumi.getOrganization()}/${pulumi.getProject()}/${CENTRAL_STACK}` };
+}
+
+/**
+ * An input error is reported without a stack trace (a RunError) and the process exits 32. Its stack is
+ * set to the message: the SDK formats the error with util.inspect before deciding not to print it, and
+ * on the SDK's source-mapped stack lines Node 22's formatter loops for ~20 s and ~3 GB before giving up
+ * (found by tests/infra/harness.test.ts). The user sees the same message either way.
+ */
+function inputError(message: string): pulumi.RunError {
+  const error = new pulumi.RunError(message);
+  error.stack = `RunError: ${message}`;
+  return error;
 }
 
 export = main;

@@ -162,50 +162,73 @@ function adoptedBucketArgs(source: SourceAccount): {
 }
 
 /**
- * The program as infra/index.ts runs it: central refs from the stack's config. The stack name is
- * checked first, so a mistyped name is reported as such rather than as a missing config value.
+ * Where a source stack takes the central key ARN from, as infra/index.ts sees it:
+ * - `config`: the stack's config names it (an explicit override, e.g. a hand-run stack);
+ * - `not-deployed`: the driver says the central stack does not exist yet (a preview before the first `up`);
+ * - `reference`: by default, the deployed central stack's `kmsKeyArn` output, read with a StackReference.
+ *   Source stacks then need no per-stack config at all, and a reviewer's `pulumi preview --stack account-…`
+ *   sees the real key ARN.
  */
-export function buildStackFromConfig(
+export type CentralKeySource =
+  | { readonly kind: "config"; readonly kmsKeyArn: string; readonly bucketArn?: string }
+  | { readonly kind: "not-deployed" }
+  | { readonly kind: "reference"; readonly stack: string };
+
+/**
+ * The program as infra/index.ts runs it. The stack name is checked first, so a mistyped name is
+ * reported as such rather than as a missing central value.
+ */
+export function buildStackFromEnvironment(
   inventory: Inventory,
   stackName: string,
-  config: CentralConfig,
+  central: CentralKeySource,
   preview: boolean,
 ): Record<string, pulumi.Output<unknown>> {
   if (stackName === CENTRAL_STACK) return buildStack(inventory, stackName);
   sourceOfStack(inventory, stackName);
-  return buildStack(inventory, stackName, centralRefsFromConfig(inventory, config, preview));
-}
-
-/** Config values the driver sets on a source stack (absent when someone runs `pulumi preview` by hand). */
-export interface CentralConfig {
-  readonly centralBucketArn?: string;
-  readonly centralKmsKeyArn?: string;
+  return buildStack(inventory, stackName, centralRefs(inventory, central, preview));
 }
 
 /**
- * The central refs of a source stack from its config. Before the central stack exists a preview must
- * still work: the key ARN is then unknown (or the driver's alias-ARN stand-in). A deployment needs the
- * real key ARN: S3 accepts any replicaKmsKeyId and replication fails later, so it is checked here.
+ * The central refs of a source stack. A preview before the central stack exists must still work: the
+ * key ARN is then unknown. A deployment needs the real key ARN: S3 accepts any replicaKmsKeyId and
+ * replication fails later, so it is checked here, whichever way it arrived.
  */
-export function centralRefsFromConfig(inventory: Inventory, config: CentralConfig, preview: boolean): CentralRefs {
-  const expectedBucketArn = centralBucketArn(inventory);
-  if (config.centralBucketArn !== undefined && config.centralBucketArn !== expectedBucketArn) {
-    throw new ProgramInputError(
-      `config centralBucketArn is ${config.centralBucketArn} but the inventory's central bucket is ${expectedBucketArn}: re-run the driver so the central stack and this stack agree`,
-    );
+export function centralRefs(inventory: Inventory, central: CentralKeySource, preview: boolean): CentralRefs {
+  switch (central.kind) {
+    case "not-deployed":
+      if (preview) return { kmsKeyArn: pulumi.output(pulumi.unknown as unknown as string) };
+      throw new ProgramInputError(
+        "the central stack is not deployed: run `org-s3-backup up` (it deploys the central stack first), then this stack",
+      );
+    case "config": {
+      const expectedBucketArn = centralBucketArn(inventory);
+      if (central.bucketArn !== undefined && central.bucketArn !== expectedBucketArn) {
+        throw new ProgramInputError(
+          `config centralBucketArn is ${central.bucketArn} but the inventory's central bucket is ${expectedBucketArn}: remove the override or make it agree`,
+        );
+      }
+      if (!preview) checkCentralKeyArn(inventory, central.kmsKeyArn, "config centralKmsKeyArn");
+      return { kmsKeyArn: central.kmsKeyArn };
+    }
+    case "reference": {
+      const reference = new pulumi.StackReference(central.stack);
+      const kmsKeyArn = reference.requireOutput(CentralOutput.kmsKeyArn).apply((value) => {
+        const arn = String(value);
+        if (!preview) checkCentralKeyArn(inventory, arn, `${central.stack} output ${CentralOutput.kmsKeyArn}`);
+        return arn;
+      });
+      return { kmsKeyArn };
+    }
   }
-  if (config.centralKmsKeyArn === undefined) {
-    if (preview) return { kmsKeyArn: pulumi.output(pulumi.unknown as unknown as string) };
-    throw new ProgramInputError(
-      "config centralKmsKeyArn is not set: deploy with `org-s3-backup up` (it passes the central stack's outputs), or set it from the central stack's kmsKeyArn output",
-    );
-  }
+}
+
+function checkCentralKeyArn(inventory: Inventory, arn: string, where: string): void {
   const { central } = inventory;
   const keyArn = new RegExp(`^arn:[\\w-]+:kms:${central.region}:${central.accountId}:key/[\\w-]+$`);
-  if (!preview && !keyArn.test(config.centralKmsKeyArn)) {
+  if (!keyArn.test(arn)) {
     throw new ProgramInputError(
-      `config centralKmsKeyArn '${config.centralKmsKeyArn}' is not a key ARN of account ${central.accountId} in ${central.region}: replication needs the full key ARN (an alias resolves in the source account)`,
+      `${where} '${arn}' is not a key ARN of account ${central.accountId} in ${central.region}: replication needs the full key ARN (an alias resolves in the source account)`,
     );
   }
-  return { kmsKeyArn: config.centralKmsKeyArn };
 }

@@ -16,9 +16,11 @@
  *   pkg/engine/project.go                         program directory and entry point of a file `main`
  * checked against the installed @pulumi/pulumi 3.270.0 (node_modules/@pulumi/pulumi/cmd/run/*.js).
  *
- * Each run spawns node + tsx (~2.5 s on this machine): 7 runs in all. The input-error runs preload
- * RUN_ERROR_STACK_SHIM (see its comment: without it each takes ~20 s and ~3 GB because of a Node/SDK
- * interaction this harness found); set HARNESS_UNSHIMMED=1 to run the check that shows it.
+ * Each run spawns node + tsx (~2.5 s on this machine). The harness found that an input error took ~20 s
+ * and ~3 GB before exit 32 (a Node/SDK interaction, see infra/index.ts `inputError`); the last input-error
+ * test keeps it fixed.
+ *
+ * Source stacks read the central stack through a StackReference (ReadResource, answered from `stacks`).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -38,11 +40,13 @@ import {
 } from "../../automation/review/render";
 import { stackProgram } from "../../automation/review/render-program";
 import {
+  CENTRAL_NOT_DEPLOYED,
   CENTRAL_STACK,
   CentralOutput,
   CONFIG_NAMESPACE,
   ConfigKey,
   DEFAULT_INVENTORY_PATH,
+  ProgramEnv,
   SourceOutput,
   sourceStackName,
 } from "../../infra/contract";
@@ -55,7 +59,6 @@ import {
   nameOfUrn,
   plain,
   readProject,
-  RUN_ERROR_STACK_SHIM,
   runUnderHarness,
   shlexSplit,
   typeOfUrn,
@@ -66,6 +69,8 @@ import {
 const ROOT = path.resolve(__dirname, "../..");
 const INVENTORY = path.join(ROOT, DEFAULT_INVENTORY_PATH);
 const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+/** The central stack as a source references it on a self-managed backend. */
+const CENTRAL_REFERENCE = `organization/${CONFIG_NAMESPACE}/${CENTRAL_STACK}`;
 const PROVIDER_PREFIX = "pulumi:providers:";
 /** A stack trace line as V8 prints it. */
 const STACK_FRAME = /\n\s+at .+[(:]/;
@@ -304,6 +309,7 @@ describe("infra/index.ts under Pulumi's run harness", function () {
     let rendered: Record<string, RenderedStack>;
     const runs: Record<string, HarnessRun> = {};
     const updates: Record<string, HarnessRun> = {};
+    let centralStackOutputs: Record<string, unknown> = {};
 
     before(async function () {
       this.timeout(180_000);
@@ -317,30 +323,30 @@ describe("infra/index.ts under Pulumi's run harness", function () {
       const stacks = await renderStacks(inventory, [pick(CENTRAL_STACK), pick(sourceStack)], stackProgram);
       rendered = Object.fromEntries(stacks.map((s) => [s.stack, s]));
 
-      // The driver's config for the central stack (automation/driver/stack-config.ts).
-      runs["central preview"] = await run({
-        stack: CENTRAL_STACK,
+      // As the driver runs them: no stack config at all, the inventory path in the workspace's environment.
+      const env = { [ProgramEnv.inventory]: INVENTORY };
+      runs["central preview"] = await run({ stack: CENTRAL_STACK, mode: "preview", env });
+      runs["central update"] = await run({ stack: CENTRAL_STACK, mode: "update", env });
+      // The driver's preview before the central stack exists: it says so in the environment, and the
+      // source previews with the central key unknown.
+      runs["source preview"] = await run({
+        stack: sourceStack,
         mode: "preview",
-        config: centralStackConfig(INVENTORY),
+        env: { ...env, [ProgramEnv.central]: CENTRAL_NOT_DEPLOYED },
       });
-      runs["central update"] = await run({
-        stack: CENTRAL_STACK,
-        mode: "update",
-        config: centralStackConfig(INVENTORY),
-      });
-      // `pulumi preview --stack account-…` by a reviewer: no config at all (default inventory path, no
-      // central stack outputs). A preview must work before the central stack exists.
-      runs["source preview"] = await run({ stack: sourceStack, mode: "preview", config: {} });
-      // `org-s3-backup up`: the source gets the central stack's outputs, as the driver reads them.
+      // `org-s3-backup up` (or a reviewer's `pulumi preview` once central exists): the source reads the
+      // deployed central stack's outputs through a StackReference.
       const central = readCentralOutputs(asStackOutputs(runs["central update"].stackOutputs));
       if (!central.ok)
         throw new Error(
           `the central update exported no ${central.missing.join(", ")}: ${outcome(runs["central update"])}`,
         );
+      centralStackOutputs = plain(runs["central update"].stackOutputs) as Record<string, unknown>;
       runs["source update"] = await run({
         stack: sourceStack,
         mode: "update",
-        config: sourceStackConfig(INVENTORY, central.value),
+        env,
+        stacks: { [CENTRAL_REFERENCE]: centralStackOutputs },
       });
       updates[CENTRAL_STACK] = runs["central update"];
       updates[sourceStack] = runs["source update"];
@@ -408,6 +414,34 @@ describe("infra/index.ts under Pulumi's run harness", function () {
         );
       });
     }
+
+    describe("the central stack, read by a source through a StackReference", () => {
+      it("an update reads `organization/<project>/central` once, and replicates with its kmsKeyArn output", () => {
+        const r = runs["source update"];
+        expect(r.reads).to.deep.equal([
+          { type: "pulumi:pulumi:StackReference", name: CENTRAL_REFERENCE, id: CENTRAL_REFERENCE },
+        ]);
+        const replication = r.resources.find((x) => x.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+        const rules = (plain(replication?.inputs) as { rules: { destination: { encryptionConfiguration: unknown } }[] })
+          .rules;
+        expect(rules[0].destination.encryptionConfiguration).to.deep.equal({
+          replicaKmsKeyId: centralStackOutputs[CentralOutput.kmsKeyArn],
+        });
+      });
+
+      it("the driver's preview before central exists reads no other stack", () => {
+        expect(runs["source preview"].reads).to.deep.equal([]);
+      });
+
+      it("a reviewer's preview before central exists stops on the engine's 'unknown stack' for the reference", async () => {
+        const r = await run({ stack: sourceStack, mode: "preview" });
+        expect(r.reads.map((read) => read.id)).to.deep.equal([CENTRAL_REFERENCE]);
+        expect(r.refused).to.deep.equal([
+          `ReadResource pulumi:pulumi:StackReference ${CENTRAL_REFERENCE}: unknown stack "${CENTRAL_REFERENCE}"`,
+        ]);
+        expect(r.exitCode).to.not.equal(0);
+      });
+    });
 
     describe("what the driver reads and passes on", () => {
       it("the central update exports the contract's outputs: the bucket, its real key ARN, a topic per monitored region", () => {
@@ -480,13 +514,13 @@ describe("infra/index.ts under Pulumi's run harness", function () {
     });
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-    /** The shim changes nothing the user sees (RUN_ERROR_STACK_SHIM); without it each run takes ~20 s. */
     function runInputError(
       stack: string,
       mode: "preview" | "update",
       config: Record<string, string>,
+      env: Record<string, string> = {},
     ): Promise<HarnessRun> {
-      return run({ stack, mode, config, preload: [RUN_ERROR_STACK_SHIM] });
+      return run({ stack, mode, config, env });
     }
 
     function expectReportedOnce(r: HarnessRun): string {
@@ -518,17 +552,18 @@ describe("infra/index.ts under Pulumi's run harness", function () {
       for (const plan of planStacks(inventory)) expect(message).to.include(plan.name);
     });
 
-    it("a source stack's update without the central config is refused with the message the program promises", async () => {
+    it("a source stack's update while the central stack is not deployed is refused with the message the program promises", async () => {
       const inventory = await bundledInventory();
       const stack = sourceStackName(inventory.sources.find((s) => s.enabled)!.accountId);
-      const message = expectReportedOnce(await runInputError(stack, "update", {}));
-      expect(message).to.match(
-        /^config centralKmsKeyArn is not set: deploy with `org-s3-backup up` \(it passes the central stack's outputs\)/,
+      const message = expectReportedOnce(
+        await runInputError(stack, "update", {}, { [ProgramEnv.central]: CENTRAL_NOT_DEPLOYED }),
+      );
+      expect(message).to.equal(
+        "the central stack is not deployed: run `org-s3-backup up` (it deploys the central stack first), then this stack",
       );
     });
 
-    it("without the shim, an input error is reported in seconds (HARNESS_UNSHIMMED=1; today ~20 s and ~3 GB, see the shim)", async function () {
-      if (process.env.HARNESS_UNSHIMMED !== "1") this.skip();
+    it("an input error is reported in seconds, not after ~20 s and ~3 GB (the RunError's stack is its message)", async function () {
       this.timeout(120_000);
       const r = await run({
         stack: sourceStackName("555555555555"),

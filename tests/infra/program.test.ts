@@ -8,13 +8,13 @@ import { planStacks } from "../../automation/driver/plan";
 import { CentralOutput, CONFIG_NAMESPACE, SourceOutput } from "../../infra/contract";
 import {
   buildStack,
-  buildStackFromConfig,
-  centralRefsFromConfig,
+  buildStackFromEnvironment,
+  centralRefs,
   ProgramInputError,
   UnknownStackError,
 } from "../../infra/program";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
-import { isKnown, type RecordedResource, setPulumiMocks } from "../support/pulumi-mocks";
+import { isKnown, outputValue, type RecordedResource, setPulumiMocks } from "../support/pulumi-mocks";
 
 const CENTRAL_KEY = "arn:aws:kms:eu-west-1:999999999999:key/9999bbbb-9999-bbbb-9999-bbbb9999bbbb";
 /** The ARN the mocks give a created alarm topic (they know no provider region, so always eu-west-1). */
@@ -297,55 +297,64 @@ describe("program", () => {
       );
     });
 
-    it("reports a mistyped stack name before a missing config value", () => {
-      expect(() => buildStackFromConfig(inv, "account-11111111111", {}, false)).to.throw(
+    it("reports a mistyped stack name before anything about the central stack", () => {
+      expect(() => buildStackFromEnvironment(inv, "account-11111111111", { kind: "not-deployed" }, false)).to.throw(
         UnknownStackError,
         "stack 'account-11111111111': no such stack",
       );
-      expect(() => buildStackFromConfig(inv, "account-111111111111", {}, false)).to.throw(
+      expect(() => buildStackFromEnvironment(inv, "account-111111111111", { kind: "not-deployed" }, false)).to.throw(
         ProgramInputError,
-        "config centralKmsKeyArn is not set",
+        "the central stack is not deployed: run `org-s3-backup up`",
       );
     });
   });
 
-  describe("centralRefsFromConfig", () => {
-    it("uses the key ARN the driver set", () => {
-      expect(
-        centralRefsFromConfig(
-          inv,
-          { centralBucketArn: "arn:aws:s3:::acme-org-backup-999999999999", centralKmsKeyArn: CENTRAL_KEY },
-          false,
-        ),
-      ).to.deep.equal({
+  describe("centralRefs", () => {
+    const config = (kmsKeyArn: string, bucketArn?: string) =>
+      ({ kind: "config", kmsKeyArn, ...(bucketArn ? { bucketArn } : {}) }) as const;
+
+    it("uses a key ARN given in the stack's config", () => {
+      expect(centralRefs(inv, config(CENTRAL_KEY, "arn:aws:s3:::acme-org-backup-999999999999"), false)).to.deep.equal({
         kmsKeyArn: CENTRAL_KEY,
       });
     });
 
     it("leaves the key ARN unknown in a preview made before the central stack exists", async () => {
-      const refs = centralRefsFromConfig(inv, {}, true);
+      const refs = centralRefs(inv, { kind: "not-deployed" }, true);
       expect(pulumi.Output.isInstance(refs.kmsKeyArn)).to.equal(true);
       expect(await isKnown(refs.kmsKeyArn as pulumi.Output<string>)).to.equal(false);
     });
 
-    it("refuses to deploy without the key ARN, or with an alias or another account's key in its place", () => {
-      expect(() => centralRefsFromConfig(inv, {}, false)).to.throw("config centralKmsKeyArn is not set");
+    it("refuses to deploy before the central stack exists, or with an alias or another account's key", () => {
+      expect(() => centralRefs(inv, { kind: "not-deployed" }, false)).to.throw("the central stack is not deployed");
       const alias = "arn:aws:kms:eu-west-1:999999999999:alias/org-s3-backup-central";
-      expect(() => centralRefsFromConfig(inv, { centralKmsKeyArn: alias }, false)).to.throw(
+      expect(() => centralRefs(inv, config(alias), false)).to.throw(
         `config centralKmsKeyArn '${alias}' is not a key ARN of account 999999999999 in eu-west-1`,
       );
-      expect(() =>
-        centralRefsFromConfig(inv, { centralKmsKeyArn: CENTRAL_KEY.replace("999999999999", "111111111111") }, false),
-      ).to.throw("is not a key ARN of account 999999999999");
-      expect(centralRefsFromConfig(inv, { centralKmsKeyArn: alias }, true)).to.deep.equal({ kmsKeyArn: alias });
+      expect(() => centralRefs(inv, config(CENTRAL_KEY.replace("999999999999", "111111111111")), false)).to.throw(
+        "is not a key ARN of account 999999999999",
+      );
+      expect(centralRefs(inv, config(alias), true)).to.deep.equal({ kmsKeyArn: alias });
     });
 
     it("refuses a central bucket ARN that is not the inventory's", () => {
-      expect(() =>
-        centralRefsFromConfig(inv, { centralBucketArn: "arn:aws:s3:::other", centralKmsKeyArn: CENTRAL_KEY }, false),
-      ).to.throw(
+      expect(() => centralRefs(inv, config(CENTRAL_KEY, "arn:aws:s3:::other"), false)).to.throw(
         "config centralBucketArn is arn:aws:s3:::other but the inventory's central bucket is arn:aws:s3:::acme-org-backup-999999999999",
       );
+    });
+
+    it("reads the key ARN from the central stack through a StackReference by default", async () => {
+      const mocks = await setPulumiMocks({
+        "pulumi:pulumi:StackReference": { outputs: { kmsKeyArn: CENTRAL_KEY, bucketArn: "arn:aws:s3:::x" } },
+      });
+      let kmsKeyArn: unknown;
+      await mocks.run(() => {
+        kmsKeyArn = centralRefs(inv, { kind: "reference", stack: "organization/org-s3-backup/central" }, false).kmsKeyArn;
+        return {};
+      });
+      expect(await outputValue(kmsKeyArn as pulumi.Output<string>)).to.equal(CENTRAL_KEY);
+      const reference = mocks.resources.find((r) => r.type === "pulumi:pulumi:StackReference");
+      expect(reference?.name).to.equal("organization/org-s3-backup/central");
     });
   });
 });

@@ -357,6 +357,8 @@ export interface HarnessRun {
   readonly deploymentInfoRequests: number;
   /** RPCs the harness does not serve (answered UNIMPLEMENTED) and RegisterResource calls it refused. */
   readonly refused: string[];
+  /** ReadResource requests: a StackReference reads `id`, the fully qualified name of another stack. */
+  readonly reads: { readonly type: string; readonly name: string; readonly id: string }[];
 }
 
 export type InvokeHandler = (token: string, args: Record<string, unknown>) => Record<string, unknown> | undefined;
@@ -381,23 +383,19 @@ export interface HarnessOptions {
   readonly project?: PulumiProject;
   /**
    * Modules to `--require` after Pulumi.yaml's nodeargs. NOT something the language host does: each use
-   * is a deliberate, documented deviation (see RUN_ERROR_STACK_SHIM).
+   * is a deliberate, documented deviation.
    */
   readonly preload?: readonly string[];
+  /**
+   * Other stacks of the backend, by fully qualified name (`organization/org-s3-backup/central`), with
+   * their outputs: what a `pulumi:pulumi:StackReference` read answers. A name not here fails the read as
+   * the engine does for a stack that does not exist.
+   */
+  readonly stacks?: Readonly<Record<string, Record<string, unknown>>>;
+  /** Extra environment of the program (as a workspace's env vars reach it through the CLI). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
-/**
- * A preload that gives a RunError a stack of its message alone, before the SDK's handlers see it. What it
- * works around (Node 22.23.3 + @pulumi/pulumi 3.270, found by this harness): cmd/run/run.ts reports every
- * uncaught error with `span.addEvent("uncaughtError: " + defaultErrorMessage(err))`, even a RunError whose
- * stack it never shows; defaultErrorMessage calls `util.inspect(err, { colors: true })`; source-map-support
- * maps the SDK's frames to paths like `/node_modules/@pulumi/resource.ts:1687:22`, on which Node's
- * `markNodeModules` (scoped package without a further separator) never advances and grows a string until
- * V8 throws RangeError. The SDK catches that and goes on: the run still ends with exit 32 and the message,
- * but after ~20 s and ~3 GB of memory. A RunError's stack is never shown to the user, so trimming it
- * changes nothing observable except that delay.
- */
-export const RUN_ERROR_STACK_SHIM = path.join(__dirname, "harness-run-error-stack-shim.js");
 
 // ---------------------------------------------------------------------------------------------------------
 // The run
@@ -429,6 +427,7 @@ export async function runUnderHarness(options: HarnessOptions): Promise<HarnessR
       syncDir,
       preload: options.preload,
     });
+    Object.assign(command.env, options.env);
     const started = performance.now();
     engine.started = started;
     const exit = await spawnProgram(command, options.timeoutMs ?? 60_000);
@@ -447,6 +446,7 @@ export async function runUnderHarness(options: HarnessOptions): Promise<HarnessR
       supportsFeature: engine.supportsFeature,
       deploymentInfoRequests: engine.deploymentInfoRequests,
       refused: engine.refused,
+      reads: engine.reads,
     };
   } finally {
     monitorServer.forceShutdown();
@@ -593,6 +593,8 @@ const LEGACY_FEATURES = new Set([
   "sendsOptionsToHooks",
 ]);
 
+const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
+
 class FakeEngine {
   readonly resources: RegisteredResource[] = [];
   readonly resourceOutputs = new Map<string, Record<string, unknown>>();
@@ -600,6 +602,7 @@ class FakeEngine {
   readonly logs: LogRecord[] = [];
   readonly supportsFeature: string[] = [];
   readonly refused: string[] = [];
+  readonly reads: { type: string; name: string; id: string }[] = [];
   deploymentInfoRequests = 0;
   stackUrn?: string;
   started = 0;
@@ -688,6 +691,25 @@ class FakeEngine {
       );
       callback(null, new Empty());
     };
+    const readResource: Unary<resproto.ReadResourceRequest, resproto.ReadResourceResponse> = (call, callback) => {
+      this.touch();
+      const [type, name, id] = [call.request.getType(), call.request.getName(), call.request.getId()];
+      this.reads.push({ type, name, id });
+      const outputs = type === STACK_REFERENCE_TYPE ? this.options.stacks?.[id] : undefined;
+      if (!outputs) {
+        // pkg/resource/deploy/builtins.go: reading a stack the backend does not have.
+        const details = type === STACK_REFERENCE_TYPE ? `unknown stack "${id}"` : `cannot read ${type}`;
+        this.refused.push(`ReadResource ${type} ${name}: ${details}`);
+        callback({ code: grpc.status.UNKNOWN, details }, null);
+        return;
+      }
+      const urn = this.urnOf(type, name, call.request.getParent());
+      const properties = { name: id, outputs, secretOutputNames: [] };
+      callback(
+        null,
+        new resproto.ReadResourceResponse().setUrn(urn).setProperties(Struct.fromJavaScript(properties as never)),
+      );
+    };
     const signalAndWaitForShutdown: Unary<emptyTypes.Empty, emptyTypes.Empty> = (_call, callback) => {
       this.touch();
       callback(null, new Empty());
@@ -700,7 +722,7 @@ class FakeEngine {
       registerResourceOutputs,
       signalAndWaitForShutdown,
       call: this.unimplemented("Call"),
-      readResource: this.unimplemented("ReadResource"),
+      readResource,
       existsResource: this.unimplemented("ExistsResource"),
       registerStackTransform: this.unimplemented("RegisterStackTransform"),
       registerStackInvokeTransform: this.unimplemented("RegisterStackInvokeTransform"),

@@ -38,7 +38,13 @@ export interface PulumiMocks {
   ofType(type: string, count: number): Promise<RecordedResource[]>;
 }
 
-export async function setPulumiMocks(): Promise<PulumiMocks> {
+/**
+ * `stateByType`: extra state the mock engine returns for resources of a type, e.g. the outputs of a
+ * `pulumi:pulumi:StackReference` (a read of another stack).
+ */
+export async function setPulumiMocks(
+  stateByType: Readonly<Record<string, Record<string, unknown>>> = {},
+): Promise<PulumiMocks> {
   const resources: RecordedResource[] = [];
   const options = new Map<string, RecordedOptions>();
   // A provider function the program calls unexpectedly must fail the test by name, not be answered
@@ -57,7 +63,10 @@ export async function setPulumiMocks(): Promise<PulumiMocks> {
         const physicalName = args.inputs.bucket ?? args.inputs.name ?? `${args.name}-physical`;
         const arn = mockArn(args.type, physicalName);
         const keyId = args.type === "aws:kms/key:Key" ? { keyId: physicalName } : {};
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...(arn ? { arn } : {}), ...keyId } };
+        return {
+          id: `${args.name}-id`,
+          state: { ...args.inputs, ...(arn ? { arn } : {}), ...keyId, ...stateByType[args.type] },
+        };
       },
       call: (args) => {
         unexpectedCalls.push(args.token);
