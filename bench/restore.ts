@@ -245,6 +245,7 @@ async function benchCopy(count: number): Promise<void> {
         now: () => new Date(),
       });
       const started = performance.now();
+      const cpu = process.cpuUsage();
       const code = await command.run(
         [
           "--account",
@@ -263,6 +264,7 @@ async function benchCopy(count: number): Promise<void> {
         },
       );
       const total = performance.now() - started;
+      const clientCpu = cpuMs(process.cpuUsage(cpu));
       const report = JSON.parse(out);
       if (code !== 0 || report.outcome.copied !== count)
         throw new Error(`restore exited ${code}: ${out.slice(0, 500)}`);
@@ -270,7 +272,7 @@ async function benchCopy(count: number): Promise<void> {
       const rate = (count / copyMs) * 1000;
       rates.set(concurrency, rate);
       console.log(
-        `copy: ${count.toLocaleString("en-US")} objects, concurrency ${String(concurrency).padStart(2)}: ${rate.toFixed(0)} objects/s copying (${copyMs} ms), ${(total / 1000).toFixed(1)} s for the whole command (listing, plan, journal)`,
+        `copy: ${count.toLocaleString("en-US")} objects, concurrency ${String(concurrency).padStart(2)}: ${rate.toFixed(0)} objects/s copying (${copyMs} ms), ${(total / 1000).toFixed(1)} s for the whole command (listing, plan, journal); this process used ${(clientCpu / count).toFixed(1)} ms CPU per object`,
       );
     }
     const r1 = rates.get(1) as number;
