@@ -30,7 +30,7 @@ import { formatProblem, loadInventory } from "../../config/load";
 import type { Inventory, SourceAccount } from "../../config/types";
 import type { StackOutputs } from "../../automation/engine/engine";
 import { planStacks, type StackPlan } from "../../automation/driver/plan";
-import { centralStackConfig, readCentralOutputs, sourceStackConfig } from "../../automation/driver/stack-config";
+import { centralStackConfig, readCentralOutputs } from "../../automation/driver/stack-config";
 import {
   parseJsonStrings,
   placeholdersIn,
