@@ -9,7 +9,7 @@ import {
   DEFAULT_INVENTORY_PATH,
   ProgramEnv,
 } from "./contract";
-import { buildStackFromEnvironment, type CentralKeySource, ProgramInputError } from "./program";
+import { buildStackFromEnvironment, type CentralKeySource, inputError, ProgramInputError } from "./program";
 
 /**
  * The Pulumi program (Pulumi.yaml `main`): the inventory and the stack name decide everything, so
@@ -29,7 +29,12 @@ async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
   const loaded = await loadInventory(inventoryPath);
   if (!loaded.ok) throw inputError(`invalid inventory:\n${loaded.problems.map(formatProblem).join("\n")}`);
   try {
-    return buildStackFromEnvironment(loaded.inventory, pulumi.getStack(), centralKeySource(config), pulumi.runtime.isDryRun());
+    return buildStackFromEnvironment(
+      loaded.inventory,
+      pulumi.getStack(),
+      centralKeySource(config),
+      pulumi.runtime.isDryRun(),
+    );
   } catch (error) {
     if (error instanceof ProgramInputError) throw inputError(error.message);
     throw error;
@@ -45,18 +50,6 @@ function centralKeySource(config: pulumi.Config): CentralKeySource {
   if (process.env[ProgramEnv.central] === CENTRAL_NOT_DEPLOYED) return { kind: "not-deployed" };
   // `organization/<project>/<stack>` on the self-managed backends, `<org>/<project>/<stack>` on Pulumi Cloud.
   return { kind: "reference", stack: `${pulumi.getOrganization()}/${pulumi.getProject()}/${CENTRAL_STACK}` };
-}
-
-/**
- * An input error is reported without a stack trace (a RunError) and the process exits 32. Its stack is
- * set to the message: the SDK formats the error with util.inspect before deciding not to print it, and
- * on the SDK's source-mapped stack lines Node 22's formatter loops for ~20 s and ~3 GB before giving up
- * (found by tests/infra/harness.test.ts). The user sees the same message either way.
- */
-function inputError(message: string): pulumi.RunError {
-  const error = new pulumi.RunError(message);
-  error.stack = `RunError: ${message}`;
-  return error;
 }
 
 export = main;

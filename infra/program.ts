@@ -24,6 +24,19 @@ export interface CentralRefs {
 /** The inventory, the stack name or the stack's config cannot make a stack: the user's to fix. */
 export class ProgramInputError extends Error {}
 
+/**
+ * What infra/index.ts throws for an input error: a RunError is reported without a stack trace and the
+ * process exits 32. Its stack is set to the message: the SDK formats the error with util.inspect before
+ * deciding not to print it, and on the SDK's source-mapped stack lines Node 22's formatter loops for ~20 s
+ * and ~3 GB before giving up (found by tests/infra/harness.test.ts; bench/program.ts prints the time).
+ * The user sees the same message either way.
+ */
+export function inputError(message: string): pulumi.RunError {
+  const error = new pulumi.RunError(message);
+  error.stack = `RunError: ${message}`;
+  return error;
+}
+
 /** A stack name the inventory does not define. */
 export class UnknownStackError extends ProgramInputError {}
 

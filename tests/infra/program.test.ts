@@ -10,6 +10,7 @@ import {
   buildStack,
   buildStackFromEnvironment,
   centralRefs,
+  inputError,
   ProgramInputError,
   UnknownStackError,
 } from "../../infra/program";
@@ -309,6 +310,15 @@ describe("program", () => {
     });
   });
 
+  describe("inputError", () => {
+    it("is a RunError (no stack trace, exit 32) whose stack is its message alone", () => {
+      const error = inputError("invalid inventory:\ninv.yaml:3:4: bad");
+      expect(pulumi.RunError.isInstance(error)).to.equal(true);
+      expect(error.message).to.equal("invalid inventory:\ninv.yaml:3:4: bad");
+      expect(error.stack).to.equal("RunError: invalid inventory:\ninv.yaml:3:4: bad");
+    });
+  });
+
   describe("centralRefs", () => {
     const config = (kmsKeyArn: string, bucketArn?: string) =>
       ({ kind: "config", kmsKeyArn, ...(bucketArn ? { bucketArn } : {}) }) as const;
@@ -349,7 +359,11 @@ describe("program", () => {
       });
       let kmsKeyArn: unknown;
       await mocks.run(() => {
-        kmsKeyArn = centralRefs(inv, { kind: "reference", stack: "organization/org-s3-backup/central" }, false).kmsKeyArn;
+        kmsKeyArn = centralRefs(
+          inv,
+          { kind: "reference", stack: "organization/org-s3-backup/central" },
+          false,
+        ).kmsKeyArn;
         return {};
       });
       expect(await outputValue(kmsKeyArn as pulumi.Output<string>)).to.equal(CENTRAL_KEY);
