@@ -6,6 +6,7 @@ import type { Io } from "./command";
 import { ExitCode } from "./exit-codes";
 import { planStacks } from "../driver/plan";
 import { parseIdList, selectStacks } from "../driver/selection";
+import type { Shard } from "../driver/shard";
 
 /** Every command reads the inventory, so the option is added here rather than in each table. */
 const INVENTORY_OPTION = { inventory: { type: "string" } } as const;
@@ -67,18 +68,19 @@ export function parseArgsOrReport<Options extends ParseArgsOptionsConfig>(
 
 /**
  * For the commands that act on source buckets only (verify, backfill): the source accounts `--accounts`
- * names, or every enabled one without it. Naming the central account is refused with `centralRefusal`.
+ * names, or every enabled one without it, and of those only `shard`'s part when given. Naming the
+ * central account is refused with `centralRefusal`.
  */
 export function selectSourceAccounts(
   inventory: Inventory,
   accounts: string | undefined,
   centralRefusal: string,
+  shard?: Shard,
 ): { ok: true; sources: SourceAccount[] } | { ok: false; message: string } {
-  const selected = selectStacks(
-    inventory,
-    planStacks(inventory),
-    accounts === undefined ? {} : { accounts: parseIdList(accounts) },
-  );
+  const selected = selectStacks(inventory, planStacks(inventory), {
+    ...(accounts === undefined ? {} : { accounts: parseIdList(accounts) }),
+    ...(shard === undefined ? {} : { shard }),
+  });
   if (!selected.ok) return selected;
   if (selected.selection.centralNamed) return { ok: false, message: centralRefusal };
   const wanted = new Set(selected.selection.sources.map((plan) => plan.accountId));

@@ -128,6 +128,8 @@ export function createProgress(options: ProgressOptions): Progress {
 function describe(result: StackResult): string {
   const head = `${result.stack} ${result.action} ${result.status}`;
   if (result.failure) return `${head} (${CATEGORY_LABEL[result.failure.category]}): ${result.failure.excerpt[0] ?? ""}`;
+  if (result.status === "unchanged")
+    return `${result.stack} ${result.action} unchanged, skipped: ${result.reason ?? ""}`;
   if (result.status === "skipped" || result.status === "absent") return `${head}: ${result.reason ?? ""}`;
   return `${head} ${formatChanges(result.counts)} in ${formatDuration(result.durationMs)}`;
 }

@@ -1,8 +1,9 @@
 import type { Inventory } from "../../config/types";
-import { type FailureTolerance, runBounded, toleratedFailures } from "./concurrency";
+import { type FailureTolerance, mapBounded, runBounded, toleratedFailures } from "./concurrency";
 import type { ChangeCounts, Engine, EngineStack, OperationOptions, StackConfig, StackOutputs } from "../engine/engine";
 import { NO_CHANGES } from "../engine/engine";
 import { CATEGORY_LABEL, describeFailure, type Failure } from "../engine/errors";
+import type { StackChanges } from "./fingerprint";
 import type { StackPlan } from "./plan";
 import { accountIdOfStack, CENTRAL_STACK } from "../../infra/contract";
 import type { Selection } from "./selection";
@@ -26,8 +27,9 @@ export type StackRole = "central" | "source" | "orphan";
 /**
  * `absent`: the stack does not exist in the backend and the action had nothing to do (destroy, outputs).
  * `skipped`: not run because of an earlier failure, the failure tolerance or an interruption.
+ * `unchanged`: not run because its desired-state fingerprint matches its last successful up (changed-only).
  */
-export type StackStatus = "succeeded" | "drifted" | "failed" | "skipped" | "cancelled" | "absent";
+export type StackStatus = "succeeded" | "drifted" | "failed" | "skipped" | "cancelled" | "absent" | "unchanged";
 
 export interface StackResult {
   readonly stack: string;
@@ -79,6 +81,11 @@ export interface RunRequest {
   readonly tolerance: FailureTolerance;
   readonly signal?: AbortSignal;
   readonly observer?: RunObserver;
+  /**
+   * Changed-only runs (fingerprint.ts): preview/up skip the stacks whose recorded fingerprint matches;
+   * up records it, and up/destroy invalidate it before changing a stack. Without it every stack runs.
+   */
+  readonly changes?: StackChanges;
 }
 
 interface Task {
@@ -92,6 +99,8 @@ interface Task {
 }
 
 const SILENT: RunObserver = { started() {}, output() {}, progress() {}, finished() {} };
+/** Fingerprint checks at once: each is a short CLI call reading a stack tag, not a provider process. */
+const CHECK_CONCURRENCY = 16;
 const LOCKING_ACTIONS: ReadonlySet<Action> = new Set(["up", "destroy", "prune"]);
 
 export async function runStacks(engine: Engine, request: RunRequest): Promise<RunReport> {
@@ -105,6 +114,19 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
     results.set(result.stack, result);
     observer.finished(result);
     return result;
+  };
+  /**
+   * Fingerprints are recorded while the run goes on (rendering one takes ~50 ms of this process, the
+   * first a second more to load the program): the central stack's does not hold back the sources. The
+   * run awaits them all before it reports; a note joins the stack's result when one was not recorded.
+   */
+  const recordings: Promise<void>[] = [];
+  const record = (changes: StackChanges, task: Task, result: StackResult) => {
+    recordings.push(
+      changes.record(engine, task.name, task.config).then((note) => {
+        if (note) results.set(task.name, { ...result, notes: [...result.notes, note] });
+      }),
+    );
   };
   const skip = (task: Task, reason: string, status: StackStatus = "skipped") =>
     finish({ ...base(task), status, reason, counts: NO_CHANGES, durationMs: 0 });
@@ -133,9 +155,16 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
       const stack = await engine.openStack(task.name, { create: creates });
       existing.add(task.name);
       if (task.config) await stack.setConfig(task.config);
-      const outcome = await perform(stack, task.action, options);
+      if (request.changes && (task.action === "up" || task.action === "destroy")) {
+        await request.changes.invalidate(engine, task.name);
+      }
+      const operation = perform(stack, task.action, options);
+      if (request.changes && task.action === "up") request.changes.prepare(task.name, task.config);
+      const outcome = await operation;
       if (task.action === "prune") existing.delete(task.name);
-      return finish({ ...base(task), ...outcome, durationMs: Date.now() - began });
+      const result = finish({ ...base(task), ...outcome, durationMs: Date.now() - began });
+      if (request.changes && task.action === "up") record(request.changes, task, result);
+      return result;
     } catch (error) {
       const status = request.signal?.aborted ? "cancelled" : "failed";
       return finish({
@@ -148,12 +177,35 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
     }
   };
 
+  /** Changed-only: finishes the tasks whose recorded fingerprint matches as unchanged; returns the rest. */
+  const changedOnly = async (tasks: readonly Task[]): Promise<Task[]> => {
+    const { changes } = request;
+    if (!changes) return [...tasks];
+    const checks = await mapBounded(tasks, Math.max(request.concurrency, CHECK_CONCURRENCY), (task) =>
+      task.role === "orphan" || !existing.has(task.name) || request.signal?.aborted
+        ? Promise.resolve({ skip: false as const, notes: [] })
+        : changes.check(engine, task.name, task.config),
+    );
+    return tasks.flatMap((task, i) => {
+      const check = checks[i];
+      if (check.skip) {
+        finish({ ...base(task), status: "unchanged", reason: check.reason, counts: NO_CHANGES, durationMs: 0 });
+        return [];
+      }
+      return [check.notes.length > 0 ? { ...task, notes: [...(task.notes ?? []), ...check.notes] } : task];
+    });
+  };
+
   const central = centralTask(selection.centralPlan, operation, request.inventoryPath);
   const sources = selection.sources.map((plan) => sourceTask(plan, operation));
   const orphans = (request.prune ?? []).map(orphanTask);
 
   if (operation === "preview" || operation === "up") {
-    const centralResult = selection.central ? await execute(central) : undefined;
+    let centralResult: StackResult | undefined;
+    if (selection.central) {
+      const [changed] = await changedOnly([central]);
+      centralResult = changed ? await execute(changed) : results.get(central.name);
+    }
     const feed = await centralFeed(engine, request, existing, centralResult);
     const pending = [...sources, ...orphans];
     if (!feed.ok) {
@@ -168,7 +220,7 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
             }
           : task,
       );
-      await pool(configured, request, execute, skip);
+      await pool(await changedOnly(configured), request, execute, skip);
     }
   } else if (operation === "destroy") {
     await pool(sources, request, execute, skip);
@@ -185,6 +237,7 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
     await pool(selection.central ? [central, ...sources] : sources, request, execute, skip);
   }
 
+  await Promise.all(recordings);
   const ordered = [central, ...sources, ...orphans].flatMap((task) => results.get(task.name) ?? []);
   return {
     operation,
@@ -240,7 +293,9 @@ async function centralFeed(
 ): Promise<CentralFeed> {
   const up = request.operation === "up";
   if (request.signal?.aborted) return { ok: false, reason: "interrupted" };
-  if (up && centralResult && centralResult.status !== "succeeded") return { ok: false, reason: "central stack failed" };
+  if (up && centralResult && centralResult.status !== "succeeded" && centralResult.status !== "unchanged") {
+    return { ok: false, reason: "central stack failed" };
+  }
   const deployed = centralResult?.outputs
     ? { ok: true as const, outputs: centralResult.outputs }
     : existing.has(CENTRAL_STACK)

@@ -1,13 +1,22 @@
 import type { Inventory } from "../../config/types";
 import type { StackPlan } from "./plan";
 import { accountIdOfStack, CENTRAL_STACK } from "../../infra/contract";
+import { formatShard, inShard, type Shard } from "./shard";
 
-/** Which stacks a command acts on, from `--accounts` and `--exclude`. Pure functions. */
+/** Which stacks a command acts on, from `--accounts`, `--exclude`, `--stacks` and `--shard`. Pure functions. */
+
+/** `--stacks`: the central stack alone, the source stacks alone, or both (the default). */
+export type StackGroup = "all" | "central" | "sources";
+export const STACK_GROUPS: readonly StackGroup[] = ["all", "central", "sources"];
 
 export interface SelectionFlags {
   /** Only these (account ids, or `central`); undefined = every stack. */
   readonly accounts?: readonly string[];
   readonly exclude?: readonly string[];
+  /** Default `all`; with `shard`, `sources`. */
+  readonly stacks?: StackGroup;
+  /** Only the selected source accounts of this shard; the central stack is in no shard. */
+  readonly shard?: Shard;
 }
 
 export interface Selection {
@@ -18,8 +27,10 @@ export interface Selection {
   /** True when `--accounts` names `central` (destroy only touches central when named). */
   readonly centralNamed: boolean;
   readonly sources: readonly StackPlan[];
-  /** True when `--accounts` restricted the run. */
+  /** True when `--accounts` (or `--stacks`, `--shard`) restricted the run. */
   readonly restricted: boolean;
+  /** `--shard`: the sources are this shard's part of the selected accounts. */
+  readonly shard?: Shard;
 }
 
 export type SelectionResult = { ok: true; selection: Selection } | { ok: false; message: string };
@@ -78,28 +89,76 @@ export function selectStacks(
     };
   }
 
+  const group = groupOf(flags, included.keys);
+  if (!group.ok) return group;
+  const stacks = group.value;
   const restricted = flags.accounts !== undefined;
   const wanted = (key: string) => (!restricted || included.keys.has(key)) && !excluded.keys.has(key);
+  const { shard } = flags;
   return {
     ok: true,
     selection: {
       centralPlan,
-      central: wanted(CENTRAL_STACK),
-      centralNamed: included.keys.has(CENTRAL_STACK) && !excluded.keys.has(CENTRAL_STACK),
-      sources: plans.filter((plan) => plan.kind === "source" && wanted(plan.accountId)),
-      restricted,
+      central: stacks !== "sources" && wanted(CENTRAL_STACK),
+      centralNamed:
+        stacks === "central" ||
+        (stacks === "all" && included.keys.has(CENTRAL_STACK) && !excluded.keys.has(CENTRAL_STACK)),
+      sources:
+        stacks === "central"
+          ? []
+          : plans.filter(
+              (plan) =>
+                plan.kind === "source" &&
+                wanted(plan.accountId) &&
+                (shard === undefined || inShard(plan.accountId, shard)),
+            ),
+      restricted: restricted || stacks !== "all",
+      ...(shard ? { shard } : {}),
     },
   };
+}
+
+/** `--stacks` with what `--accounts` and `--shard` say; contradictions are usage errors. */
+function groupOf(
+  flags: SelectionFlags,
+  included: ReadonlySet<string>,
+): { ok: true; value: StackGroup } | { ok: false; message: string } {
+  const { shard } = flags;
+  if (shard !== undefined) {
+    const central = `the central stack is in no shard: run it in its own job with --stacks central, before the shards`;
+    if (flags.stacks === "central" || flags.stacks === "all") {
+      return { ok: false, message: `--shard ${formatShard(shard)} with --stacks ${flags.stacks}: ${central}` };
+    }
+    if (included.has(CENTRAL_STACK))
+      return { ok: false, message: `--shard ${formatShard(shard)}: --accounts names ${central}` };
+    return { ok: true, value: "sources" };
+  }
+  const stacks = flags.stacks ?? "all";
+  if (stacks === "central" && (flags.accounts !== undefined || flags.exclude !== undefined)) {
+    return { ok: false, message: "--stacks central runs the central stack alone: leave out --accounts and --exclude" };
+  }
+  if (stacks === "sources" && included.has(CENTRAL_STACK)) {
+    return { ok: false, message: "--stacks sources leaves the central stack out, but --accounts names it" };
+  }
+  return { ok: true, value: stacks };
 }
 
 /**
  * Stacks in the backend whose account left the inventory or was disabled. Stacks not named by our rule
  * (`central`, `account-<id>`) are someone else's and never orphans.
  */
-export function findOrphans(existingStacks: readonly string[], inventory: Inventory): string[] {
+export function findOrphans(existingStacks: readonly string[], inventory: Inventory, shard?: Shard): string[] {
   const enabled = new Set(inventory.sources.filter((source) => source.enabled).map((source) => source.accountId));
   return existingStacks.filter((name) => {
     const accountId = accountIdOfStack(name);
-    return accountId !== undefined && !enabled.has(accountId);
+    // A shard prunes the orphans of its own accounts, so that two shards never destroy the same stack.
+    return accountId !== undefined && !enabled.has(accountId) && (shard === undefined || inShard(accountId, shard));
   });
+}
+
+/** Parses `--stacks`. */
+export function parseStackGroup(text: string): { ok: true; value: StackGroup } | { ok: false; message: string } {
+  return (STACK_GROUPS as readonly string[]).includes(text)
+    ? { ok: true, value: text as StackGroup }
+    : { ok: false, message: `--stacks must be one of ${STACK_GROUPS.join(", ")}, got '${text}'` };
 }

@@ -31,6 +31,7 @@ const RESULT_LABEL: Readonly<Record<StackResult["status"], string>> = {
   skipped: "skipped",
   cancelled: "cancelled",
   absent: "not deployed",
+  unchanged: "unchanged, skipped",
 };
 
 function reasonOf(result: StackResult): string[] {

@@ -87,6 +87,14 @@ class AutomationEngine implements Engine {
     );
     return new AutomationStack(stack, this);
   }
+
+  async stackTags(name: string): Promise<Readonly<Record<string, string>>> {
+    return (await wrap(name, "stack tag ls", () => this.workspace.listTags(name))) ?? {};
+  }
+
+  setStackTag(name: string, tag: string, value: string): Promise<void> {
+    return wrap(name, "stack tag set", () => this.workspace.setTag(name, tag, value));
+  }
 }
 
 class AutomationStack implements EngineStack {
@@ -161,7 +169,7 @@ interface Callbacks {
 export const FORWARD_ABORT_AFTER_MS = 500;
 
 /** Runs one operation with output capture, progress from engine events, timing and error wrapping. */
-async function timed(
+export async function timed(
   name: string,
   operation: string,
   options: OperationOptions | undefined,
@@ -204,7 +212,7 @@ async function timed(
   }
 }
 
-async function wrap<T>(name: string, operation: string, work: () => Promise<T>): Promise<T> {
+export async function wrap<T>(name: string, operation: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -247,7 +255,7 @@ export function countsFromOpMap(map: OpMap | undefined): ChangeCounts {
   return counts;
 }
 
-function plainOutputs(outputs: OutputMap): StackOutputs {
+export function plainOutputs(outputs: OutputMap): StackOutputs {
   return Object.fromEntries(
     Object.entries(outputs).map(([key, output]) => [key, { value: output.value, secret: output.secret }]),
   );

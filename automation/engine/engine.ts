@@ -81,4 +81,11 @@ export interface Engine {
    * serialise this: selecting stacks in parallel corrupts the workspace.
    */
   openStack(name: string, options: { create: boolean }): Promise<EngineStack>;
+  /**
+   * The stack's tags as the backend keeps them (`stack tag ls`), where the driver records the
+   * desired-state fingerprint of a stack's last successful up. Reading does not select the stack.
+   */
+  stackTags(name: string): Promise<Readonly<Record<string, string>>>;
+  /** Sets one tag of an existing stack (`stack tag set`). */
+  setStackTag(name: string, tag: string, value: string): Promise<void>;
 }

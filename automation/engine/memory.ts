@@ -18,13 +18,25 @@ import { StackError } from "./errors";
  * scripted failures, drift and outputs; it records every call and the maximum operations in flight.
  */
 
-export type MemoryOperation = "preview" | "up" | "destroy" | "drift" | "outputs" | "remove" | "open" | "setConfig";
+export type MemoryOperation =
+  | "preview"
+  | "up"
+  | "destroy"
+  | "drift"
+  | "outputs"
+  | "remove"
+  | "open"
+  | "setConfig"
+  | "tags"
+  | "setTag";
 
 export interface MemoryStackScript {
   /** Latency of preview/up/destroy/drift in ms (default: the engine's). */
   readonly latencyMs?: number;
   /** Operations that fail, with the raw error text the CLI would print. */
   readonly fail?: Partial<Record<MemoryOperation, string>>;
+  /** Tags the stack has in the backend before the run. */
+  readonly tags?: Readonly<Record<string, string>>;
   /** Counts a drift (refresh preview) reports. */
   readonly drift?: ChangeCounts;
   /** Counts a preview or up reports. */
@@ -49,6 +61,8 @@ export interface MemoryEngineOptions {
   readonly stacks?: Readonly<Record<string, MemoryStackScript>>;
   /** listStacks fails with this text (backend unreachable). */
   readonly listFailure?: string;
+  /** Latency of reading or setting a stack tag in ms (a CLI call against the backend; default 0). */
+  readonly tagLatencyMs?: number;
   /** installPlugins fails with this text (no network, no such version). */
   readonly pluginFailure?: string;
 }
@@ -58,6 +72,8 @@ export class MemoryEngine implements Engine {
   readonly existing: Set<string>;
   readonly config = new Map<string, StackConfig>();
   readonly outputs = new Map<string, StackOutputs>();
+  /** Tags per stack, as the backend keeps them (removing a stack removes its tags). */
+  readonly tags = new Map<string, Record<string, string>>();
   inFlight = 0;
   maxInFlight = 0;
   private readonly started = Date.now();
@@ -66,6 +82,7 @@ export class MemoryEngine implements Engine {
     this.existing = new Set(options.existing ?? []);
     for (const [name, script] of Object.entries(options.stacks ?? {})) {
       if (script.outputs && this.existing.has(name)) this.outputs.set(name, script.outputs);
+      if (script.tags && this.existing.has(name)) this.tags.set(name, { ...script.tags });
     }
   }
 
@@ -96,6 +113,26 @@ export class MemoryEngine implements Engine {
       this.existing.add(name);
     }
     return new MemoryStack(this, name);
+  }
+
+  async stackTags(name: string): Promise<Readonly<Record<string, string>>> {
+    await this.tagCall(name, "tags");
+    return { ...this.tags.get(name) };
+  }
+
+  async setStackTag(name: string, tag: string, value: string): Promise<void> {
+    await this.tagCall(name, "setTag");
+    this.tags.set(name, { ...this.tags.get(name), [tag]: value });
+  }
+
+  /** A tag call: recorded, takes tagLatencyMs, fails like the CLI for a missing stack or when scripted. */
+  private async tagCall(name: string, operation: "tags" | "setTag"): Promise<void> {
+    this.record(name, operation);
+    if (this.options.tagLatencyMs) await sleep(this.options.tagLatencyMs, undefined, name, operation);
+    if (!this.existing.has(name)) {
+      throw new StackError(name, `stack tag`, `error: no stack named '${name}' found`, "not-deployed");
+    }
+    this.fail(name, operation);
   }
 
   script(name: string): MemoryStackScript {
@@ -183,6 +220,7 @@ class MemoryStack implements EngineStack {
     this.engine.fail(this.name, "remove");
     this.engine.existing.delete(this.name);
     this.engine.config.delete(this.name);
+    this.engine.tags.delete(this.name);
   }
 }
 

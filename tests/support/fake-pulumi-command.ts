@@ -30,6 +30,8 @@ export interface FakeStack {
   /** Resource changes the next operation reports (summary event, stack history). */
   changes: Record<string, number>;
   protectedUrns: string[];
+  /** Stack tags (`stack tag ls/set`). */
+  tags: Record<string, string>;
 }
 
 /** A scripted failure: when `match` accepts the args, the command fails with this output. */
@@ -56,7 +58,7 @@ export class FakePulumiCommand {
   ) {}
 
   addStack(name: string, stack: Partial<FakeStack> = {}): FakeStack {
-    const value: FakeStack = { outputs: {}, changes: { same: 1 }, protectedUrns: [], ...stack };
+    const value: FakeStack = { outputs: {}, changes: { same: 1 }, protectedUrns: [], tags: {}, ...stack };
     this.stacks.set(name, value);
     return value;
   }
@@ -120,6 +122,20 @@ export class FakePulumiCommand {
       );
     }
     if (verb === "stack" && sub === "select") return this.existing(stackName, "") && "";
+    // A remote workspace checks that a stack exists without selecting it.
+    if (verb === "stack" && sub === "--stack") return this.existing(stackName, `Current stack is ${stackName}:\n`);
+    if (verb === "stack" && sub === "tag" && args[2] === "ls") {
+      return this.existing(stackName, "") + JSON.stringify(this.stacks.get(stackName!)!.tags);
+    }
+    if (verb === "stack" && sub === "tag" && args[2] === "set") {
+      this.existing(stackName, "");
+      this.stacks.get(stackName!)!.tags[args[3]] = args[4];
+      return "";
+    }
+    // LocalWorkspace checks that the CLI supports remote operations before a remote workspace is used.
+    if (verb === "preview" && sub === "--help")
+      return "Usage:\n  pulumi preview [url] [flags]\n      --remote   Run the operation remotely\n";
+    if (verb === "cancel") return `The currently running update for '${stackName}' has been canceled!\n`;
     if (verb === "stack" && sub === "init") {
       const name = args[2];
       if (this.stacks.has(name))

@@ -23,6 +23,22 @@ import { planStacks } from "../../driver/plan";
 import { createProgress, runLogDir } from "../../driver/progress";
 import { type Operation, type RunReport, runStacks } from "../../driver/run";
 import { findOrphans, parseIdList, type Selection, selectStacks } from "../../driver/selection";
+import { formatShard } from "../../driver/shard";
+import { ChangeTracker, fingerprintBase } from "../../driver/fingerprint";
+import type { RemoteEngineOptions } from "../../engine/remote";
+import {
+  ALL_HELP,
+  ALL_OPTION,
+  CHANGED_ONLY_OPERATIONS,
+  type EngineChoice,
+  ENGINE_HELP,
+  ENGINE_OPTIONS,
+  parseEngine,
+  parseScope,
+  type Scope,
+  SCOPE_HELP,
+  SCOPE_OPTIONS,
+} from "../run-scope";
 import { type AdoptedBucketReader, formatPreflight, preflightAdoptedBuckets } from "../../driver/adoption-preflight";
 import { exitCodeOf, formatSummaryTable, lockAdvice, summaryJson } from "../../driver/summary";
 
@@ -31,8 +47,16 @@ import { exitCodeOf, formatSummaryTable, lockAdvice, summaryJson } from "../../d
  * stacks -> check the environment -> run -> report. Side effects come in through DeployDeps.
  */
 
+/** What `--engine remote` gives the remote engine; the rest (CLI, backend, checkout) comes from the lookup. */
+export type RemoteConnect = Omit<RemoteEngineOptions, "workDir" | "backend" | "localEnv" | "pulumiCommand">;
+
 export type EngineLookup =
-  | { ok: true; connect(backend: Backend, env: NodeJS.ProcessEnv): Promise<Engine> }
+  | {
+      ok: true;
+      connect(backend: Backend, env: NodeJS.ProcessEnv): Promise<Engine>;
+      /** Pulumi Deployments (`--engine remote`). */
+      connectRemote?(remote: RemoteConnect, backend: Backend, env: NodeJS.ProcessEnv): Promise<Engine>;
+    }
   | { ok: false; message: string };
 
 export interface DeployDeps {
@@ -78,6 +102,14 @@ export const defaultDeps: DeployDeps = {
       ok: true,
       connect: (backend, env) =>
         createAutomationEngine({ workDir: REPO_ROOT, backend, env, pulumiCommand: lookup.command }),
+      connectRemote: (remote, backend, env) =>
+        (require("../../engine/remote") as typeof import("../../engine/remote")).createRemoteEngine({
+          ...remote,
+          workDir: REPO_ROOT,
+          backend,
+          localEnv: env,
+          pulumiCommand: lookup.command,
+        }),
     };
   },
   loadInventory: (inventoryPath, io) =>
@@ -102,12 +134,14 @@ Options:
   --inventory PATH          Inventory file (default: ${DEFAULT_INVENTORY_PATH})
   --accounts ID,ID          Only these accounts (12-digit ids; 'central' for the central stack)
   --exclude ID,ID           Leave these accounts out
+${SCOPE_HELP}
   --concurrency N           Stacks run at once (default: free memory / 512 MB, at most 2 per CPU
                             and at most ${MAX_DEFAULT_CONCURRENCY})
   --failure-tolerance N|P%  Failures tolerated before no new stack starts; running ones finish and
                             the rest are reported as skipped (default: ${formatTolerance(DEFAULT_FAILURE_TOLERANCE)})
   --backend URL             State backend (default: $PULUMI_BACKEND_URL, else file://<repo>/.pulumi-state)
   --install-cli             Install the pinned Pulumi CLI first if it is missing
+${ENGINE_HELP}
   --json                    Print the summary as JSON on stdout (progress still goes to stderr)
   -h, --help                This help
 
@@ -126,6 +160,8 @@ const DEPLOY_OPTIONS = {
   json: { type: "boolean" },
   backend: { type: "string" },
   "install-cli": { type: "boolean" },
+  ...SCOPE_OPTIONS,
+  ...ENGINE_OPTIONS,
 } as const;
 
 /** Only `up` takes it (DeploySpec.prune): for the other commands --prune stays an unknown option. */
@@ -135,7 +171,7 @@ export function deployCommand(spec: DeploySpec, deps: DeployDeps = defaultDeps):
   return {
     name: spec.name,
     summary: spec.summary,
-    help: `${spec.description.trim()}\n${COMMON_OPTIONS_HELP}`,
+    help: `${spec.description.trim()}\n${CHANGED_ONLY_OPERATIONS.has(spec.name) ? `\n${ALL_HELP}\n` : ""}${COMMON_OPTIONS_HELP}`,
     run: (argv, io) => runDeploy(spec, deps, argv, io),
   };
 }
@@ -150,11 +186,15 @@ interface Settings {
   readonly backendFlag?: string;
   readonly installCli: boolean;
   readonly prune: boolean;
+  readonly scope: Scope;
+  readonly engine: EngineChoice;
 }
 
 function deploySettings(
-  values: ArgValues<typeof DEPLOY_OPTIONS & typeof PRUNE_OPTION>,
+  values: ArgValues<typeof DEPLOY_OPTIONS & typeof PRUNE_OPTION & typeof ALL_OPTION>,
   inventoryPath: string,
+  operation: Operation,
+  env: NodeJS.ProcessEnv,
 ): { ok: true; settings: Settings } | { ok: false; message: string } {
   const concurrency = values.concurrency === undefined ? undefined : parseConcurrency(values.concurrency);
   if (concurrency && !concurrency.ok) return concurrency;
@@ -165,6 +205,13 @@ function deploySettings(
   if (prune && values.accounts !== undefined) {
     return { ok: false, message: "--prune acts on every orphan stack and cannot be combined with --accounts" };
   }
+  const scope = parseScope(values);
+  if (!scope.ok) return scope;
+  if (prune && scope.value.stacks === "central") {
+    return { ok: false, message: "--prune destroys orphan source stacks and cannot be combined with --stacks central" };
+  }
+  const engine = parseEngine(values, operation, { prune, env });
+  if (!engine.ok) return engine;
   return {
     ok: true,
     settings: {
@@ -177,6 +224,8 @@ function deploySettings(
       ...(values.backend === undefined ? {} : { backendFlag: values.backend }),
       installCli: values["install-cli"] === true,
       prune,
+      scope: scope.value,
+      engine: engine.value,
     },
   };
 }
@@ -186,22 +235,42 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
     spec.name,
     argv,
     io,
-    spec.prune ? { ...DEPLOY_OPTIONS, ...PRUNE_OPTION } : DEPLOY_OPTIONS,
+    // --prune (up) and --all (preview, up) stay unknown options for the other commands.
+    {
+      ...DEPLOY_OPTIONS,
+      ...(spec.prune ? PRUNE_OPTION : {}),
+      ...(CHANGED_ONLY_OPERATIONS.has(spec.name) ? ALL_OPTION : {}),
+    } as typeof DEPLOY_OPTIONS & typeof PRUNE_OPTION & typeof ALL_OPTION,
   );
   if (!args) return ExitCode.BadInput;
   const { usage } = args;
-  const parsed = deploySettings(args.values, args.inventoryPath);
+  const parsed = deploySettings(args.values, args.inventoryPath, spec.name, io.env);
   if (!parsed.ok) return usage(parsed.message);
   const settings = parsed.settings;
   const resolved = resolveBackend(settings.backendFlag, io.env, deps.repoRoot);
   if (!resolved.ok) return usage(resolved.message);
   const backend = resolved.backend;
+  if (settings.engine.kind === "remote") {
+    if (backend.secretsProvider !== undefined) {
+      return usage(
+        `--engine remote: Pulumi Deployments needs the Pulumi Cloud backend (--backend https://api.pulumi.com), not ${backend.url}`,
+      );
+    }
+    const relative = path.relative(deps.repoRoot, settings.inventoryPath);
+    if (relative.startsWith("..") || path.isAbsolute(relative)) {
+      return usage(
+        `--engine remote: the inventory ${settings.inventoryPath} must be a file of the repository (${deps.repoRoot}) that --git-url names: the runners read it from their checkout`,
+      );
+    }
+  }
 
   const inventory = await deps.loadInventory(settings.inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
   const selected = selectStacks(inventory, planStacks(inventory), {
     ...(settings.accounts ? { accounts: settings.accounts } : {}),
     ...(settings.exclude ? { exclude: settings.exclude } : {}),
+    ...(settings.scope.stacks ? { stacks: settings.scope.stacks } : {}),
+    ...(settings.scope.shard ? { shard: settings.scope.shard } : {}),
   });
   if (!selected.ok) return usage(selected.message);
 
@@ -216,7 +285,12 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
   let engine: Engine;
   let existingStacks: string[];
   try {
-    engine = await lookup.connect(backend, io.env);
+    const { engine: choice } = settings;
+    if (choice.kind === "remote") {
+      if (!lookup.connectRemote) throw new Error("this build has no remote engine");
+      const { kind: _, ...remote } = choice;
+      engine = await lookup.connectRemote(remote, backend, io.env);
+    } else engine = await lookup.connect(backend, io.env);
     existingStacks = await engine.listStacks();
   } catch (error) {
     io.stderr.write(
@@ -249,7 +323,7 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
     if (refused !== undefined) return refused;
   }
 
-  const orphans = findOrphans(existingStacks, inventory);
+  const orphans = findOrphans(existingStacks, inventory, settings.scope.shard);
   const concurrency = settings.concurrency ?? defaultConcurrency(deps.freeMemoryBytes(), deps.cpuCount());
   const logDir = runLogDir(deps.repoRoot, deps.now());
   const progress = createProgress({ stream: io.stderr, live: io.stderr.isTTY === true, logDir });
@@ -267,8 +341,19 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
   });
 
   io.stderr.write(
-    `${spec.name}: ${selected.selection.sources.length} source account(s), concurrency ${concurrency}, failure tolerance ${formatTolerance(settings.tolerance)}, backend ${backend.url}\n`,
+    `${spec.name}: ${selected.selection.sources.length} source account(s), concurrency ${concurrency}, failure tolerance ${formatTolerance(settings.tolerance)}, backend ${backend.url}${runScope(spec.name, settings, selected.selection.central)}\n`,
   );
+  // Changed-only for preview and up; up and destroy keep the recorded fingerprints honest.
+  const changes =
+    spec.name === "up" || spec.name === "preview" || spec.name === "destroy"
+      ? new ChangeTracker({
+          inventory,
+          plans: planStacks(inventory),
+          base: fingerprintBase(),
+          skipUnchanged: !settings.scope.all,
+          refreshInputs: spec.name === "up",
+        })
+      : undefined;
   let report: RunReport;
   try {
     report = await runStacks(engine, {
@@ -282,6 +367,7 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
       tolerance: settings.tolerance,
       signal: abort.signal,
       observer: progress,
+      ...(changes ? { changes } : {}),
     });
   } finally {
     stopListening();
@@ -326,6 +412,20 @@ async function adoptionPreflight(
       `${JSON.stringify({ operation: "up", exitCode: report.exitCode, preflight: report.checks }, null, 2)}\n`,
     );
   return report.exitCode;
+}
+
+/** The run's header, continued: shard, engine and changed-only, when they apply. */
+function runScope(operation: Operation, settings: Settings, central: boolean): string {
+  const parts: string[] = [];
+  const { shard } = settings.scope;
+  if (shard) parts.push(`shard ${formatShard(shard)}${central ? "" : " (central stack read from the backend)"}`);
+  if (settings.engine.kind === "remote") {
+    const { source } = settings.engine;
+    parts.push(`engine remote (Pulumi Deployments, ${source.gitUrl} ${source.branch ?? source.commit})`);
+  }
+  if (CHANGED_ONLY_OPERATIONS.has(operation))
+    parts.push(settings.scope.all ? "every stack (--all)" : "changed stacks only");
+  return parts.map((part) => `, ${part}`).join("");
 }
 
 function orphanNotice(orphans: readonly string[], command: string): string {

@@ -4,6 +4,7 @@ import { AwsClients } from "../../day-two/aws-clients";
 import type { Command, Io } from "../command";
 import { parseArgsOrReport, selectSourceAccounts } from "../args";
 import { parseConcurrency } from "../../driver/concurrency";
+import { parseShard } from "../../driver/shard";
 import { ExitCode } from "../exit-codes";
 import { type Interrupts, processInterrupts } from "../interrupts";
 import { loadInventoryOrReport } from "../inventory-arg";
@@ -62,6 +63,7 @@ interrupted) and exits 130; a second Ctrl-C exits at once and may leave canaries
 Options:
   --inventory PATH    Inventory file (default: ${DEFAULT_INVENTORY_PATH})
   --accounts ID,ID    Only these source accounts (default: every enabled one)
+  --shard K/N         Only the K-th of N parts of those accounts (the same split as preview/up --shard)
   --timeout DURATION  How long to wait for each replica, e.g. 15m, 90s, 1h (default: ${DEFAULT_VERIFY_TIMEOUT},
                       the Replication Time Control objective)
   --concurrency N     Accounts checked at once (default: ${DEFAULT_VERIFY_CONCURRENCY})
@@ -94,6 +96,7 @@ export const command = verifyCommand();
 async function runVerify(deps: VerifyDeps, argv: readonly string[], io: Io): Promise<number> {
   const args = parseArgsOrReport("verify", argv, io, {
     accounts: { type: "string" },
+    shard: { type: "string" },
     timeout: { type: "string" },
     concurrency: { type: "string" },
     cleanup: { type: "boolean" },
@@ -109,6 +112,8 @@ async function runVerify(deps: VerifyDeps, argv: readonly string[], io: Io): Pro
       ? { ok: true as const, value: DEFAULT_VERIFY_CONCURRENCY }
       : parseConcurrency(values.concurrency);
   if (!concurrency.ok) return usage(concurrency.message);
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
+  if (shard && !shard.ok) return usage(shard.message);
 
   const inventory = await deps.loadInventory(args.inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
@@ -116,6 +121,7 @@ async function runVerify(deps: VerifyDeps, argv: readonly string[], io: Io): Pro
     inventory,
     values.accounts,
     "--accounts: the central account has no source bucket to verify; name source accounts",
+    shard?.value,
   );
   if (!selected.ok) return usage(selected.message);
   const { sources } = selected;
