@@ -5,7 +5,7 @@ import type { AdoptedBucketManagement, Inventory, SourceAccount } from "../confi
 import { CentralBackupBucket } from "./components/central-backup-bucket";
 import { accountIdOfStack, CENTRAL_STACK, CentralOutput, SourceOutput, sourceStackName, stackNames } from "./contract";
 import { AlarmTopic } from "./components/alarm-topic";
-import { alarmTopicFor, alarmTopicRegions } from "./policies/monitoring";
+import { alarmTopicFor, alarmTopicRegions, alarmTopicSourceAccounts } from "./policies/monitoring";
 import { bucketArn } from "./policies/document";
 import { accountProvider } from "./provider";
 import { SourceReplicatedBucket } from "./components/source-replicated-bucket";
@@ -119,7 +119,11 @@ function centralAlarmTopics(
         : accountProvider(`${CENTRAL_STACK}-aws-${region}`, { ...central, region });
     const topic = new AlarmTopic(
       `${CENTRAL_STACK}-alarms-${region}`,
-      { organizationId: inventory.organizationId, region },
+      {
+        organizationId: inventory.organizationId,
+        region,
+        sourceAccountIds: alarmTopicSourceAccounts(inventory, region),
+      },
       { provider },
     );
     topicArns[region] = topic.topicArn;

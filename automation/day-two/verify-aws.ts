@@ -1,10 +1,16 @@
 /** verify's adapters to real AWS (or the emulator the environment names): S3 for canaries, CloudWatch for alarms. */
 
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { type AwsClients, sessionName } from "./aws-clients";
 import { s3RestoreDrill } from "./restore-drill";
-import type { AlarmReader, CanaryStore, CanaryTarget, VerifyAws } from "./verify";
+import type { AlarmReader, CanaryStore, CanaryTarget, StoredEncryption, VerifyAws } from "./verify";
 
 /** verify's calls to real AWS (or the emulator the environment names), sharing one assumed role per account. */
 export function awsVerifyCalls(clients: AwsClients, runId: string): VerifyAws {
@@ -51,8 +57,19 @@ export function s3CanaryStore(clients: AwsClients, runId: string): CanaryStore {
   const centralS3 = (t: CanaryTarget) => client(t.centralRoleArn, t.centralRegion);
   return {
     async put(t, body) {
+      // SSE-KMS with the account's key whatever the bucket's default (an adopted bucket may keep its own),
+      // and the bucket key as the path asks: `false` overrides the bucket's setting (AWS "Reducing the
+      // cost of SSE-KMS with Amazon S3 Bucket Keys"), so this canary's KMS context is its object ARN.
       const answer = await sourceS3(t).send(
-        new PutObjectCommand({ Bucket: t.sourceBucket, Key: t.key, Body: body, ContentType: "text/plain" }),
+        new PutObjectCommand({
+          Bucket: t.sourceBucket,
+          Key: t.key,
+          Body: body,
+          ContentType: "text/plain",
+          ServerSideEncryption: "aws:kms",
+          SSEKMSKeyId: t.sourceKmsKey,
+          BucketKeyEnabled: t.bucketKeyEnabled,
+        }),
       );
       return answer.VersionId;
     },
@@ -76,6 +93,13 @@ export function s3CanaryStore(clients: AwsClients, runId: string): CanaryStore {
         new DeleteObjectCommand({ Bucket: t.sourceBucket, Key: t.key, ...(versionId ? { VersionId: versionId } : {}) }),
       );
     },
+    async encryption(t, versionId) {
+      const source = await sourceS3(t).send(
+        new HeadObjectCommand({ Bucket: t.sourceBucket, Key: t.key, ...(versionId ? { VersionId: versionId } : {}) }),
+      );
+      const replica = await centralS3(t).send(new HeadObjectCommand({ Bucket: t.centralBucket, Key: t.key }));
+      return { source: storedEncryption(source), replica: storedEncryption(replica) };
+    },
     async removeReplica(t) {
       // The version found, not the source's: a delete without one would only add a delete marker.
       const head = await centralS3(t).send(new HeadObjectCommand({ Bucket: t.centralBucket, Key: t.key }));
@@ -88,4 +112,16 @@ export function s3CanaryStore(clients: AwsClients, runId: string): CanaryStore {
       );
     },
   };
+}
+
+/** The encryption and retention facts of a HeadObject answer, without the undefined ones. */
+function storedEncryption(head: HeadObjectCommandOutput): StoredEncryption {
+  const facts: Record<string, string | boolean | undefined> = {
+    sse: head.ServerSideEncryption,
+    kmsKeyId: head.SSEKMSKeyId,
+    bucketKeyEnabled: head.BucketKeyEnabled,
+    objectLockMode: head.ObjectLockMode,
+    retainUntil: head.ObjectLockRetainUntilDate?.toISOString(),
+  };
+  return Object.fromEntries(Object.entries(facts).filter(([, value]) => value !== undefined)) as StoredEncryption;
 }

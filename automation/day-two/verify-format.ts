@@ -1,7 +1,15 @@
 /** How verify reports: the table, the JSON, the exit code, durations. Pure: results in, text out. */
 
 import { DRILL_ADVICE } from "./restore-drill";
-import { type AlarmCheck, type AlarmsOutcome, alarmProblems, type VerifyResult, type VerifyStatus } from "./verify";
+import {
+  type AlarmCheck,
+  type AlarmsOutcome,
+  alarmProblems,
+  type CanaryPath,
+  type CanaryResult,
+  type VerifyResult,
+  type VerifyStatus,
+} from "./verify";
 
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
@@ -63,14 +71,29 @@ function alarmAdvice(result: VerifyResult): string[] {
   );
 }
 
+/** A canary's cell: `replicated 1.0s`, `FAILED`, `TIMED OUT`, ...; `-` when the account has no such canary. */
+export function formatCanary(canary: CanaryResult | undefined): string {
+  if (!canary) return "-";
+  if (canary.status === "replicated" && canary.latencyMs !== undefined)
+    return `${STATUS_LABEL.replicated} ${formatMs(canary.latencyMs)}`;
+  return STATUS_LABEL[canary.status];
+}
+
+const canaryOf = (r: VerifyResult, path: CanaryPath) => r.canaries.find((c) => c.path === path);
+
+/**
+ * One row per account; the two encryption paths in their own columns (BUCKET KEY: the canary stored with
+ * an S3 Bucket Key; NO BUCKET KEY: the one stored without, whose KMS context is its object ARN).
+ */
 export function formatVerifyTable(results: readonly VerifyResult[]): string {
-  const header = ["ACCOUNT", "NAME", "RESULT", "LATENCY", "ALARMS", "DETAIL"];
+  const header = ["ACCOUNT", "NAME", "RESULT", "BUCKET KEY", "NO BUCKET KEY", "ALARMS", "DETAIL"];
   const rows = results.map((r) => ({
     cells: [
       r.accountId,
       r.accountName,
       STATUS_LABEL[r.status],
-      r.latencyMs === undefined ? "-" : formatMs(r.latencyMs),
+      formatCanary(canaryOf(r, "bucket-key")),
+      formatCanary(canaryOf(r, "no-bucket-key")),
       formatAlarms(r.alarms),
       r.detail,
     ],
@@ -117,6 +140,15 @@ export function verifyJson(results: readonly VerifyResult[], runId: string, exit
       ...(r.latencyMs === undefined ? {} : { latencyMs: Math.round(r.latencyMs) }),
       detail: r.detail,
       suspects: r.suspects,
+      canaries: r.canaries.map((c) => ({
+        path: c.path,
+        key: c.key,
+        status: c.status,
+        ...(c.latencyMs === undefined ? {} : { latencyMs: Math.round(c.latencyMs) }),
+        detail: c.detail,
+        suspects: c.suspects,
+        ...(c.encryption ? { encryption: c.encryption } : {}),
+      })),
       alarms: r.alarms,
       ...(r.restore ? { restore: r.restore } : {}),
       notes: r.notes,

@@ -15,8 +15,10 @@ export interface CentralBackupBucketArgs {
   /** Alias of the key, `alias/...`. */
   readonly kmsAlias: string;
   /**
-   * Object Lock default retention. Object Lock can only be turned on when the bucket is created: adding
-   * it later replaces the bucket, which `protect` refuses.
+   * Object Lock default retention. Enabled on the existing bucket by a BucketObjectLockConfiguration
+   * (PutObjectLockConfiguration works on existing versioned buckets), never by the Bucket's
+   * `objectLockEnabled`, which would replace the bucket: it can be added at any time, and once enabled
+   * AWS never lets it be turned off again.
    */
   readonly objectLock?: CentralAccount["objectLock"];
   /** Lifecycle of noncurrent versions; absent = every version is kept forever. */
@@ -30,7 +32,7 @@ export const KEY_DELETION_WINDOW_DAYS = 30;
  * The organization's backup bucket in the central account: SSE-KMS with a bucket key under an
  * organization-wide key policy, versioning, every public-access block, BucketOwnerEnforced, a bucket
  * policy letting each account's replication role write under its own account id, and optional Object
- * Lock and noncurrent-version lifecycle.
+ * Lock (addable to the existing bucket) and noncurrent-version lifecycle.
  *
  * Data safety: the bucket and the key are protected; they and every setting that guards the data are
  * retained when the stack is destroyed (docs/infrastructure.md).
@@ -63,11 +65,9 @@ export class CentralBackupBucket extends pulumi.ComponentResource {
     );
     new aws.kms.Alias(`${name}-key-alias`, { name: args.kmsAlias, targetKeyId: key.keyId }, guardsData);
 
-    const bucket = new aws.s3.Bucket(
-      `${name}-bucket`,
-      { bucket: args.bucketName, ...(args.objectLock ? { objectLockEnabled: true } : {}) },
-      holdsData,
-    );
+    // No `objectLockEnabled` here, ever: it forces a new bucket when it changes, and `protect` would then
+    // refuse the update. It is Optional+Computed, so leaving it unset shows no difference either way.
+    const bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: args.bucketName }, holdsData);
 
     const { versioning } = hardenBucket(
       name,
@@ -82,6 +82,7 @@ export class CentralBackupBucket extends pulumi.ComponentResource {
     );
 
     if (args.objectLock) {
+      // Object Lock works only on versioned buckets (AWS "Configuring S3 Object Lock").
       new aws.s3.BucketObjectLockConfiguration(
         `${name}-object-lock`,
         {

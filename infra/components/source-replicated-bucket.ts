@@ -151,6 +151,8 @@ export class SourceReplicatedBucket extends pulumi.ComponentResource {
                 centralBucketArn,
                 centralKmsKeyArn,
                 centralObjectLock: args.centralObjectLock,
+                // An adopted bucket may have Object Lock; the program cannot read it (docs/infrastructure.md).
+                sourceObjectLock: args.existingBucket,
                 additionalKmsKeyArns: args.additionalKmsKeyArns ?? [],
               }),
             ),
@@ -215,6 +217,19 @@ export class SourceReplicatedBucket extends pulumi.ComponentResource {
 /**
  * The one rule: objects under `<accountId>/` go to the same keys in the central bucket, owned by the
  * central account, encrypted with the central key. Delete markers follow only when the inventory asks.
+ *
+ * Every field is written in the shape GetBucketReplication gives back, so that `drift` (a refresh)
+ * finds nothing on a clean stack (docs/driver.md, "Drift"; pulumi/pulumi-aws#2063,
+ * hashicorp/terraform-provider-aws#665 and #10235):
+ * - `id` always set (omitted, AWS generates one and the next refresh differs);
+ * - `priority` always set (AWS requires and returns it with a Filter);
+ * - `filter` always the single `prefix` member, never `{}` and never `and` for one prefix;
+ * - `deleteMarkerReplication` always explicit, `Enabled` or `Disabled` (required with a Filter, returned);
+ * - `destination.storageClass` always set (the provider reads it back as "" when it was not sent);
+ * - nothing optional that AWS might echo in another form: no `existingObjectReplication` (no longer
+ *   supported), no `sourceSelectionCriteria.replicaModifications`, no deprecated rule-level `prefix`;
+ * - no field is ever present with an undefined value.
+ * tests/infra/replication-rule.test.ts pins this shape for every combination of options.
  */
 export function replicationRule(
   id: string,
@@ -239,8 +254,11 @@ export function replicationRule(
       accessControlTranslation: { owner: "Destination" },
       encryptionConfiguration: { replicaKmsKeyId: args.centralKmsKeyArn },
       storageClass: replication.storageClass,
+      // RTC: the documented pair, both at 15 minutes (AWS "S3 Replication Time Control" example).
       ...(rtc ? { replicationTime: { status: "Enabled", time: { minutes: REPLICATION_TIME_MINUTES } } } : {}),
-      // An event threshold without RTC is refused by the API: metrics alone then.
+      // Metrics alone: no event threshold (API "Metrics": EventThreshold not required; the threshold
+      // belongs to RTC's OperationMissedThreshold event). Whether AWS echoes it back unchanged is one of
+      // the points docs/driver.md lists for a live `drift` run.
       ...(metrics
         ? { metrics: { status: "Enabled", ...(rtc ? { eventThreshold: { minutes: REPLICATION_TIME_MINUTES } } : {}) } }
         : {}),

@@ -3,7 +3,7 @@
  * CLI and the Pulumi program share, and the role's policies as plain data. No Pulumi here, so the CLI can
  * import it without loading the SDK.
  */
-import { type PolicyDocument, serviceTrustPolicy } from "./document";
+import { type PolicyDocument, s3ViaService, serviceTrustPolicy } from "./document";
 
 /** Fixed, so that `org-s3-backup backfill` derives the role ARN from the account id alone. */
 export const BACKFILL_ROLE_NAME = "org-s3-backup-batch-replication";
@@ -21,7 +21,10 @@ export function backfillRoleArn(accountId: string, partition = "aws"): string {
   return `arn:${partition}:iam::${accountId}:role/${BACKFILL_ROLE_NAME}`;
 }
 
-/** Only Batch Operations jobs of this account (confused-deputy guard) may assume the role. */
+/**
+ * Only Batch Operations jobs of this account may assume the role (confused-deputy guard, enforced
+ * whenever Batch Operations sends the keys: see serviceTrustPolicy).
+ */
 export function batchOperationsTrustPolicy(args: {
   accountId: string;
   region: string;
@@ -76,7 +79,7 @@ export function batchReplicationPolicy(args: BatchReplicationPolicyArgs): Policy
         Effect: "Allow",
         Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         Resource: args.sourceKmsKeyArn,
-        Condition: { StringEquals: { "kms:ViaService": `s3.${args.region}.amazonaws.com` } },
+        Condition: { StringEquals: { "kms:ViaService": s3ViaService(args.region) } },
       },
     ],
   };

@@ -7,6 +7,7 @@ import {
   DESTINATION_REPLICATION_ACTIONS,
   type PolicyDocument,
   partitionInfo,
+  s3EncryptionContexts,
   s3UseInAccountStatement,
   s3ViaService,
   tlsOnlyStatement,
@@ -21,8 +22,9 @@ export interface CentralPolicyArgs {
 
 /**
  * TLS only; the replication role of any organization account may write replicas under its own account
- * id and nowhere else (`${aws:PrincipalAccount}`). No bucket-level grant: replication does not need
- * one, and s3:PutBucketVersioning (AWS's console example) would let every account suspend versioning.
+ * id and nowhere else (`${aws:PrincipalAccount}`). No bucket-level grant: neither replication nor a
+ * source account's PutBucketReplication needs one (docs/infrastructure.md, "Cross-account set-up"), and
+ * s3:PutBucketVersioning (AWS's console example) would let every account suspend versioning.
  */
 export function centralBucketPolicy(args: CentralPolicyArgs): PolicyDocument {
   const partition = partitionInfo(args.region);
@@ -49,8 +51,12 @@ export function centralBucketPolicy(args: CentralPolicyArgs): PolicyDocument {
 /**
  * The central account administers the key and uses it through S3. Replication roles of the
  * organization may encrypt replicas with it, through S3 in the central region, for the central bucket
- * only. With S3 Bucket Keys the encryption context is the bucket ARN; S3 generates the bucket-level key
- * with GenerateDataKey and checks it with Decrypt (AWS: "S3 Bucket Keys and replication").
+ * only: encryption context = the bucket ARN (replicas with an S3 Bucket Key) or an object ARN of the
+ * bucket (replicas without one). The object ARNs are not narrowed to the caller's prefix here, which
+ * keeps the document the same for every account without a policy variable in a key policy (which no
+ * KMS page documents); each role's own policy narrows them to `<central>/<accountId>/*`, and the bucket
+ * policy refuses writes outside that prefix anyway. S3 generates the bucket-level key with
+ * GenerateDataKey and checks it with Decrypt (AWS: "S3 Bucket Keys and replication").
  */
 export function centralKmsKeyPolicy(args: CentralPolicyArgs): PolicyDocument {
   const partition = partitionInfo(args.region);
@@ -66,10 +72,9 @@ export function centralKmsKeyPolicy(args: CentralPolicyArgs): PolicyDocument {
         Action: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
         Resource: "*",
         Condition: {
-          StringEquals: {
-            "aws:PrincipalOrgID": args.organizationId,
-            "kms:ViaService": s3ViaService(args.region),
-            "kms:EncryptionContext:aws:s3:arn": bucketArn(args.region, args.bucketName),
+          StringEquals: { "aws:PrincipalOrgID": args.organizationId, "kms:ViaService": s3ViaService(args.region) },
+          StringLike: {
+            "kms:EncryptionContext:aws:s3:arn": s3EncryptionContexts(bucketArn(args.region, args.bucketName)),
           },
           ArnLike: { "aws:PrincipalArn": anyReplicationRole(partition) },
         },

@@ -57,23 +57,39 @@ export const DESTINATION_REPLICATION_ACTIONS = [
 export interface PartitionInfo {
   /** `aws`, `aws-cn` or `aws-us-gov`: the second field of every ARN. */
   readonly name: Partition;
-  /** Suffix of service endpoints, which `kms:ViaService` values carry. */
-  readonly dnsSuffix: string;
 }
 
-/** The partition of a region; ARNs and `kms:ViaService` values differ by partition. */
+/**
+ * The partition of a region: ARNs differ by partition. `kms:ViaService` does not (s3ViaService), so
+ * the partition's endpoint suffix is deliberately not offered here.
+ */
 export function partitionInfo(region: string): PartitionInfo {
-  const name = partitionOf(region);
-  return { name, dnsSuffix: name === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com" };
+  return { name: partitionOf(region) };
 }
 
 export function bucketArn(region: string, bucketName: string): string {
   return `arn:${partitionInfo(region).name}:s3:::${bucketName}`;
 }
 
-/** The value of `kms:ViaService` when S3 in `region` calls KMS for a caller. */
+/**
+ * The value of `kms:ViaService` when S3 in `region` calls KMS for a caller. The KMS guide's ViaService
+ * table says "Use the `.amazonaws.com` suffix of the AWS KMS ViaService name in all AWS partitions"
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html): China included, so the
+ * partition's own endpoint suffix (`amazonaws.com.cn`) would never match. docs/infrastructure.md.
+ */
 export function s3ViaService(region: string): string {
-  return `s3.${region}.${partitionInfo(region).dnsSuffix}`;
+  return `s3.${region}.amazonaws.com`;
+}
+
+/**
+ * The values `kms:EncryptionContext:aws:s3:arn` takes for objects under `prefix` of a bucket (StringLike):
+ * the bucket ARN, which S3 sends for objects stored with an S3 Bucket Key, and the object ARNs under the
+ * prefix, which it sends for every other SSE-KMS object (AWS "Using server-side encryption with AWS KMS
+ * keys", "Encryption context"). `prefix` is `<accountId>/` or empty for the whole bucket; the `/` between
+ * the bucket and the pattern keeps `<bucket>2/...` (another bucket) out.
+ */
+export function s3EncryptionContexts(bucket: string, prefix = ""): [string, string] {
+  return [bucket, `${bucket}/${prefix}*`];
 }
 
 /** Any account's replication role: the only principals of the organization the central side trusts. */
@@ -124,13 +140,20 @@ export interface ServiceTrustArgs {
   readonly sid: string;
   /** The service principal, e.g. `s3.amazonaws.com`. */
   readonly service: string;
-  /** The account whose resources the service acts for (`aws:SourceAccount`). */
+  /** The account whose resources the service acts for (`aws:SourceAccount`, enforced when sent). */
   readonly sourceAccount: string;
-  /** The resource ARN pattern the service acts for (`aws:SourceArn`). */
+  /** The resource ARN pattern the service acts for (`aws:SourceArn`, enforced when sent). */
   readonly sourceArn: string;
 }
 
-/** A role that one AWS service may assume, only on behalf of one account's resources (confused-deputy guard). */
+/**
+ * A role that one AWS service may assume. The confused-deputy keys are written in their `...IfExists`
+ * form: no AWS page says S3 replication or S3 Batch Operations sends `aws:SourceAccount`/`aws:SourceArn`
+ * when it assumes the role, and AWS's own trust policies for both carry no condition. A plain condition
+ * on a key that is not sent is false and the service could never assume the role (nothing would ever
+ * replicate); with IfExists the keys are enforced whenever they are sent and harmless when they are not.
+ * docs/infrastructure.md cites the pages.
+ */
 export function serviceTrustPolicy(args: ServiceTrustArgs): PolicyDocument {
   return policyDocument({
     Sid: args.sid,
@@ -138,8 +161,8 @@ export function serviceTrustPolicy(args: ServiceTrustArgs): PolicyDocument {
     Principal: { Service: args.service },
     Action: "sts:AssumeRole",
     Condition: {
-      StringEquals: { "aws:SourceAccount": args.sourceAccount },
-      ArnLike: { "aws:SourceArn": args.sourceArn },
+      StringEqualsIfExists: { "aws:SourceAccount": args.sourceAccount },
+      ArnLikeIfExists: { "aws:SourceArn": args.sourceArn },
     },
   });
 }

@@ -4,9 +4,10 @@ import type { PolicyDocument } from "./document";
 
 /**
  * Replication alarms as data: which alarms an account gets, which topic they notify, and the central
- * topics' policy. CloudWatch alarms in any organization account may publish to a central topic (the
- * topic policy grants cloudwatch.amazonaws.com with aws:SourceOrgID), but only to a topic in the alarm's
- * own region: so the central account gets one topic per region that has monitored source accounts.
+ * topics' policy. CloudWatch alarms of the monitored accounts may publish to a central topic (the topic
+ * policy names them by aws:SourceAccount, the key AWS documents for CloudWatch alarm actions), but only
+ * to a topic in the alarm's own region: so the central account gets one topic per region that has
+ * monitored source accounts.
  */
 
 /** Every alarm name starts with this; the topic policy only admits alarms named so. */
@@ -32,6 +33,13 @@ export function alarmKinds(replication: { metrics: boolean; replicationTimeContr
 
 export function alarmName(accountId: string, kind: AlarmKind): string {
   return `${ALARM_NAME_PREFIX}-${accountId}-${kind}`;
+}
+
+/** Account of an SNS topic ARN; throws on anything else. */
+function topicAccount(topicArn: string): string {
+  const match = /^arn:[\w-]+:sns:[a-z0-9-]+:(\d{12}):[\w-]+$/.exec(topicArn);
+  if (!match) throw new Error(`not an SNS topic ARN: ${topicArn}`);
+  return match[1];
 }
 
 /** Region of an SNS topic ARN (`arn:aws:sns:eu-west-1:999999999999:name`), undefined if not one. */
@@ -97,29 +105,88 @@ export function alarmTopicFor(source: SourceAccount, central: CentralAccount): T
 }
 
 /**
- * Lets CloudWatch in any account of the organization publish this project's alarms to the topic. The
- * organization condition keeps the policy the same size for 1 or 5,000 accounts.
+ * The accounts whose alarms notify the topic the central stack creates in `region`: the enabled,
+ * monitored sources of that region without a topic of their own, when the inventory names no central
+ * topic. Sorted, so that the topic policy does not change with the inventory's order.
  */
-export function alarmTopicPolicy(args: {
-  topicArn: string;
-  organizationId: string;
-  region: string;
-  partition: string;
-}): PolicyDocument {
+export function alarmTopicSourceAccounts(inventory: Pick<Inventory, "central" | "sources">, region: string): string[] {
+  if (inventory.central.alarmTopicArn !== undefined) return [];
+  return inventory.sources
+    .filter((source) => notifiesCentralTopic(source) && source.region === region)
+    .map((source) => source.accountId)
+    .sort();
+}
+
+/** SNS's limit for a topic policy ("Bytes: 30 kb", AWS "Amazon SNS API permissions", Policy quotas). */
+export const TOPIC_POLICY_MAX_BYTES = 30 * 1024;
+
+export interface AlarmTopicPolicyArgs {
+  readonly topicArn: string;
+  readonly organizationId: string;
+  readonly region: string;
+  readonly partition: string;
+  /** The accounts whose alarms notify this topic (alarmTopicSourceAccounts). */
+  readonly sourceAccountIds: readonly string[];
+}
+
+/**
+ * Lets CloudWatch publish this project's alarms (`org-s3-backup-*` in the topic's region) to the topic,
+ * in a way that works whether or not CloudWatch sends aws:SourceOrgID, and never for every AWS account:
+ * - `MonitoredAccountsAlarmsPublish`: `aws:SourceArn` (the alarm's ARN) and `aws:SourceAccount` in the
+ *   monitored accounts — the keys CloudWatch's own confused-deputy example uses ("Notifying users on
+ *   alarm changes"), as hard conditions — plus `aws:SourceOrgID` as `StringEqualsIfExists` (recommended
+ *   there, but no example shows CloudWatch sending it): enforced when sent, harmless when not;
+ * - `OrganizationAlarmsPublish`: the same alarm names with `aws:SourceOrgID` = the organization as a
+ *   hard condition, for accounts the first statement cannot list. The account list costs about 15 bytes
+ *   per account: SNS's 30 KB holds about 1,900 of them; the accounts beyond (alarmTopicListedAccounts)
+ *   are admitted only if CloudWatch sends the organization id (docs/infrastructure.md says how to check).
+ */
+export function alarmTopicPolicy(args: AlarmTopicPolicyArgs): PolicyDocument {
+  return topicPolicy(args, alarmTopicListedAccounts(args));
+}
+
+/**
+ * The accounts the topic policy names, sorted: all of `sourceAccountIds` while the policy stays within
+ * SNS's limit, else as many as fit. A topic with no monitored account names only its own account (no
+ * condition with an empty list of values is sent to SNS).
+ */
+export function alarmTopicListedAccounts(args: AlarmTopicPolicyArgs): string[] {
+  const wanted = args.sourceAccountIds.length > 0 ? [...args.sourceAccountIds].sort() : [topicAccount(args.topicArn)];
+  let listed = wanted;
+  for (;;) {
+    const overflow = Buffer.byteLength(JSON.stringify(topicPolicy(args, listed))) - TOPIC_POLICY_MAX_BYTES;
+    if (overflow <= 0 || listed.length <= 1) return listed;
+    // Each listed id costs its length plus quotes and a comma.
+    listed = listed.slice(0, Math.max(1, listed.length - Math.ceil(overflow / 15)));
+  }
+}
+
+function topicPolicy(args: AlarmTopicPolicyArgs, accounts: readonly string[]): PolicyDocument {
+  const projectAlarms = `arn:${args.partition}:cloudwatch:${args.region}:*:alarm:${ALARM_NAME_PREFIX}-*`;
+  const publish = {
+    Effect: "Allow" as const,
+    Principal: { Service: CLOUDWATCH_PRINCIPAL },
+    Action: "sns:Publish",
+    Resource: args.topicArn,
+  };
   return {
     Version: "2012-10-17",
     Statement: [
       {
-        Sid: "OrganizationAlarmsPublish",
-        Effect: "Allow",
-        Principal: { Service: CLOUDWATCH_PRINCIPAL },
-        Action: "sns:Publish",
-        Resource: args.topicArn,
+        Sid: "MonitoredAccountsAlarmsPublish",
+        ...publish,
         Condition: {
+          ArnLike: { "aws:SourceArn": projectAlarms },
+          StringEquals: { "aws:SourceAccount": [...accounts] },
+          StringEqualsIfExists: { "aws:SourceOrgID": args.organizationId },
+        },
+      },
+      {
+        Sid: "OrganizationAlarmsPublish",
+        ...publish,
+        Condition: {
+          ArnLike: { "aws:SourceArn": projectAlarms },
           StringEquals: { "aws:SourceOrgID": args.organizationId },
-          ArnLike: {
-            "aws:SourceArn": `arn:${args.partition}:cloudwatch:${args.region}:*:alarm:${ALARM_NAME_PREFIX}-*`,
-          },
         },
       },
     ],

@@ -7,6 +7,7 @@ import {
   type PolicyDocument,
   partitionInfo,
   S3_SERVICE_PRINCIPAL,
+  s3EncryptionContexts,
   s3UseInAccountStatement,
   s3ViaService,
   serviceTrustPolicy,
@@ -27,7 +28,10 @@ export function sourceBucketPolicy(args: { readonly region: string; readonly buc
   return { Version: "2012-10-17", Statement: [tlsOnlyStatement(bucketArn(args.region, args.bucketName))] };
 }
 
-/** Only S3 replicating this account's bucket may assume the role (confused-deputy guard). */
+/**
+ * Only S3 replicating this account's bucket may assume the role (confused-deputy guard, enforced whenever
+ * S3 sends the keys: see serviceTrustPolicy).
+ */
 export function replicationTrustPolicy(args: {
   readonly accountId: string;
   readonly region: string;
@@ -51,21 +55,33 @@ export interface ReplicationRolePolicyArgs {
   readonly centralBucketArn: string;
   /** Full ARN of the central key (replicaKmsKeyId). */
   readonly centralKmsKeyArn: string;
-  /** The central bucket has Object Lock: S3 must read retention and legal hold of source versions. */
+  /** The central bucket has Object Lock. */
   readonly centralObjectLock: boolean;
+  /**
+   * The source bucket has, or may have, Object Lock: true for an adopted bucket, whose configuration the
+   * program cannot read. AWS: a source with Object Lock needs s3:GetObjectRetention and
+   * s3:GetObjectLegalHold in the role (and a central bucket with Object Lock).
+   */
+  readonly sourceObjectLock: boolean;
   /** Other keys of objects already in an adopted bucket (full key ARNs): Decrypt through S3 for this bucket. */
   readonly additionalKmsKeyArns?: readonly string[];
 }
 
+/** The object-level reads replication needs on the source when either bucket has Object Lock. */
+export const OBJECT_LOCK_READ_ACTIONS = ["s3:GetObjectRetention", "s3:GetObjectLegalHold"] as const;
+
 /**
- * What S3 needs to replicate SSE-KMS objects with bucket keys from this account's bucket to its prefix
- * of the central bucket (AWS "Setting up permissions for live replication", "Replicating encrypted
- * objects"). Both keys are conditioned on S3 in the key's region and on the bucket ARN as encryption
- * context, which is what S3 passes when Bucket Keys are on (both buckets have them).
+ * What S3 needs to replicate SSE-KMS objects from this account's bucket to its prefix of the central
+ * bucket (AWS "Setting up permissions for live replication", "Replicating encrypted objects"). Both keys
+ * are conditioned on S3 in the key's region and on the encryption context S3 passes: the bucket ARN for
+ * objects stored with an S3 Bucket Key, the object ARN for every other object (objects written before
+ * the bucket key, requests that turn it off, adopted buckets, replicas written without one). Object
+ * ARNs are accepted only under `<accountId>/`, the one prefix the rule replicates, on both sides.
  */
 export function replicationRolePolicy(args: ReplicationRolePolicyArgs): PolicyDocument {
   const source = bucketArn(args.region, args.bucketName);
-  const objectLockActions = args.centralObjectLock ? ["s3:GetObjectRetention", "s3:GetObjectLegalHold"] : [];
+  const ownPrefix = `${args.accountId}/`;
+  const objectLockActions = args.centralObjectLock || args.sourceObjectLock ? OBJECT_LOCK_READ_ACTIONS : [];
   return {
     Version: "2012-10-17",
     Statement: [
@@ -90,7 +106,7 @@ export function replicationRolePolicy(args: ReplicationRolePolicyArgs): PolicyDo
         Sid: "ReplicateIntoOwnCentralPrefix",
         Effect: "Allow",
         Action: DESTINATION_REPLICATION_ACTIONS,
-        Resource: `${args.centralBucketArn}/${args.accountId}/*`,
+        Resource: `${args.centralBucketArn}/${ownPrefix}*`,
       },
       {
         Sid: "DecryptSourceObjects",
@@ -98,7 +114,8 @@ export function replicationRolePolicy(args: ReplicationRolePolicyArgs): PolicyDo
         Action: "kms:Decrypt",
         Resource: args.sourceKmsKeyArn,
         Condition: {
-          StringEquals: { "kms:ViaService": s3ViaService(args.region), "kms:EncryptionContext:aws:s3:arn": source },
+          StringEquals: { "kms:ViaService": s3ViaService(args.region) },
+          StringLike: { "kms:EncryptionContext:aws:s3:arn": s3EncryptionContexts(source, ownPrefix) },
         },
       },
       {
@@ -107,13 +124,13 @@ export function replicationRolePolicy(args: ReplicationRolePolicyArgs): PolicyDo
         Action: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
         Resource: args.centralKmsKeyArn,
         Condition: {
-          StringEquals: {
-            "kms:ViaService": s3ViaService(args.centralRegion),
-            "kms:EncryptionContext:aws:s3:arn": args.centralBucketArn,
+          StringEquals: { "kms:ViaService": s3ViaService(args.centralRegion) },
+          StringLike: {
+            "kms:EncryptionContext:aws:s3:arn": s3EncryptionContexts(args.centralBucketArn, ownPrefix),
           },
         },
       },
-      ...adoptedObjectKeysStatement(args.additionalKmsKeyArns ?? [], args.region, source, `${args.accountId}/`),
+      ...adoptedObjectKeysStatement(args.additionalKmsKeyArns ?? [], args.region, source, ownPrefix),
     ],
   };
 }
@@ -140,7 +157,7 @@ function adoptedObjectKeysStatement(
       Resource: [...keyArns],
       Condition: {
         StringEquals: { "kms:ViaService": s3ViaService(region) },
-        StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucket, `${bucket}/${prefix}*`] },
+        StringLike: { "kms:EncryptionContext:aws:s3:arn": s3EncryptionContexts(bucket, prefix) },
       },
     },
   ];

@@ -372,9 +372,10 @@ describe("BatchReplicationRole", () => {
         Effect: "Allow",
         Principal: { Service: "batchoperations.s3.amazonaws.com" },
         Action: "sts:AssumeRole",
+        // Enforced when Batch Operations sends the keys; no AWS page says it does (infra/policies/document.ts).
         Condition: {
-          StringEquals: { "aws:SourceAccount": ACCOUNT },
-          ArnLike: { "aws:SourceArn": "arn:aws:s3:eu-west-1:111111111111:job/*" },
+          StringEqualsIfExists: { "aws:SourceAccount": ACCOUNT },
+          ArnLikeIfExists: { "aws:SourceArn": "arn:aws:s3:eu-west-1:111111111111:job/*" },
         },
       },
     ]);

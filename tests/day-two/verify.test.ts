@@ -18,8 +18,12 @@ import { command, type VerifyDeps, verifyCommand } from "../../automation/cli/co
 import {
   type AlarmReader,
   type AlarmState,
+  CANARY_FOLDER,
+  CANARY_PATHS,
+  type CanaryPath,
   type CanaryStore,
   type CanaryTarget,
+  canariesOf,
   canaryKey,
   canaryTargets,
   type Clock,
@@ -28,6 +32,7 @@ import {
   pollDelayMs,
   realClock,
   SUSPECTS,
+  suspectsFor,
   verifyAll,
   type VerifyOptions,
   type VerifyResult,
@@ -70,12 +75,18 @@ interface Behaviour {
   status?: string;
   putError?: Error;
   removeError?: Error;
+  /** Overrides for one canary of the account: the path S3 treats otherwise. */
+  paths?: Partial<Record<CanaryPath, Omit<Behaviour, "paths">>>;
 }
 
-/** An in-memory CanaryStore: per account, the replica appears `replicateAfterMs` of virtual time after the PUT. */
+/**
+ * An in-memory CanaryStore: per canary, the replica appears `replicateAfterMs` of virtual time after the
+ * PUT. Behaviour per account (or one for all), with per-path overrides.
+ */
 function memoryStore(clock: Clock, behaviour: Behaviour | Record<string, Behaviour>) {
-  const of = (t: CanaryTarget): Behaviour =>
+  const ofAccount = (t: CanaryTarget): Behaviour =>
     (behaviour as Record<string, Behaviour>)[t.accountId] ?? (behaviour as Behaviour);
+  const of = (t: CanaryTarget): Behaviour => ({ ...ofAccount(t), ...ofAccount(t).paths?.[t.path] });
   const calls: string[] = [];
   const putAt = new Map<string, number>();
   let inFlight = 0;
@@ -92,14 +103,14 @@ function memoryStore(clock: Clock, behaviour: Behaviour | Record<string, Behavio
     put: (t) =>
       call(`put ${t.sourceBucket}/${t.key}`, () => {
         if (of(t).putError) throw of(t).putError;
-        putAt.set(t.accountId, clock.now());
+        putAt.set(t.key, clock.now());
         return "v1";
       }),
     sourceStatus: (t, versionId) => call(`status ${versionId}`, () => of(t).status),
     replicaExists: (t) =>
       call("head replica", () => {
         const after = of(t).replicateAfterMs;
-        return after !== undefined && clock.now() - (putAt.get(t.accountId) ?? 0) >= after;
+        return after !== undefined && clock.now() - (putAt.get(t.key) ?? 0) >= after;
       }),
     removeSource: (t, versionId) =>
       call(`remove source ${versionId}`, () => {
@@ -157,7 +168,23 @@ describe("verify: pure parts", () => {
       sourceRoleArn: "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole",
       centralRoleArn: "arn:aws:iam::999999999999:role/OrganizationAccountAccessRole",
       key: "111111111111/org-s3-backup-canary/RUN.txt",
+      path: "bucket-key",
+      bucketKeyEnabled: true,
+      sourceKmsKey: sourceAccount("111111111111").kmsAlias,
     });
+  });
+
+  it("gives each account a second canary, without an S3 Bucket Key, under the same prefix", () => {
+    const [withKey, without] = canariesOf(target);
+    expect(withKey).to.equal(target);
+    expect(without).to.deep.equal({
+      ...target,
+      key: "111111111111/org-s3-backup-canary/RUN-no-bucket-key.txt",
+      path: "no-bucket-key",
+      bucketKeyEnabled: false,
+    });
+    expect(without.key).to.equal(canaryKey("111111111111", "RUN", "no-bucket-key"));
+    expect(CANARY_PATHS["no-bucket-key"].context).to.equal("the object ARN");
   });
 
   it("derives a sortable run id from the time", () => {
@@ -188,6 +215,7 @@ describe("verify: pure parts", () => {
       environment,
       notes: [],
       alarms: { status: "unmonitored" },
+      canaries: [],
     });
     expect(verifyExitCode([r("replicated"), r("replicated")])).to.equal(0);
     expect(verifyExitCode([r("replicated"), r("timed-out")])).to.equal(1);
@@ -223,8 +251,15 @@ describe("verify: polling (virtual clock)", () => {
     // Polls at 0, 1 s, 3 s: the replica (2.5 s) is first seen at 3 s.
     expect(result.latencyMs).to.equal(3000);
     expect(clock.sleeps).to.deep.equal([1000, 2000]);
-    expect(calls[0]).to.equal("put acme-data-111111111111/111111111111/org-s3-backup-canary/RUN.txt");
-    expect(calls).to.include("remove source v1");
+    expect(calls.slice(0, 2)).to.deep.equal([
+      "put acme-data-111111111111/111111111111/org-s3-backup-canary/RUN.txt",
+      "put acme-data-111111111111/111111111111/org-s3-backup-canary/RUN-no-bucket-key.txt",
+    ]);
+    expect(result.canaries.map((c) => [c.path, c.status, c.latencyMs])).to.deep.equal([
+      ["bucket-key", "replicated", 3000],
+      ["no-bucket-key", "replicated", 3000],
+    ]);
+    expect(calls.filter((c) => c === "remove source v1")).to.have.length(2);
     expect(calls).to.not.include("remove replica");
   });
 
@@ -233,7 +268,12 @@ describe("verify: polling (virtual clock)", () => {
     const { store, calls } = memoryStore(clock, { replicateAfterMs: 0 });
     const result = (await verifyAll([target], inPlace(store), options(clock, { cleanup: true })))[0];
     expect(result.status).to.equal("replicated");
-    expect(calls.slice(-2)).to.deep.equal(["remove source v1", "remove replica"]);
+    expect(calls.slice(-4).sort()).to.deep.equal([
+      "remove replica",
+      "remove replica",
+      "remove source v1",
+      "remove source v1",
+    ]);
   });
 
   it("stops at once when S3 marks the canary FAILED and names the permission links first", async () => {
@@ -260,7 +300,10 @@ describe("verify: polling (virtual clock)", () => {
     expect(result.status).to.equal("timed-out");
     expect(clock.sleeps).to.deep.equal([1000, 2000, 4000, 8000, 5000]);
     expect(clock.now()).to.equal(20_000);
-    expect(result.detail).to.equal("no replica after 20.0s (source ReplicationStatus: PENDING)");
+    expect(result.detail).to.equal(
+      "bucket key: no replica after 20.0s (source ReplicationStatus: PENDING); " +
+        "no bucket key: no replica after 20.0s (source ReplicationStatus: PENDING)",
+    );
     expect(result.suspects.at(-1)).to.equal(SUSPECTS.slow);
   });
 
@@ -282,10 +325,12 @@ describe("verify: polling (virtual clock)", () => {
     expect(result).to.deep.include({
       status: "error",
       environment: false,
-      detail: "could not put the canary: AccessDenied: User is not authorized to perform: s3:PutObject",
+      detail:
+        "bucket key: could not put the canary: AccessDenied: User is not authorized to perform: s3:PutObject; " +
+        "no bucket key: could not put the canary: AccessDenied: User is not authorized to perform: s3:PutObject",
     });
     expect(result.suspects).to.deep.equal([SUSPECTS.deployerRole]);
-    expect(calls).to.have.length(1);
+    expect(calls).to.have.length(2);
   });
 
   it("flags missing credentials as an environment problem", async () => {
@@ -305,7 +350,10 @@ describe("verify: polling (virtual clock)", () => {
     });
     const result = (await verifyAll([target], inPlace(store), options(clock)))[0];
     expect(result.status).to.equal("replicated");
-    expect(result.notes).to.deep.equal(["canary left in the source bucket: AccessDenied: denied"]);
+    expect(result.notes).to.deep.equal([
+      "canary left in the source bucket: AccessDenied: denied",
+      "canary left in the source bucket: AccessDenied: denied",
+    ]);
     expect(formatVerifyTable([result])).to.contain("note: canary left in the source bucket");
   });
 
@@ -313,11 +361,135 @@ describe("verify: polling (virtual clock)", () => {
     const clock = fakeClock();
     const { store } = memoryStore(clock, { status: "FAILED" });
     const table = formatVerifyTable(await verifyAll([target], inPlace(store), options(clock)));
-    expect(table).to.match(/^111111111111\s+app-111\s+FAILED\s+-\s+ok\s+S3 marked the canary's replication FAILED/m);
+    expect(table).to.match(
+      /^111111111111\s+app-111\s+FAILED\s+FAILED\s+FAILED\s+ok\s+bucket key: S3 marked the canary's replication FAILED/m,
+    );
     expect(table).to.match(/^\s+suspects: role-policy: s3:ReplicateObject/m);
     expect(table).to.match(/^\s+role-trust: the replication role must trust s3.amazonaws.com/m);
     expect(table).to.match(/^\s+check:\s+org-s3-backup explain --account 111111111111$/m);
     expect(table.trimEnd().endsWith("verify: 1 FAILED")).to.equal(true);
+  });
+});
+
+describe("verify: the two encryption paths (virtual clock)", () => {
+  /** S3 replicates one path after 1 s and treats the other as `other`. */
+  const onePath = (path: CanaryPath, other: Omit<Behaviour, "paths">): Behaviour => ({
+    replicateAfterMs: 1000,
+    paths: { [path]: { replicateAfterMs: undefined, ...other } },
+  });
+  const run = async (behaviour: Behaviour, overrides: Partial<VerifyOptions> = {}) => {
+    const clock = fakeClock();
+    const { store } = memoryStore(clock, behaviour);
+    return (await verifyAll([target], inPlace(store), options(clock, overrides)))[0];
+  };
+
+  it("reports the object-ARN path on its own: only the canary without a bucket key FAILED, and what to check", async () => {
+    const result = await run(onePath("no-bucket-key", { status: "FAILED" }));
+    expect(result.status).to.equal("failed");
+    expect(result.canaries.map((c) => [c.path, c.status, c.latencyMs])).to.deep.equal([
+      ["bucket-key", "replicated", 1000],
+      ["no-bucket-key", "failed", undefined],
+    ]);
+    expect(result.detail).to.equal(
+      "no bucket key: S3 marked the canary's replication FAILED (source object ReplicationStatus); bucket key: replicated",
+    );
+    // The bucket-key canary proves trust, rule and bucket policy: only the object-ARN context is left.
+    expect(result.suspects).to.deep.equal([SUSPECTS.objectArnRolePolicy, SUSPECTS.objectArnCentralKey]);
+    expect(verifyExitCode([result])).to.equal(1);
+    expect(formatVerifyTable([result])).to.match(
+      /^111111111111\s+app-111\s+FAILED\s+replicated 1\.0s\s+FAILED\s+ok\s+no bucket key: S3 marked/m,
+    );
+    expect(formatVerifyTable([result])).to.match(
+      /^\s+suspects: role-policy: only the canary without an S3 Bucket Key/m,
+    );
+    const [account] = (verifyJson([result], "RUN", 1) as { accounts: { canaries: unknown[] }[] }).accounts;
+    expect(account.canaries).to.deep.equal([
+      {
+        path: "bucket-key",
+        key: "111111111111/org-s3-backup-canary/RUN.txt",
+        status: "replicated",
+        latencyMs: 1000,
+        detail: "replica found in acme-org-backup-999999999999",
+        suspects: [],
+      },
+      {
+        path: "no-bucket-key",
+        key: "111111111111/org-s3-backup-canary/RUN-no-bucket-key.txt",
+        status: "failed",
+        detail: "S3 marked the canary's replication FAILED (source object ReplicationStatus)",
+        suspects: result.canaries[1].suspects,
+      },
+    ]);
+  });
+
+  it("reports the bucket-key path on its own, with the bucket key's KMS needs first", async () => {
+    const result = await run(onePath("bucket-key", { status: "FAILED" }));
+    expect(result.canaries.map((c) => c.status)).to.deep.equal(["failed", "replicated"]);
+    expect(result.suspects).to.deep.equal([SUSPECTS.bucketKeyCentralKey, SUSPECTS.bucketKeyRolePolicy]);
+    expect(formatVerifyTable([result])).to.match(/^111111111111\s+app-111\s+FAILED\s+FAILED\s+replicated 1\.0s\s+/m);
+  });
+
+  it("suspects slowness last when one path only timed out", async () => {
+    const result = await run(onePath("no-bucket-key", { status: "PENDING" }), { timeoutMs: 5000 });
+    expect(result.status).to.equal("timed-out");
+    expect(result.suspects).to.deep.equal([SUSPECTS.objectArnRolePolicy, SUSPECTS.objectArnCentralKey, SUSPECTS.slow]);
+  });
+
+  it("keeps the whole chain as suspects when both paths fail: nothing is proven", async () => {
+    const result = await run({ status: "FAILED" });
+    expect(result.suspects).to.deep.equal(suspectsFor("failed", "FAILED"));
+  });
+
+  it("records how each canary and replica were stored, and says when S3 did not take the path asked for", async () => {
+    const clock = fakeClock();
+    const { store } = memoryStore(clock, { replicateAfterMs: 0 });
+    const stored: string[] = [];
+    const withFacts: CanaryStore = {
+      ...store,
+      async encryption(t, versionId) {
+        stored.push(`${t.path} ${versionId}`);
+        // S3 kept the bucket key on for the canary that asked for none.
+        return {
+          source: { sse: "aws:kms", kmsKeyId: "arn:aws:kms:eu-west-1:111111111111:key/k", bucketKeyEnabled: true },
+          replica: { sse: "aws:kms", bucketKeyEnabled: t.bucketKeyEnabled, objectLockMode: "COMPLIANCE" },
+        };
+      },
+    };
+    const [result] = await verifyAll([target], inPlace(withFacts), options(clock));
+    expect(stored).to.deep.equal(["bucket-key v1", "no-bucket-key v1"]);
+    expect(result.canaries[1].encryption).to.deep.equal({
+      source: { sse: "aws:kms", kmsKeyId: "arn:aws:kms:eu-west-1:111111111111:key/k", bucketKeyEnabled: true },
+      replica: { sse: "aws:kms", bucketKeyEnabled: false, objectLockMode: "COMPLIANCE" },
+    });
+    expect(result.notes).to.deep.equal([
+      "the no bucket key canary was stored with the bucket key on: S3 did not take the path it was meant to prove",
+    ]);
+    const [account] = (verifyJson([result], "RUN", 0) as { accounts: { canaries: { encryption?: unknown }[] }[] })
+      .accounts;
+    expect(account.canaries[0].encryption).to.deep.include({
+      replica: { sse: "aws:kms", bucketKeyEnabled: true, objectLockMode: "COMPLIANCE" },
+    });
+  });
+
+  it("notes a canary stored without SSE-KMS; a store that cannot say how it stored gives no facts and no note", async () => {
+    const clock = fakeClock();
+    const { store } = memoryStore(clock, { replicateAfterMs: 0 });
+    const plain: CanaryStore = {
+      ...store,
+      encryption: async (t) => ({ source: { sse: "AES256", bucketKeyEnabled: t.bucketKeyEnabled } }),
+    };
+    const [result] = await verifyAll([target], inPlace(plain), options(clock));
+    expect(result.notes).to.deep.equal([
+      "the bucket key canary was stored as AES256, not SSE-KMS: it proves no KMS path",
+      "the no bucket key canary was stored as AES256, not SSE-KMS: it proves no KMS path",
+    ]);
+    const [silent] = await verifyAll(
+      [target],
+      inPlace(memoryStore(fakeClock(), { replicateAfterMs: 0 }).store),
+      options(clock),
+    );
+    expect(silent.notes).to.deep.equal([]);
+    expect(silent.canaries.map((c) => c.encryption)).to.deep.equal([undefined, undefined]);
   });
 });
 
@@ -397,7 +569,7 @@ describe("verify: alarms (virtual clock)", () => {
     expect(verifyExitCode([result])).to.equal(1);
     const table = formatVerifyTable([result]);
     expect(table).to.match(
-      /^111111111111\s+app-111\s+replicated\s+0ms\s+missing: replication-latency\s+replica found/m,
+      /^111111111111\s+app-111\s+replicated\s+replicated 0ms\s+replicated 0ms\s+missing: replication-latency\s+both replicas found/m,
     );
     expect(table).to.match(
       /^\s+alarm:\s+org-s3-backup-111111111111-replication-latency does not exist: monitoring is not deployed \(org-s3-backup up --accounts 111111111111\)$/m,
@@ -441,7 +613,9 @@ describe("verify: alarms (virtual clock)", () => {
     const [result] = await verifyWith(unmonitored, alarms);
     expect(calls).to.deep.equal([]);
     expect(result.alarms).to.deep.equal({ status: "unmonitored" });
-    expect(formatVerifyTable([result])).to.match(/^333333333333\s+app-333\s+replicated\s+0ms\s+-\s+replica found/m);
+    expect(formatVerifyTable([result])).to.match(
+      /^333333333333\s+app-333\s+replicated\s+replicated 0ms\s+replicated 0ms\s+-\s+both replicas found/m,
+    );
     expect(verifyExitCode([result])).to.equal(0);
   });
 
@@ -453,7 +627,7 @@ describe("verify: alarms (virtual clock)", () => {
     ]);
     expect(verifyExitCode([result])).to.equal(0);
     expect(formatVerifyTable([result])).to.match(
-      /^111111111111\s+app-111\s+replicated\s+0ms\s+unknown\s+replica found/m,
+      /^111111111111\s+app-111\s+replicated\s+replicated 0ms\s+replicated 0ms\s+unknown\s+both replicas found/m,
     );
     const unreachable = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });
     const [offline] = await verifyWith([target], memoryAlarms({}, { error: unreachable }).alarms);
@@ -540,13 +714,15 @@ describe("verify: Ctrl-C (virtual clock)", () => {
       ["222222222222", "interrupted", "not-checked"],
       ["333333333333", "interrupted", "unmonitored"],
     ]);
-    expect(results[1].detail).to.equal("interrupted before the replica was seen");
+    expect(results[1].detail).to.equal(
+      "bucket key: interrupted before the replica was seen; no bucket key: interrupted before the replica was seen",
+    );
     expect(clock.sleeps).to.deep.equal([1000]);
-    expect(calls.filter((call) => call === "remove source v1")).to.have.length(3);
+    expect(calls.filter((call) => call === "remove source v1")).to.have.length(6);
     expect(calls.some((call) => call.startsWith("alarms "))).to.equal(false);
     expect(verifyExitCode(results)).to.equal(130);
     expect(formatVerifyTable(results)).to.match(
-      /^222222222222\s+app-222\s+interrupted\s+-\s+not checked\s+interrupted before the replica was seen$/m,
+      /^222222222222\s+app-222\s+interrupted\s+interrupted\s+interrupted\s+not checked\s+bucket key: interrupted before the replica was seen; no bucket key: interrupted before the replica was seen$/m,
     );
   });
 
@@ -556,7 +732,11 @@ describe("verify: Ctrl-C (virtual clock)", () => {
     const clock = fakeClock();
     const { store, calls } = memoryStore(clock, behaviour);
     const results = await verifyAll(targets, inPlace(store), options(clock, { signal: abort.signal }));
-    expect(results.map((r) => r.detail)).to.deep.equal(Array(3).fill("interrupted before the canary was put"));
+    expect(results.map((r) => r.detail)).to.deep.equal(
+      Array(3).fill(
+        "bucket key: interrupted before the canary was put; no bucket key: interrupted before the canary was put",
+      ),
+    );
     expect(calls).to.deep.equal([]);
   });
 
@@ -606,7 +786,7 @@ describe("verify: Ctrl-C (virtual clock)", () => {
       "interrupted",
       "interrupted",
     ]);
-    expect(calls.filter((call) => call === "remove source v1")).to.have.length(3);
+    expect(calls.filter((call) => call === "remove source v1")).to.have.length(6);
     expect(err).to.contain("Ctrl-C: stopping, removing the canaries placed so far");
     expect(exits).to.deep.equal([]);
     expect(listening).to.equal(0);
@@ -632,6 +812,8 @@ describe("verify: command against the emulator", () => {
   let moto: Moto;
   let proxy: LocalServer;
   let clients: AwsClients;
+  /** S3 plays a KMS policy that refuses object ARNs: the healthy account's canary without a bucket key FAILS. */
+  let objectArnPathFails = false;
 
   before(async function () {
     skipWithoutMoto(this);
@@ -641,7 +823,9 @@ describe("verify: command against the emulator", () => {
     proxy = await startHeaderProxy(
       moto.endpoint,
       ({ method, url }): Record<string, string> =>
-        method === "HEAD" && url.startsWith(`/${accounts.failing.bucket.name}/`)
+        method === "HEAD" &&
+        (url.startsWith(`/${accounts.failing.bucket.name}/`) ||
+          (objectArnPathFails && url.startsWith(`/${accounts.ok.bucket.name}/`) && url.includes("-no-bucket-key.txt")))
           ? { "x-amz-replication-status": "FAILED" }
           : {},
     );
@@ -652,6 +836,8 @@ describe("verify: command against the emulator", () => {
   });
 
   beforeEach(async () => {
+    objectArnPathFails = false;
+    proxy.requests.length = 0;
     await moto.reset();
     clients = new AwsClients({ ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint });
     await createVersionedBucket(asRole(inv.central.roleArn), inv.central.bucketName);
@@ -705,7 +891,8 @@ describe("verify: command against the emulator", () => {
       new ListObjectVersionsCommand({ Bucket: accounts.ok.bucket.name, Prefix: prefix }),
     );
     const copied = new Set(await versionsUnder(inv.central.roleArn, inv.central.bucketName, prefix));
-    for (const version of (listed.Versions ?? []).filter((v) => !copied.has(v.Key ?? ""))) {
+    const replicable = (key: string) => !copied.has(key) && !(objectArnPathFails && key.endsWith("-no-bucket-key.txt"));
+    for (const version of (listed.Versions ?? []).filter((v) => replicable(v.Key ?? ""))) {
       await central.send(
         new CopyObjectCommand({
           Bucket: inv.central.bucketName,
@@ -760,6 +947,16 @@ describe("verify: command against the emulator", () => {
       latencyMs: 1000,
       key: `111111111111/org-s3-backup-canary/${report.runId}.txt`,
     });
+    expect(
+      byAccount["111111111111"].canaries.map((c: { path: string; key: string; status: string }) => [
+        c.path,
+        c.key,
+        c.status,
+      ]),
+    ).to.deep.equal([
+      ["bucket-key", `111111111111/org-s3-backup-canary/${report.runId}.txt`, "replicated"],
+      ["no-bucket-key", `111111111111/org-s3-backup-canary/${report.runId}-no-bucket-key.txt`, "replicated"],
+    ]);
     expect(byAccount["222222222222"].status).to.equal("failed");
     expect(byAccount["222222222222"].suspects.map((s: { link: string }) => s.link)).to.deep.equal([
       "role-policy",
@@ -769,23 +966,26 @@ describe("verify: command against the emulator", () => {
       "role-trust",
     ]);
     expect(byAccount["333333333333"].status).to.equal("timed-out");
-    expect(byAccount["333333333333"].detail).to.equal("no replica after 30.0s (source ReplicationStatus: none)");
+    expect(byAccount["333333333333"].detail).to.equal(
+      "bucket key: no replica after 30.0s (source ReplicationStatus: none); " +
+        "no bucket key: no replica after 30.0s (source ReplicationStatus: none)",
+    );
 
     // Canary versions are gone from every source bucket (no delete marker either); the replica stays.
     for (const source of inv.sources)
       expect(await versionsUnder(source.roleArn, source.bucket.name, `${source.accountId}/`)).to.deep.equal([]);
-    expect(await versionsUnder(inv.central.roleArn, inv.central.bucketName, "111111111111/")).to.deep.equal([
-      byAccount["111111111111"].key,
-    ]);
+    expect((await versionsUnder(inv.central.roleArn, inv.central.bucketName, "111111111111/")).sort()).to.deep.equal(
+      byAccount["111111111111"].canaries.map((c: { key: string }) => c.key).sort(),
+    );
   });
 
   it("prints the table, exits 0 when every selected account replicated, and removes the replica with --cleanup", async () => {
     const clock = fakeClock(async () => replicateHealthyAccount());
     const { code, io } = await run(["--accounts", "111111111111", "--cleanup"], moto.env, clock);
     expect(code, io.err()).to.equal(0);
-    expect(io.out()).to.match(/^ACCOUNT\s+NAME\s+RESULT\s+LATENCY\s+ALARMS\s+DETAIL$/m);
+    expect(io.out()).to.match(/^ACCOUNT\s+NAME\s+RESULT\s+BUCKET KEY\s+NO BUCKET KEY\s+ALARMS\s+DETAIL$/m);
     expect(io.out()).to.match(
-      /^111111111111\s+payments\s+replicated\s+1\.0s\s+ok\s+replica found in acme-org-backup-999999999999$/m,
+      /^111111111111\s+payments\s+replicated\s+replicated 1\.0s\s+replicated 1\.0s\s+ok\s+both replicas found in acme-org-backup-999999999999$/m,
     );
     expect(io.out()).to.contain("verify: 1 replicated");
     expect(await versionsUnder(inv.central.roleArn, inv.central.bucketName, "111111111111/")).to.deep.equal([]);
@@ -807,13 +1007,17 @@ describe("verify: command against the emulator", () => {
     const { code, io } = await run(["--timeout", "30s"], { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint }, clock);
     expect(code, io.err()).to.equal(1);
     expect(io.out()).to.match(
-      /^111111111111\s+payments\s+replicated\s+1\.0s\s+missing: replication-latency\s+replica found/m,
+      /^111111111111\s+payments\s+replicated\s+replicated 1\.0s\s+replicated 1\.0s\s+missing: replication-latency\s+both replicas found/m,
     );
     expect(io.out()).to.match(
       /^\s+alarm:\s+org-s3-backup-111111111111-replication-latency does not exist: monitoring is not deployed/m,
     );
-    expect(io.out()).to.match(/^222222222222\s+ledger\s+FAILED\s+-\s+ALARM: failed-replication\s+S3 marked/m);
-    expect(io.out()).to.match(/^333333333333\s+archive\s+TIMED OUT\s+-\s+-\s+no replica after 30\.0s/m);
+    expect(io.out()).to.match(
+      /^222222222222\s+ledger\s+FAILED\s+FAILED\s+FAILED\s+ALARM: failed-replication\s+bucket key: S3 marked/m,
+    );
+    expect(io.out()).to.match(
+      /^333333333333\s+archive\s+TIMED OUT\s+TIMED OUT\s+TIMED OUT\s+-\s+bucket key: no replica after 30\.0s/m,
+    );
     expect(io.out()).to.contain("; 2 account(s) with alarms missing or in ALARM");
   });
 
@@ -885,6 +1089,69 @@ describe("verify: command against the emulator", () => {
         { kind: "replication-latency", name: "org-s3-backup-111111111111-replication-latency", state: "OK" },
       ],
     });
+  });
+
+  it("puts both canaries SSE-KMS with the account's key, the second asking for no bucket key", async () => {
+    const clock = fakeClock(async () => replicateHealthyAccount());
+    const env = { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint };
+    const { code, io } = await run(["--accounts", "111111111111", "--json"], env, clock);
+    expect(code, io.err()).to.equal(0);
+    const { runId } = JSON.parse(io.out());
+    const sourcePrefix = `/${accounts.ok.bucket.name}/`;
+    const puts = proxy.requests
+      .filter((r) => r.method === "PUT" && r.url.startsWith(`${sourcePrefix}111111111111/${CANARY_FOLDER}/`))
+      .map((r) => ({
+        key: decodeURIComponent(r.url.split("?")[0].slice(sourcePrefix.length)),
+        sse: r.headers["x-amz-server-side-encryption"],
+        kmsKey: r.headers["x-amz-server-side-encryption-aws-kms-key-id"],
+        bucketKey: r.headers["x-amz-server-side-encryption-bucket-key-enabled"],
+      }))
+      .sort((x, y) => x.key.localeCompare(y.key));
+    expect(puts).to.deep.equal([
+      {
+        key: `111111111111/org-s3-backup-canary/${runId}-no-bucket-key.txt`,
+        sse: "aws:kms",
+        kmsKey: "alias/org-s3-backup-source",
+        bucketKey: "false",
+      },
+      {
+        key: `111111111111/org-s3-backup-canary/${runId}.txt`,
+        sse: "aws:kms",
+        kmsKey: "alias/org-s3-backup-source",
+        bucketKey: "true",
+      },
+    ]);
+  });
+
+  it("reports the object-ARN path FAILED on its own while the bucket-key path replicates, and exits 1", async () => {
+    objectArnPathFails = true;
+    const clock = fakeClock(async () => replicateHealthyAccount());
+    const env = { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint };
+    const { code, io } = await run(["--accounts", "111111111111", "--json"], env, clock);
+    expect(code, io.err()).to.equal(1);
+    const [account] = JSON.parse(io.out()).accounts;
+    expect(account.status).to.equal("failed");
+    expect(account.canaries.map((c: { path: string; status: string }) => [c.path, c.status])).to.deep.equal([
+      ["bucket-key", "replicated"],
+      ["no-bucket-key", "failed"],
+    ]);
+    expect(account.suspects).to.deep.equal([SUSPECTS.objectArnRolePolicy, SUSPECTS.objectArnCentralKey]);
+    // Both canaries are gone from the source; only the bucket-key replica reached the central bucket.
+    expect(await versionsUnder(accounts.ok.roleArn, accounts.ok.bucket.name, "111111111111/")).to.deep.equal([]);
+    expect(await versionsUnder(inv.central.roleArn, inv.central.bucketName, "111111111111/")).to.deep.equal([
+      account.key,
+    ]);
+  });
+
+  it("lets the real S3 store say how it stored each canary and its replica", async () => {
+    const store = s3CanaryStore(clients, "RUN");
+    const [withKey, without] = canariesOf(canaryTargets(inv, [accounts.ok], "RUN")[0]);
+    const versions = [await store.put(withKey, "x"), await store.put(without, "x")];
+    await replicateHealthyAccount();
+    const facts = [await store.encryption?.(withKey, versions[0]), await store.encryption?.(without, versions[1])];
+    expect(facts.map((f) => f?.source?.sse)).to.deep.equal(["aws:kms", "aws:kms"]);
+    expect(facts.map((f) => f?.source?.bucketKeyEnabled ?? false)).to.deep.equal([true, false]);
+    expect(facts.map((f) => f?.replica !== undefined)).to.deep.equal([true, true]);
   });
 
   it("lets the real S3 store see a replica that exists", async () => {

@@ -181,8 +181,14 @@ describe("CentralBackupBucket", () => {
       }
     });
 
-    it("creates the bucket with Object Lock enabled and the inventory's default retention", () => {
-      expect(locked.one("aws:s3/bucket:Bucket").inputs.objectLockEnabled).to.equal(true);
+    it("enables Object Lock on the bucket as it is: the Bucket's inputs do not change, so adding it replaces nothing", () => {
+      // `objectLockEnabled` on aws.s3.Bucket forces a new bucket, which `protect` refuses: Object Lock comes
+      // from PutObjectLockConfiguration on the existing bucket instead (docs/infrastructure.md).
+      expect(locked.one("aws:s3/bucket:Bucket").inputs).to.deep.equal(plain.one("aws:s3/bucket:Bucket").inputs);
+      expect(locked.one("aws:s3/bucket:Bucket").inputs).to.not.have.property("objectLockEnabled");
+    });
+
+    it("sets the inventory's default retention through BucketObjectLockConfiguration", () => {
       expect(locked.one("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").inputs).to.deep.equal({
         bucket: "acme-org-backup-999999999999",
         objectLockEnabled: "Enabled",

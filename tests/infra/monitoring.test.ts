@@ -6,10 +6,13 @@ import {
   alarmKinds,
   alarmName,
   alarmTopicFor,
+  alarmTopicListedAccounts,
   alarmTopicPolicy,
   alarmTopicRegions,
+  alarmTopicSourceAccounts,
   centralAlarmTopicArn,
   RTC_LATENCY_THRESHOLD_SECONDS,
+  TOPIC_POLICY_MAX_BYTES,
   topicRegion,
 } from "../../infra/policies/monitoring";
 import { centralAccount, sourceAccount } from "../support/inventory-fixture";
@@ -127,25 +130,95 @@ describe("monitoring policies", () => {
     ).to.equal(false);
   });
 
-  it("lets CloudWatch of the organization publish only this project's alarms to the topic", () => {
+  it("lets CloudWatch publish this project's alarms of the monitored accounts, or of the organization when it says so", () => {
     const policy = alarmTopicPolicy({
       topicArn: CENTRAL_TOPIC,
       organizationId: "o-a1b2c3d4e5",
       region: "eu-west-1",
       partition: "aws",
+      sourceAccountIds: ["222222222222", "111111111111"],
     });
-    expect(policy.Statement).to.have.length(1);
-    expect(policy.Statement[0]).to.deep.equal({
-      Sid: "OrganizationAlarmsPublish",
+    const publish = {
       Effect: "Allow",
       Principal: { Service: "cloudwatch.amazonaws.com" },
       Action: "sns:Publish",
       Resource: CENTRAL_TOPIC,
-      Condition: {
-        StringEquals: { "aws:SourceOrgID": "o-a1b2c3d4e5" },
-        ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:*:alarm:org-s3-backup-*" },
+    };
+    const alarms = { "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:*:alarm:org-s3-backup-*" };
+    expect(policy.Statement).to.deep.equal([
+      {
+        Sid: "MonitoredAccountsAlarmsPublish",
+        ...publish,
+        Condition: {
+          ArnLike: alarms,
+          StringEquals: { "aws:SourceAccount": ["111111111111", "222222222222"] },
+          StringEqualsIfExists: { "aws:SourceOrgID": "o-a1b2c3d4e5" },
+        },
       },
+      {
+        Sid: "OrganizationAlarmsPublish",
+        ...publish,
+        Condition: { ArnLike: alarms, StringEquals: { "aws:SourceOrgID": "o-a1b2c3d4e5" } },
+      },
+    ]);
+  });
+
+  it("names only the topic's own account when no monitored account notifies it (never an empty list)", () => {
+    const policy = alarmTopicPolicy({
+      topicArn: CENTRAL_TOPIC,
+      organizationId: "o-a1b2c3d4e5",
+      region: "eu-west-1",
+      partition: "aws",
+      sourceAccountIds: [],
     });
+    expect(policy.Statement[0].Condition?.StringEquals).to.deep.equal({ "aws:SourceAccount": ["999999999999"] });
+  });
+
+  it("lists, per region, the enabled monitored accounts that notify the central topic, sorted", () => {
+    const inv = {
+      central: centralAccount(),
+      sources: [
+        sourceAccount("333333333333", { region: "eu-west-1" }),
+        sourceAccount("111111111111", { region: "eu-west-1" }),
+        sourceAccount("222222222222", { region: "eu-central-1" }),
+        sourceAccount("444444444444", { region: "eu-west-1", monitoring: { enabled: false } }),
+        sourceAccount("555555555555", { region: "eu-west-1", enabled: false }),
+        sourceAccount("666666666666", {
+          region: "eu-west-1",
+          monitoring: { enabled: true, alarmTopicArn: "arn:aws:sns:eu-west-1:666666666666:own" },
+        }),
+      ],
+    };
+    expect(alarmTopicSourceAccounts(inv, "eu-west-1")).to.deep.equal(["111111111111", "333333333333"]);
+    expect(alarmTopicSourceAccounts(inv, "eu-central-1")).to.deep.equal(["222222222222"]);
+    expect(alarmTopicSourceAccounts(inv, "us-east-1")).to.deep.equal([]);
+    // A topic named for all by the inventory is not ours: no policy, no list.
+    const named = { ...inv, central: centralAccount({ alarmTopicArn: CENTRAL_TOPIC }) };
+    expect(alarmTopicSourceAccounts(named, "eu-west-1")).to.deep.equal([]);
+  });
+
+  it("names every account up to about 1,900 in one region, then as many as SNS's 30 KB allows", () => {
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => String(100000000000 + i));
+    const args = (n: number) => ({
+      topicArn: CENTRAL_TOPIC,
+      organizationId: "o-a1b2c3d4e5",
+      region: "eu-west-1",
+      partition: "aws",
+      sourceAccountIds: ids(n),
+    });
+    const bytes = (n: number) => Buffer.byteLength(JSON.stringify(alarmTopicPolicy(args(n))));
+    expect(bytes(1901) - bytes(1900), "bytes per account").to.equal(15);
+    expect(alarmTopicListedAccounts(args(1900))).to.deep.equal(ids(1900));
+    for (const n of [2100, 5000]) {
+      const listed = alarmTopicListedAccounts(args(n));
+      expect(bytes(n), `${n} accounts`).to.be.at.most(TOPIC_POLICY_MAX_BYTES);
+      expect(listed, `${n} accounts`).to.deep.equal(ids(n).slice(0, listed.length));
+      // As many as fit: one more would not.
+      expect(listed.length).to.be.within(1900, 2100);
+      const oneMore = JSON.stringify(alarmTopicPolicy(args(listed.length + 1)));
+      expect(alarmTopicListedAccounts(args(listed.length + 1))).to.have.length(listed.length);
+      expect(oneMore.length).to.be.at.most(TOPIC_POLICY_MAX_BYTES);
+    }
   });
 });
 
@@ -252,10 +325,11 @@ describe("AlarmTopic", () => {
     mocks.resources.length = 0;
   });
 
-  it("creates the topic and a policy admitting the organization's replication alarms", async () => {
+  it("creates the topic and a policy admitting the monitored accounts' replication alarms", async () => {
     const topic = new AlarmTopic("central-alarms", {
       organizationId: "o-a1b2c3d4e5",
       region: "eu-west-1",
+      sourceAccountIds: ["111111111111"],
       tags: { "managed-by": "org-s3-backup" },
     });
     expect(await outputValue(topic.topicArn)).to.equal(MOCK_TOPIC);
@@ -270,7 +344,13 @@ describe("AlarmTopic", () => {
     expect(policy.name).to.equal("central-alarms-policy");
     expect(policy.inputs.arn).to.equal(MOCK_TOPIC);
     expect(JSON.parse(policy.inputs.policy)).to.deep.equal(
-      alarmTopicPolicy({ topicArn: MOCK_TOPIC, organizationId: "o-a1b2c3d4e5", region: "eu-west-1", partition: "aws" }),
+      alarmTopicPolicy({
+        topicArn: MOCK_TOPIC,
+        organizationId: "o-a1b2c3d4e5",
+        region: "eu-west-1",
+        partition: "aws",
+        sourceAccountIds: ["111111111111"],
+      }),
     );
   });
 
@@ -278,6 +358,7 @@ describe("AlarmTopic", () => {
     const topic = new AlarmTopic("gov", {
       organizationId: "o-a1b2c3d4e5",
       region: "us-gov-west-1",
+      sourceAccountIds: ["111111111111"],
       topicName: "backup-alarms",
     });
     await outputValue(topic.topicArn);

@@ -50,6 +50,7 @@ const ROLE_ARGS: ReplicationRolePolicyArgs = {
   centralBucketArn: CENTRAL_BUCKET,
   centralKmsKeyArn: CENTRAL_KEY,
   centralObjectLock: false,
+  sourceObjectLock: false,
 };
 
 const TLS_DENY = (bucket: string): Statement => ({
@@ -77,6 +78,7 @@ const allDocuments = (): Record<string, PolicyDocument> => ({
     organizationId: ORG_ID,
     region: "eu-central-1",
     partition: "aws",
+    sourceAccountIds: ["111111111111", "222222222222"],
   }),
   "batch-replication-trust-policy": batchOperationsTrustPolicy({
     accountId: "111111111111",
@@ -147,16 +149,14 @@ describe("policies", () => {
       });
     });
 
-    it("lets organization replication roles encrypt replicas through S3, for the central bucket's ARN (bucket keys)", () => {
+    it("lets organization replication roles encrypt replicas through S3, for the central bucket's ARN or its object ARNs", () => {
       const org = statement(policy, "OrgReplicationRolesEncryptReplicas");
       expect(org.Action).to.deep.equal(["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"]);
       expect(org.Principal).to.deep.equal({ AWS: "*" });
       expect(org.Condition).to.deep.equal({
-        StringEquals: {
-          "aws:PrincipalOrgID": ORG_ID,
-          "kms:ViaService": "s3.eu-west-1.amazonaws.com",
-          "kms:EncryptionContext:aws:s3:arn": CENTRAL_BUCKET,
-        },
+        StringEquals: { "aws:PrincipalOrgID": ORG_ID, "kms:ViaService": "s3.eu-west-1.amazonaws.com" },
+        // With an S3 Bucket Key the bucket ARN, without one the object ARN; the `/` keeps other buckets out.
+        StringLike: { "kms:EncryptionContext:aws:s3:arn": [CENTRAL_BUCKET, `${CENTRAL_BUCKET}/*`] },
         ArnLike: { "aws:PrincipalArn": "arn:aws:iam::*:role/org-s3-backup-replication" },
       });
     });
@@ -208,9 +208,10 @@ describe("policies", () => {
           Effect: "Allow",
           Principal: { Service: "s3.amazonaws.com" },
           Action: "sts:AssumeRole",
+          // IfExists: enforced when S3 sends the keys, harmless when it does not (no AWS page says it does).
           Condition: {
-            StringEquals: { "aws:SourceAccount": "111111111111" },
-            ArnLike: { "aws:SourceArn": SOURCE_BUCKET },
+            StringEqualsIfExists: { "aws:SourceAccount": "111111111111" },
+            ArnLikeIfExists: { "aws:SourceArn": SOURCE_BUCKET },
           },
         },
       ]);
@@ -245,32 +246,28 @@ describe("policies", () => {
       expect(write.Resource).to.equal(`${CENTRAL_BUCKET}/111111111111/*`);
     });
 
-    it("decrypts with the source key through S3 in the source region, for the source bucket ARN", () => {
+    it("decrypts with the source key through S3 in the source region, for the bucket ARN or object ARNs under <id>/", () => {
       expect(statement(policy, "DecryptSourceObjects")).to.deep.equal({
         Sid: "DecryptSourceObjects",
         Effect: "Allow",
         Action: "kms:Decrypt",
         Resource: SOURCE_KEY,
         Condition: {
-          StringEquals: {
-            "kms:ViaService": "s3.eu-central-1.amazonaws.com",
-            "kms:EncryptionContext:aws:s3:arn": SOURCE_BUCKET,
-          },
+          StringEquals: { "kms:ViaService": "s3.eu-central-1.amazonaws.com" },
+          StringLike: { "kms:EncryptionContext:aws:s3:arn": [SOURCE_BUCKET, `${SOURCE_BUCKET}/111111111111/*`] },
         },
       });
     });
 
-    it("encrypts with the central key through S3 in the central region, for the central bucket ARN", () => {
+    it("encrypts with the central key through S3 in the central region, for the bucket ARN or object ARNs under <id>/", () => {
       expect(statement(policy, "EncryptReplicasWithCentralKey")).to.deep.equal({
         Sid: "EncryptReplicasWithCentralKey",
         Effect: "Allow",
         Action: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
         Resource: CENTRAL_KEY,
         Condition: {
-          StringEquals: {
-            "kms:ViaService": "s3.eu-west-1.amazonaws.com",
-            "kms:EncryptionContext:aws:s3:arn": CENTRAL_BUCKET,
-          },
+          StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" },
+          StringLike: { "kms:EncryptionContext:aws:s3:arn": [CENTRAL_BUCKET, `${CENTRAL_BUCKET}/111111111111/*`] },
         },
       });
     });
@@ -296,23 +293,37 @@ describe("policies", () => {
       expect(policy.Statement.flatMap((s) => [s.Resource].flat()).filter((r) => r === "*")).to.deep.equal([]);
     });
 
-    it("reads retention and legal hold only when the central bucket has Object Lock", () => {
-      const locked = replicationRolePolicy({ ...ROLE_ARGS, centralObjectLock: true });
-      expect(statement(locked, "ReadSourceObjectVersions").Action).to.include.members([
-        "s3:GetObjectRetention",
-        "s3:GetObjectLegalHold",
-      ]);
+    it("reads retention and legal hold of source versions when the central or the source bucket has Object Lock", () => {
+      for (const locks of [
+        { centralObjectLock: true, sourceObjectLock: false },
+        { centralObjectLock: false, sourceObjectLock: true },
+        { centralObjectLock: true, sourceObjectLock: true },
+      ]) {
+        const locked = replicationRolePolicy({ ...ROLE_ARGS, ...locks });
+        expect(statement(locked, "ReadSourceObjectVersions"), JSON.stringify(locks)).to.deep.include({
+          Action: [
+            "s3:GetObjectVersionForReplication",
+            "s3:GetObjectVersionAcl",
+            "s3:GetObjectVersionTagging",
+            "s3:GetObjectRetention",
+            "s3:GetObjectLegalHold",
+          ],
+          Resource: `${SOURCE_BUCKET}/*`,
+        });
+      }
       expect(JSON.stringify(policy)).not.to.include("s3:GetObjectRetention");
       expect(JSON.stringify(policy)).not.to.include("s3:GetObjectLegalHold");
     });
   });
 
   describe("partitions", () => {
-    it("derives the partition and the S3 endpoint suffix from the region", () => {
-      expect(partitionInfo("eu-west-1")).to.deep.equal({ name: "aws", dnsSuffix: "amazonaws.com" });
-      expect(partitionInfo("us-gov-west-1")).to.deep.equal({ name: "aws-us-gov", dnsSuffix: "amazonaws.com" });
-      expect(partitionInfo("cn-north-1")).to.deep.equal({ name: "aws-cn", dnsSuffix: "amazonaws.com.cn" });
-      expect(s3ViaService("cn-north-1")).to.equal("s3.cn-north-1.amazonaws.com.cn");
+    it("derives the partition from the region, and ViaService with `.amazonaws.com` in every partition", () => {
+      expect(partitionInfo("eu-west-1")).to.deep.equal({ name: "aws" });
+      expect(partitionInfo("us-gov-west-1")).to.deep.equal({ name: "aws-us-gov" });
+      expect(partitionInfo("cn-north-1")).to.deep.equal({ name: "aws-cn" });
+      // KMS guide: "Use the .amazonaws.com suffix of the AWS KMS ViaService name in all AWS partitions."
+      expect(s3ViaService("cn-north-1")).to.equal("s3.cn-north-1.amazonaws.com");
+      expect(s3ViaService("us-gov-west-1")).to.equal("s3.us-gov-west-1.amazonaws.com");
     });
 
     it("writes every ARN and ViaService of a GovCloud or China deployment in its partition", () => {
@@ -325,11 +336,39 @@ describe("policies", () => {
         AWS: "arn:aws-cn:iam::999999999999:root",
       });
       expect(statement(china, "OrgReplicationRolesEncryptReplicas").Condition?.StringEquals).to.include({
-        "kms:ViaService": "s3.cn-north-1.amazonaws.com.cn",
-        "kms:EncryptionContext:aws:s3:arn": "arn:aws-cn:s3:::acme-org-backup-999999999999",
+        "kms:ViaService": "s3.cn-north-1.amazonaws.com",
+      });
+      expect(statement(china, "OrgReplicationRolesEncryptReplicas").Condition?.StringLike).to.deep.equal({
+        "kms:EncryptionContext:aws:s3:arn": [
+          "arn:aws-cn:s3:::acme-org-backup-999999999999",
+          "arn:aws-cn:s3:::acme-org-backup-999999999999/*",
+        ],
       });
       const trust = replicationTrustPolicy({ accountId: "111111111111", region: "cn-north-1", bucketName: "b" });
-      expect(trust.Statement[0].Condition?.ArnLike).to.deep.equal({ "aws:SourceArn": "arn:aws-cn:s3:::b" });
+      expect(trust.Statement[0].Condition?.ArnLikeIfExists).to.deep.equal({ "aws:SourceArn": "arn:aws-cn:s3:::b" });
+    });
+  });
+
+  describe("kms:ViaService is the same value everywhere a region's S3 is meant", () => {
+    /** Every ViaService value in a document. */
+    const viaServices = (document: PolicyDocument) =>
+      document.Statement.flatMap((s) =>
+        Object.values(s.Condition ?? {}).flatMap((c) => [c["kms:ViaService"] ?? []].flat()),
+      );
+
+    it("writes s3.<region>.amazonaws.com in China too, in the replication, key and backfill policies", () => {
+      const region = "cn-north-1";
+      const documents = [
+        centralKmsKeyPolicy({ ...CENTRAL, region }),
+        sourceKmsKeyPolicy({ accountId: "111111111111", region }),
+        replicationRolePolicy({ ...ROLE_ARGS, region, centralRegion: region }),
+        batchReplicationPolicy({ partition: "aws-cn", region, sourceBucketName: "b", sourceKmsKeyArn: SOURCE_KEY }),
+      ];
+      for (const document of documents) {
+        const values = viaServices(document);
+        expect(values.length, JSON.stringify(document)).to.be.greaterThan(0);
+        expect(new Set(values)).to.deep.equal(new Set(["s3.cn-north-1.amazonaws.com"]));
+      }
     });
   });
 

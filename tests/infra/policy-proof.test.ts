@@ -3,6 +3,7 @@ import { planStacks } from "../../automation/driver/plan";
 import { type RenderedStack, renderStacks } from "../../automation/review/render";
 import { stackProgram } from "../../automation/review/render-program";
 import type { PolicyDocument, Statement } from "../../infra/policies/document";
+import { replicationRolePolicy, sourceKmsKeyPolicy } from "../../infra/policies/source";
 import {
   ALLOW_ALL,
   concretize,
@@ -29,6 +30,8 @@ let world: ProofWorld;
 let concrete: RenderedStack[];
 let a: ProofSource;
 let b: ProofSource;
+/** The bundled inventory's central bucket has Object Lock. */
+let centralObjectLock: boolean;
 
 const adminOf = (accountId: string) => `arn:aws:iam::${accountId}:role/Administrator`;
 /** A role outside the organization that took the same name as our replication roles. */
@@ -111,10 +114,48 @@ function dropConditions(statement: Statement, key = /./): Statement {
   return kept.length > 0 ? { ...rest, Condition: Object.fromEntries(kept) } : rest;
 }
 
+/** `statement` with every value of the condition keys matching `key` passed through `edit`. */
+function editConditionValues(statement: Statement, key: RegExp, edit: (value: string) => string): Statement {
+  if (!statement.Condition) return statement;
+  const editValue = (value: string | readonly string[] | boolean) =>
+    typeof value === "string" ? edit(value) : Array.isArray(value) ? value.map(edit) : value;
+  return {
+    ...statement,
+    Condition: Object.fromEntries(
+      Object.entries(statement.Condition).map(([operator, entries]) => [
+        operator,
+        Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, key.test(k) ? editValue(v) : v])),
+      ]),
+    ),
+  };
+}
+
+/** `policy` with every kms:EncryptionContext value passed through `edit`. */
+function editContexts(policy: PolicyDocument, edit: (value: string) => string): PolicyDocument {
+  return mutate(policy, (s) => editConditionValues(s, /EncryptionContext/i, edit));
+}
+
+/** `statement` with one condition key set to `value`, whatever its operator. */
+function setCondition(statement: Statement, key: string, value: string): Statement {
+  return editConditionValues(statement, new RegExp(`^${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`), () => value);
+}
+
+/** `statement` with its `...IfExists` operators in the plain form: a key that is not sent then fails. */
+function strictForm(statement: Statement): Statement {
+  if (!statement.Condition) return statement;
+  const strict: Record<string, Record<string, string | readonly string[] | boolean>> = {};
+  for (const [operator, entries] of Object.entries(statement.Condition)) {
+    const plain = operator.replace(/IfExists$/, "");
+    strict[plain] = { ...strict[plain], ...entries };
+  }
+  return { ...statement, Condition: strict };
+}
+
 describe("policy proof (iam-simulate on the rendered bundled inventory)", () => {
   before(async function () {
     this.timeout(60_000);
     const inventory = await bundledInventory();
+    centralObjectLock = inventory.central.objectLock !== undefined;
     const rendered = await renderStacks(inventory, planStacks(inventory), stackProgram);
     concrete = concretize(rendered);
     world = proofWorld(inventory.organizationId, concrete);
@@ -550,6 +591,498 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
       const role = stack.resources.find((r) => r.name.endsWith("-backfill-role"))!;
       const open = mutate(role.inputs.assumeRolePolicy as PolicyDocument, (statement) => dropConditions(statement));
       expect(await assume(stack, jobOf(stack, OUTSIDER_ACCOUNT), open)).to.equal("Allowed");
+    });
+  });
+  describe("issue 10.1: objects without an S3 Bucket Key (encryption context = the object ARN)", () => {
+    const objectOf = (bucketArn: string, prefix: string) => `${bucketArn}/${prefix}/reports/2026.csv`;
+    /** A bucket whose name starts with the central bucket's: only the `/` before the pattern keeps it out. */
+    const lookalike = () => `${world.central.bucketArn}-copy`;
+    const editedRole = (edit: (value: string) => string) => a.rolePolicies.map((policy) => editContexts(policy, edit));
+    const centralKeyWith = (policy: PolicyDocument) => ({ ...centralKey(), policy });
+
+    for (const action of ["kms:Encrypt", "kms:GenerateDataKey"]) {
+      it(`lets A's role ${action} with the central key for an object ARN under <central>/<A>/`, async () => {
+        expect(await useKey(a, action, centralKey(), objectOf(world.central.bucketArn, a.accountId))).to.equal(
+          "Allowed",
+        );
+      });
+    }
+
+    it("still lets it use the central key for the bucket ARN (objects with an S3 Bucket Key)", async () => {
+      for (const action of ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"])
+        expect(await useKey(a, action, centralKey(), world.central.bucketArn), action).to.equal("Allowed");
+    });
+
+    it("refuses A's role an object ARN under <central>/<B>/", async () => {
+      expect(await useKey(a, "kms:Encrypt", centralKey(), objectOf(world.central.bucketArn, b.accountId))).to.not.equal(
+        "Allowed",
+      );
+    });
+
+    it("can fail: with <central>/* instead of <central>/<A>/* in the role policy, <B>/ is allowed (the key policy is flat)", async () => {
+      const widened = editedRole((value) => value.replace(`/${a.accountId}/*`, "/*"));
+      expect(
+        await useKey(a, "kms:Encrypt", centralKey(), objectOf(world.central.bucketArn, b.accountId), {
+          identityPolicies: widened,
+        }),
+      ).to.equal("Allowed");
+    });
+
+    it("refuses object ARNs of another bucket, even one whose name starts with the central bucket's", async () => {
+      for (const context of [objectOf(lookalike(), a.accountId), objectOf(a.bucketArn, a.accountId)])
+        expect(await useKey(a, "kms:Encrypt", centralKey(), context), context).to.not.equal("Allowed");
+    });
+
+    it("can fail: without the `/` between the bucket ARN and the pattern, the look-alike bucket is allowed", async () => {
+      const noSlash = (value: string) => value.replace(/\/(\d{12}\/)?\*$/, "*");
+      expect(
+        await useKey(
+          a,
+          "kms:Encrypt",
+          centralKeyWith(editContexts(world.central.keyPolicy, noSlash)),
+          objectOf(lookalike(), a.accountId),
+          {
+            identityPolicies: editedRole(noSlash),
+          },
+        ),
+      ).to.equal("Allowed");
+    });
+
+    it("the key policy alone (a role that widened its own policy) admits the central bucket's objects and nothing else", async () => {
+      const widenedRole = { identityPolicies: [ALLOW_ALL] };
+      // Flat in the number of accounts: any prefix of the central bucket; the bucket policy refuses the write itself.
+      expect(
+        await useKey(a, "kms:Encrypt", centralKey(), objectOf(world.central.bucketArn, b.accountId), widenedRole),
+      ).to.equal("Allowed");
+      expect(await replicate(a, "s3:ReplicateObject", centralObject(b.accountId), widenedRole)).to.not.equal("Allowed");
+      expect(
+        await useKey(a, "kms:Encrypt", centralKey(), objectOf(lookalike(), a.accountId), widenedRole),
+      ).to.not.equal("Allowed");
+    });
+
+    it("can fail: with `*` as the key policy's encryption context, a role that widened its policy may use it for any bucket", async () => {
+      const anyContext = centralKeyWith(editContexts(world.central.keyPolicy, () => "*"));
+      for (const context of [objectOf(lookalike(), a.accountId), objectOf(a.bucketArn, a.accountId)])
+        expect(
+          await useKey(a, "kms:Encrypt", anyContext, context, { identityPolicies: [ALLOW_ALL] }),
+          context,
+        ).to.equal("Allowed");
+    });
+
+    it("lets A's role decrypt with its source key for an object ARN under <source>/<A>/", async () => {
+      expect(await useKey(a, "kms:Decrypt", sourceKey(a), objectOf(a.bucketArn, a.accountId))).to.equal("Allowed");
+    });
+
+    // The source key policy lets every principal of the account use the key through S3 (like aws/s3), so
+    // on the source key the role's own statement matters only where a key policy merely delegates to IAM:
+    // an adopted bucket's other keys, or a source key policy someone narrowed. Proven against such a key.
+    const delegatingOnly = () => ({
+      ...sourceKey(a),
+      policy: mutate(a.keyPolicy, (s) => (s.Sid === "AccountAdministersKeyThroughIam" ? s : undefined)),
+    });
+
+    it("with a key policy that only delegates to IAM, the role's statement still admits the bucket ARN and <A>/ objects", async () => {
+      expect(await useKey(a, "kms:Decrypt", delegatingOnly(), a.bucketArn)).to.equal("Allowed");
+      expect(await useKey(a, "kms:Decrypt", delegatingOnly(), objectOf(a.bucketArn, a.accountId))).to.equal("Allowed");
+    });
+
+    it("and refuses objects of its bucket outside <A>/ (never replicated) and objects of another bucket", async () => {
+      expect(await useKey(a, "kms:Decrypt", delegatingOnly(), objectOf(a.bucketArn, "elsewhere"))).to.not.equal(
+        "Allowed",
+      );
+      expect(await useKey(a, "kms:Decrypt", delegatingOnly(), objectOf(b.bucketArn, a.accountId))).to.not.equal(
+        "Allowed",
+      );
+    });
+
+    it("can fail: with <source>/* the role decrypts outside <A>/; with `*` for another bucket", async () => {
+      const wholeBucket = editedRole((value) => value.replace(`/${a.accountId}/*`, "/*"));
+      expect(
+        await useKey(a, "kms:Decrypt", delegatingOnly(), objectOf(a.bucketArn, "elsewhere"), {
+          identityPolicies: wholeBucket,
+        }),
+      ).to.equal("Allowed");
+      const anyBucket = editedRole(() => "*");
+      expect(
+        await useKey(a, "kms:Decrypt", delegatingOnly(), objectOf(b.bucketArn, a.accountId), {
+          identityPolicies: anyBucket,
+        }),
+      ).to.equal("Allowed");
+    });
+  });
+
+  describe("issue 10.2: the trusts hold whether or not the service sends aws:SourceAccount / aws:SourceArn", () => {
+    interface TrustCase {
+      readonly name: string;
+      readonly service: string;
+      readonly roleArn: () => string;
+      readonly account: () => string;
+      readonly trust: () => PolicyDocument;
+      /** The keys as the service would send them for its own resource. */
+      readonly right: () => Record<string, string>;
+      readonly otherArn: () => string;
+    }
+    const backfill = () => {
+      const stack = concrete.find((s) => s.resources.some((r) => r.name.endsWith("-backfill-role")))!;
+      const role = stack.resources.find((r) => r.name.endsWith("-backfill-role"))!;
+      return { stack, role };
+    };
+    const cases: TrustCase[] = [
+      {
+        name: "replication role (s3.amazonaws.com)",
+        service: "s3.amazonaws.com",
+        roleArn: () => a.roleArn,
+        account: () => a.accountId,
+        trust: () => a.trustPolicy,
+        right: () => ({ "aws:SourceAccount": a.accountId, "aws:SourceArn": a.bucketArn }),
+        otherArn: () => b.bucketArn,
+      },
+      {
+        name: "Batch Replication role (batchoperations.s3.amazonaws.com)",
+        service: "batchoperations.s3.amazonaws.com",
+        roleArn: () => `arn:aws:iam::${backfill().stack.accountId}:role/${String(backfill().role.inputs.name)}`,
+        account: () => backfill().stack.accountId,
+        trust: () => backfill().role.inputs.assumeRolePolicy as PolicyDocument,
+        right: () => ({
+          "aws:SourceAccount": backfill().stack.accountId,
+          "aws:SourceArn": `arn:aws:s3:${backfill().stack.region}:${backfill().stack.accountId}:job/5f0f1e2d-job`,
+        }),
+        otherArn: () => `arn:aws:s3:${backfill().stack.region}:${OUTSIDER_ACCOUNT}:job/5f0f1e2d-job`,
+      },
+    ];
+
+    for (const c of cases) {
+      const assume = (context: Record<string, string>, trust = c.trust()) =>
+        decide({
+          principal: c.service,
+          action: "sts:AssumeRole",
+          resource: c.roleArn(),
+          resourceAccount: c.account(),
+          identityPolicies: [],
+          resourcePolicy: trust,
+          context,
+        });
+
+      describe(c.name, () => {
+        it("lets the service assume it with the keys present and right", async () => {
+          expect(await assume(c.right())).to.equal("Allowed");
+        });
+
+        it("lets it assume it with the keys absent, or only one of them sent", async () => {
+          expect(await assume({})).to.equal("Allowed");
+          expect(await assume({ "aws:SourceAccount": c.right()["aws:SourceAccount"] })).to.equal("Allowed");
+          expect(await assume({ "aws:SourceArn": c.right()["aws:SourceArn"] })).to.equal("Allowed");
+        });
+
+        it("can fail: with the plain (not IfExists) conditions, absent keys lock the service out", async () => {
+          expect(await assume({}, mutate(c.trust(), strictForm))).to.not.equal("Allowed");
+        });
+
+        it("refuses a wrong aws:SourceAccount, and a wrong aws:SourceArn", async () => {
+          expect(await assume({ ...c.right(), "aws:SourceAccount": OUTSIDER_ACCOUNT })).to.not.equal("Allowed");
+          expect(await assume({ ...c.right(), "aws:SourceArn": c.otherArn() })).to.not.equal("Allowed");
+        });
+
+        it("can fail: without the aws:SourceAccount condition a wrong account passes; without aws:SourceArn a wrong resource", async () => {
+          const noAccount = mutate(c.trust(), (s) => dropConditions(s, /SourceAccount/));
+          expect(await assume({ ...c.right(), "aws:SourceAccount": OUTSIDER_ACCOUNT }, noAccount)).to.equal("Allowed");
+          const noArn = mutate(c.trust(), (s) => dropConditions(s, /SourceArn/));
+          expect(await assume({ ...c.right(), "aws:SourceArn": c.otherArn() }, noArn)).to.equal("Allowed");
+        });
+      });
+    }
+
+    describe("alarm topic (cloudwatch.amazonaws.com)", () => {
+      const central = () => concrete.find((stack) => stack.kind === "central")!;
+      /** The first monitored account's alarm and the central topic of its region. */
+      const route = () => {
+        const source = concrete.find(
+          (stack) =>
+            stack.kind === "source" && stack.resources.some((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm"),
+        )!;
+        const alarm = source.resources.find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")!;
+        const topicArn = String((alarm.inputs.alarmActions as string[])[0]);
+        const policy = central().resources.find(
+          (r) => r.type === "aws:sns/topicPolicy:TopicPolicy" && r.inputs.arn === topicArn,
+        )!.inputs.policy as PolicyDocument;
+        return {
+          accountId: source.accountId,
+          alarmArn: `arn:aws:cloudwatch:${source.region}:${source.accountId}:alarm:${String(alarm.inputs.name)}`,
+          topicArn,
+          policy,
+        };
+      };
+      const publish = (context: Record<string, string>, policy = route().policy) =>
+        decide({
+          principal: "cloudwatch.amazonaws.com",
+          action: "sns:Publish",
+          resource: route().topicArn,
+          resourceAccount: central().accountId,
+          identityPolicies: [],
+          resourcePolicy: policy,
+          context,
+        });
+      /** What CloudWatch documents it sends for an alarm action: the alarm ARN and its account. */
+      const documented = () => ({ "aws:SourceArn": route().alarmArn, "aws:SourceAccount": route().accountId });
+
+      it("admits the monitored account's alarm with aws:SourceOrgID present and right, and with it absent", async () => {
+        expect(await publish({ ...documented(), "aws:SourceOrgID": world.organizationId })).to.equal("Allowed");
+        expect(await publish(documented())).to.equal("Allowed");
+      });
+
+      it("can fail: with aws:SourceOrgID as a plain condition, an alarm whose action carries no org id is refused", async () => {
+        expect(await publish(documented(), mutate(route().policy, strictForm))).to.not.equal("Allowed");
+      });
+
+      it("refuses aws:SourceOrgID present and wrong", async () => {
+        expect(await publish({ ...documented(), "aws:SourceOrgID": OUTSIDER_ORG })).to.not.equal("Allowed");
+      });
+
+      it("refuses an account it does not list, named like ours, when no org id is sent (not every AWS account)", async () => {
+        const outsiderAlarm = route().alarmArn.replace(route().accountId, OUTSIDER_ACCOUNT);
+        expect(await publish({ "aws:SourceArn": outsiderAlarm, "aws:SourceAccount": OUTSIDER_ACCOUNT })).to.not.equal(
+          "Allowed",
+        );
+      });
+
+      it("can fail: without the aws:SourceAccount list, any account's alarm named org-s3-backup-* may publish", async () => {
+        const outsiderAlarm = route().alarmArn.replace(route().accountId, OUTSIDER_ACCOUNT);
+        const open = mutate(route().policy, (s) => dropConditions(s, /SourceAccount/));
+        expect(await publish({ "aws:SourceArn": outsiderAlarm, "aws:SourceAccount": OUTSIDER_ACCOUNT }, open)).to.equal(
+          "Allowed",
+        );
+      });
+
+      it("refuses a listed account's alarm that is not this project's", async () => {
+        const foreign = route().alarmArn.replace(/alarm:.*/, "alarm:someone-elses");
+        expect(await publish({ ...documented(), "aws:SourceArn": foreign })).to.not.equal("Allowed");
+      });
+
+      it("can fail: with `*` for aws:SourceArn, a listed account's other alarms may publish", async () => {
+        const foreign = route().alarmArn.replace(/alarm:.*/, "alarm:someone-elses");
+        const anyAlarm = mutate(route().policy, (s) =>
+          setCondition(s, "aws:SourceArn", "arn:aws:cloudwatch:*:*:alarm:*"),
+        );
+        expect(await publish({ ...documented(), "aws:SourceArn": foreign }, anyAlarm)).to.equal("Allowed");
+      });
+
+      it("admits an organization account it does not list when CloudWatch sends the organization id", async () => {
+        const unlisted = route().alarmArn.replace(route().accountId, OUTSIDER_ACCOUNT);
+        expect(
+          await publish({
+            "aws:SourceArn": unlisted,
+            "aws:SourceAccount": OUTSIDER_ACCOUNT,
+            "aws:SourceOrgID": world.organizationId,
+          }),
+        ).to.equal("Allowed");
+      });
+
+      it("can fail: without the organization statement that account is refused", async () => {
+        const unlisted = route().alarmArn.replace(route().accountId, OUTSIDER_ACCOUNT);
+        const listedOnly = mutate(route().policy, (s) => (s.Sid === "OrganizationAlarmsPublish" ? undefined : s));
+        expect(
+          await publish(
+            {
+              "aws:SourceArn": unlisted,
+              "aws:SourceAccount": OUTSIDER_ACCOUNT,
+              "aws:SourceOrgID": world.organizationId,
+            },
+            listedOnly,
+          ),
+        ).to.not.equal("Allowed");
+      });
+
+      it("refuses an action without aws:SourceAccount (documented as sent by CloudWatch, so a hard condition)", async () => {
+        expect(await publish({ "aws:SourceArn": route().alarmArn })).to.not.equal("Allowed");
+      });
+
+      it("can fail: without the aws:SourceAccount condition that action passes", async () => {
+        const open = mutate(route().policy, (s) => dropConditions(s, /SourceAccount/));
+        expect(await publish({ "aws:SourceArn": route().alarmArn }, open)).to.equal("Allowed");
+      });
+    });
+  });
+
+  describe("issue 10.3: no bucket-level grant on the central bucket, to anyone outside the central account", () => {
+    const BUCKET_LEVEL = [
+      "s3:GetBucketVersioning",
+      "s3:PutBucketVersioning",
+      "s3:ListBucket",
+      "s3:ListBucketVersions",
+      "s3:GetBucketPolicy",
+      "s3:GetReplicationConfiguration",
+      "s3:GetBucketObjectLockConfiguration",
+      "s3:PutBucketObjectLockConfiguration",
+      "s3:PutLifecycleConfiguration",
+    ];
+    const onBucket = (
+      principal: string,
+      action: string,
+      identityPolicies: readonly PolicyDocument[],
+      policy = world.central.bucketPolicy,
+    ) =>
+      decide({
+        principal,
+        action,
+        resource: world.central.bucketArn,
+        resourceAccount: world.central.accountId,
+        identityPolicies,
+        resourcePolicy: policy,
+        context: requestContext(principal, world.organizationId),
+      });
+    /** The grant AWS's cross-account walkthrough shows, read-only: what docs/infrastructure.md says to add if a live `up` needs it. */
+    const withVersioningRead = (): PolicyDocument => ({
+      ...world.central.bucketPolicy,
+      Statement: [
+        ...world.central.bucketPolicy.Statement,
+        {
+          Sid: "OrgReadsVersioningOfBackupBucket",
+          Effect: "Allow",
+          Principal: { AWS: "*" },
+          Action: "s3:GetBucketVersioning",
+          Resource: world.central.bucketArn,
+          Condition: { StringEquals: { "aws:PrincipalOrgID": world.organizationId } },
+        },
+      ],
+    });
+
+    it("refuses every bucket-level action to a member account's administrator and to its replication role", async () => {
+      for (const action of BUCKET_LEVEL) {
+        expect(await onBucket(adminOf(a.accountId), action, [ALLOW_ALL]), `admin ${action}`).to.not.equal("Allowed");
+        expect(await onBucket(a.roleArn, action, a.rolePolicies), `role ${action}`).to.not.equal("Allowed");
+      }
+    });
+
+    it("can fail: the read-only fallback grant allows s3:GetBucketVersioning, and nothing else of the list", async () => {
+      const admin = adminOf(a.accountId);
+      expect(await onBucket(admin, "s3:GetBucketVersioning", [ALLOW_ALL], withVersioningRead())).to.equal("Allowed");
+      for (const action of BUCKET_LEVEL.filter((x) => x !== "s3:GetBucketVersioning"))
+        expect(await onBucket(admin, action, [ALLOW_ALL], withVersioningRead()), action).to.not.equal("Allowed");
+    });
+  });
+
+  describe("issue 10.5: Object Lock reads on the source", () => {
+    const adopted = () => {
+      const found = world.sources.find((source) => source.adopted);
+      if (!found) throw new Error("the bundled inventory has no adopted bucket");
+      return found;
+    };
+    const readLock = (
+      actor: ProofSource,
+      target: ProofSource,
+      action: string,
+      identity = actor.rolePolicies,
+      targetPolicy = target.bucketPolicy,
+    ) =>
+      decide({
+        principal: actor.roleArn,
+        action,
+        resource: sourceObject(target),
+        resourceAccount: target.accountId,
+        identityPolicies: identity,
+        resourcePolicy: targetPolicy,
+        context: requestContext(actor.roleArn, world.organizationId),
+      });
+    /** `target`'s bucket policy plus a statement trusting all of `actor`'s account. */
+    const trusting = (target: ProofSource, actor: ProofSource): PolicyDocument => ({
+      Version: "2012-10-17",
+      Statement: [
+        ...(target.bucketPolicy?.Statement ?? []),
+        {
+          Sid: "TrustActor",
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${actor.accountId}:root` },
+          Action: "s3:*",
+          Resource: [target.bucketArn, `${target.bucketArn}/*`],
+        },
+      ],
+    });
+    const LOCK_READS = ["s3:GetObjectRetention", "s3:GetObjectLegalHold"];
+
+    it("lets an adopted bucket's role read retention and legal hold of its own objects (the bucket may have Object Lock)", async () => {
+      for (const action of LOCK_READS) expect(await readLock(adopted(), adopted(), action), action).to.equal("Allowed");
+    });
+
+    it("can fail: without the two actions the adopted bucket's locked objects could not replicate", async () => {
+      const stripped = adopted().rolePolicies.map((p) =>
+        mutate(p, (s) => ({ ...s, Action: [s.Action ?? []].flat().filter((x) => !LOCK_READS.includes(x)) })),
+      );
+      for (const action of LOCK_READS)
+        expect(await readLock(adopted(), adopted(), action, stripped), action).to.not.equal("Allowed");
+    });
+
+    it("does not grant them to a created bucket's role while the central bucket has no Object Lock", async () => {
+      const created = world.sources.find((source) => !source.adopted)!;
+      if (centralObjectLock) throw new Error("the bundled central bucket has Object Lock: this case needs one without");
+      for (const action of LOCK_READS) expect(await readLock(created, created, action), action).to.not.equal("Allowed");
+    });
+
+    it("can fail: the same role once the central bucket has Object Lock reads them", async () => {
+      const created = world.sources.find((source) => !source.adopted)!;
+      const locked = replicationRolePolicy({
+        accountId: created.accountId,
+        region: created.region,
+        bucketName: created.bucketName,
+        sourceKmsKeyArn: created.keyArn,
+        centralRegion: world.central.region,
+        centralBucketArn: world.central.bucketArn,
+        centralKmsKeyArn: world.central.keyArn,
+        centralObjectLock: true,
+        sourceObjectLock: false,
+      });
+      for (const action of LOCK_READS)
+        expect(await readLock(created, created, action, [locked]), action).to.equal("Allowed");
+    });
+
+    it("refuses the adopted bucket's role another account's objects, even when that bucket trusts its account", async () => {
+      const other = world.sources.find((source) => source.accountId !== adopted().accountId)!;
+      for (const action of LOCK_READS)
+        expect(
+          await readLock(adopted(), other, action, adopted().rolePolicies, trusting(other, adopted())),
+          action,
+        ).to.not.equal("Allowed");
+    });
+
+    it("can fail: with `*` as the resource of its policy it reads them there", async () => {
+      const other = world.sources.find((source) => source.accountId !== adopted().accountId)!;
+      const widened = adopted().rolePolicies.map((p) => mutate(p, (s) => ({ ...s, Resource: "*" })));
+      for (const action of LOCK_READS)
+        expect(await readLock(adopted(), other, action, widened, trusting(other, adopted())), action).to.equal(
+          "Allowed",
+        );
+    });
+  });
+
+  describe("issue 10.7: kms:ViaService in China is s3.<region>.amazonaws.com", () => {
+    const region = "cn-north-1";
+    const account = "111111111111";
+    const principal = `arn:aws-cn:iam::${account}:role/app`;
+    /** A principal of the key's account decrypting through S3, with the ViaService value KMS sends. */
+    const decrypt = (policy: PolicyDocument, viaService: string) =>
+      decide({
+        principal,
+        action: "kms:Decrypt",
+        resource: `arn:aws-cn:kms:${region}:${account}:key/k`,
+        resourceAccount: account,
+        identityPolicies: [],
+        resourcePolicy: policy,
+        context: requestContext(principal, world.organizationId, {
+          "kms:ViaService": viaService,
+          "kms:CallerAccount": account,
+        }),
+      });
+
+    it("lets the account's principals use its key through S3 with the value the KMS guide gives for every partition", async () => {
+      expect(await decrypt(sourceKmsKeyPolicy({ accountId: account, region }), `s3.${region}.amazonaws.com`)).to.equal(
+        "Allowed",
+      );
+    });
+
+    it("can fail: a policy written with the partition's endpoint suffix (amazonaws.com.cn) refuses that value", async () => {
+      const withCnSuffix = mutate(sourceKmsKeyPolicy({ accountId: account, region }), (s) =>
+        editConditionValues(s, /ViaService/, (value) => `${value}.cn`),
+      );
+      expect(await decrypt(withCnSuffix, `s3.${region}.amazonaws.com`)).to.not.equal("Allowed");
     });
   });
 });

@@ -165,6 +165,7 @@ describe("SourceReplicatedBucket", () => {
         centralBucketArn: CENTRAL_BUCKET,
         centralKmsKeyArn: CENTRAL_KEY,
         centralObjectLock: false,
+        sourceObjectLock: false,
       }),
     );
   });
@@ -356,6 +357,22 @@ describe("SourceReplicatedBucket", () => {
         "s3:GetObjectLegalHold",
       ]);
     });
+
+    it("lets the role read them for an adopted bucket too (it may have Object Lock), never for a created one without", async () => {
+      const actionsOf = async (args: SourceReplicatedBucketArgs) => {
+        const deployed = await deploy(args);
+        const statements = JSON.parse(deployed.one("aws:iam/rolePolicy:RolePolicy").inputs.policy).Statement as Array<{
+          Sid: string;
+          Action: string[];
+        }>;
+        return statements.find((s) => s.Sid === "ReadSourceObjectVersions")?.Action ?? [];
+      };
+      expect(await actionsOf({ ...ARGS, existingBucket: true })).to.include.members([
+        "s3:GetObjectRetention",
+        "s3:GetObjectLegalHold",
+      ]);
+      expect(await actionsOf(ARGS)).to.not.include("s3:GetObjectRetention");
+    });
   });
 
   describe("replicationRule", () => {
@@ -371,7 +388,7 @@ describe("SourceReplicatedBucket", () => {
     const destinationOf = (replication: ReplicationOptions) =>
       rule(replication).destination as unknown as Record<string, unknown>;
 
-    it("turns metrics on, without an event threshold, when only metrics are asked (the API refuses a threshold without RTC)", () => {
+    it("turns metrics on, without an event threshold, when only metrics are asked (the threshold belongs to RTC)", () => {
       const destination = destinationOf({ ...RTC, replicationTimeControl: false });
       expect(destination.metrics).to.deep.equal({ status: "Enabled" });
       expect(destination).not.to.have.property("replicationTime");

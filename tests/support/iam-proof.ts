@@ -97,7 +97,7 @@ export function requestContext(
   organizationId: string,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  const account = /^arn:aws:(?:iam|sts)::(\d{12}):/.exec(principal)?.[1];
+  const account = /^arn:aws[\w-]*:(?:iam|sts)::(\d{12}):/.exec(principal)?.[1];
   if (!account) throw new Error(`not an IAM principal ARN: ${principal}`);
   return {
     "aws:PrincipalArn": principal,
@@ -204,7 +204,11 @@ export interface ProofSource {
   readonly accountId: string;
   readonly region: string;
   readonly roleArn: string;
+  /** The replication role's trust policy (who may assume it). */
+  readonly trustPolicy: PolicyDocument;
   readonly rolePolicies: readonly PolicyDocument[];
+  /** The stack adopts an existing bucket (no aws.s3.Bucket in it) instead of creating one. */
+  readonly adopted: boolean;
   readonly bucketName: string;
   readonly bucketArn: string;
   /** Absent when the source stack sets no bucket policy. */
@@ -249,7 +253,9 @@ export function proofWorld(organizationId: string, concrete: readonly RenderedSt
           accountId: stack.accountId,
           region: stack.region,
           roleArn: String(stack.outputs.replicationRoleArn),
+          trustPolicy: policyInput(role, "assumeRolePolicy"),
           rolePolicies: rolePolicies(stack, role).map((p) => p.document),
+          adopted: !stack.resources.some((r) => r.type === "aws:s3/bucket:Bucket"),
           bucketName,
           bucketArn,
           bucketPolicy: bucketPolicies.length === 1 ? policyInput(bucketPolicies[0], "policy") : undefined,

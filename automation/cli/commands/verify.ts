@@ -46,11 +46,14 @@ export const defaultVerifyDeps: VerifyDeps = {
 
 const HELP = `Usage: org-s3-backup verify [options]
 
-Proves that replication works: puts a small canary object under
-<accountId>/org-s3-backup-canary/<runId>.txt in each selected account's source bucket (as the
-account's roleArn), then polls the central bucket for the replica (as the central roleArn) until it
-appears, S3 marks the canary FAILED, or the timeout passes. Canaries are removed from the source
-buckets afterwards; central copies stay as evidence unless --cleanup.
+Proves that replication works: puts two small canary objects under
+<accountId>/org-s3-backup-canary/ in each selected account's source bucket (as the account's
+roleArn), SSE-KMS with the account's key: <runId>.txt with an S3 Bucket Key and
+<runId>-no-bucket-key.txt without one. They take the two KMS paths S3 replicates (encryption context
+= the bucket ARN, or the object ARN) and are reported separately (BUCKET KEY, NO BUCKET KEY). Then it
+polls the central bucket for the replicas (as the central roleArn) until they appear, S3 marks a
+canary FAILED, or the timeout passes. Canaries are removed from the source buckets afterwards;
+central copies stay as evidence unless --cleanup.
 
 For each monitored account it then reads the replication alarms (CloudWatch DescribeAlarms, in the
 account's region, as its roleArn). The ALARMS column says ok, - (not monitored), or the problems:
@@ -85,7 +88,7 @@ or has an alarm missing or in ALARM, 2 bad input, 3 no credentials or endpoint u
 export function verifyCommand(deps: VerifyDeps = defaultVerifyDeps): Command {
   return {
     name: "verify",
-    summary: "Prove replication works with a canary object per account",
+    summary: "Prove replication works with two canary objects per account (with and without an S3 Bucket Key)",
     help: HELP,
     run: (argv, io) => runVerify(deps, argv, io),
   };
