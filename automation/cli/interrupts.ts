@@ -1,12 +1,29 @@
-/** Ctrl-C as a dependency, so that a test can press it with a function call. */
+/** The signals that ask a command to stop. */
+export type InterruptSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
+
+/** Ctrl-C (and, where listened to, SIGTERM and SIGHUP) as a dependency, so that a test can press it with a function call. */
 export interface Interrupts {
-  /** Calls `handler` on each Ctrl-C until the returned function is called. */
-  onInterrupt(handler: () => void): () => void;
+  /** Calls `handler` on each interrupt until the returned function is called; no signal means Ctrl-C. */
+  onInterrupt(handler: (signal?: InterruptSignal) => void): () => void;
 }
 
-export const processInterrupts: Interrupts = {
-  onInterrupt(handler) {
-    process.on("SIGINT", handler);
-    return () => process.off("SIGINT", handler);
-  },
-};
+function listen(signals: readonly InterruptSignal[]): Interrupts {
+  return {
+    onInterrupt(handler) {
+      const listeners = signals.map((signal) => [signal, () => handler(signal)] as const);
+      for (const [signal, listener] of listeners) process.on(signal, listener);
+      return () => {
+        for (const [signal, listener] of listeners) process.off(signal, listener);
+      };
+    },
+  };
+}
+
+/** Ctrl-C only. */
+export const processInterrupts: Interrupts = listen(["SIGINT"]);
+
+/**
+ * Ctrl-C, and the signals CI cancellation, `timeout`, `docker stop` and a closed terminal send
+ * (SIGTERM, SIGHUP): a deployment stops the same clean way on each of them.
+ */
+export const terminationInterrupts: Interrupts = listen(["SIGINT", "SIGTERM", "SIGHUP"]);

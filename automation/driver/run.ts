@@ -7,6 +7,7 @@ import type { StackChanges } from "./fingerprint";
 import type { StackPlan } from "./plan";
 import { accountIdOfStack, CENTRAL_STACK } from "../../infra/contract";
 import type { Selection } from "./selection";
+import { formatDuration } from "./summary";
 import {
   type CentralOutputs,
   centralStackConfig,
@@ -26,10 +27,20 @@ export type Action = Operation | "prune";
 export type StackRole = "central" | "source" | "orphan";
 /**
  * `absent`: the stack does not exist in the backend and the action had nothing to do (destroy, outputs).
- * `skipped`: not run because of an earlier failure, the failure tolerance or an interruption.
+ * `skipped`: not run because of an earlier failure, the failure tolerance or an interruption (an interrupted
+ *   stack never starts its operation, even when its set-up was under way).
+ * `timed-out`: its operation ran longer than the stack timeout and was cancelled (the others went on).
  * `unchanged`: not run because its desired-state fingerprint matches its last successful up (changed-only).
  */
-export type StackStatus = "succeeded" | "drifted" | "failed" | "skipped" | "cancelled" | "absent" | "unchanged";
+export type StackStatus =
+  | "succeeded"
+  | "drifted"
+  | "failed"
+  | "skipped"
+  | "cancelled"
+  | "absent"
+  | "timed-out"
+  | "unchanged";
 
 export interface StackResult {
   readonly stack: string;
@@ -55,12 +66,17 @@ export interface RunReport {
   /** Central first, then sources in inventory order, then orphans. */
   readonly results: readonly StackResult[];
   readonly interrupted: boolean;
-  /** Stacks interrupted while holding the backend lock (up, destroy, prune). */
+  /**
+   * Stacks whose locking operation (up, destroy, prune) was cancelled, timed out, or whose CLI died (a
+   * signal, an exit without an error line): they may still hold the backend lock.
+   */
   readonly mayHoldLock: readonly string[];
   readonly durationMs: number;
 }
 
 export interface RunObserver {
+  /** How many stacks the run has, before the first starts (a done/total counter). */
+  planned?(total: number): void;
   started(stack: string, action: Action): void;
   output(stack: string, chunk: string): void;
   progress(stack: string, counts: ChangeCounts): void;
@@ -80,6 +96,8 @@ export interface RunRequest {
   readonly concurrency: number;
   readonly tolerance: FailureTolerance;
   readonly signal?: AbortSignal;
+  /** Each stack's set-up and operation together; past it the operation is cancelled, the stack `timed-out`. */
+  readonly stackTimeoutMs?: number;
   readonly observer?: RunObserver;
   /**
    * Changed-only runs (fingerprint.ts): preview/up skip the stacks whose recorded fingerprint matches;
@@ -130,6 +148,8 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
   };
   const skip = (task: Task, reason: string, status: StackStatus = "skipped") =>
     finish({ ...base(task), status, reason, counts: NO_CHANGES, durationMs: 0 });
+  /** Stacks whose locking operation was cancelled, timed out or lost its CLI: they may hold the lock. */
+  const lockSuspects = new Set<string>();
 
   const execute = async (task: Task): Promise<StackResult> => {
     const creates = task.action === "preview" || task.action === "up";
@@ -146,18 +166,43 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
     }
     observer.started(task.name, task.action);
     const began = Date.now();
+    const stop = stackStop(request.signal, request.stackTimeoutMs);
     const options: OperationOptions = {
-      signal: request.signal,
+      signal: stop.signal,
       onOutput: (chunk) => observer.output(task.name, chunk),
       onProgress: (counts) => observer.progress(task.name, counts),
     };
+    // Checked after every set-up step: an interrupted or timed-out stack never starts its operation.
+    const halted = (): StackResult | undefined => {
+      if (!stop.signal.aborted) return undefined;
+      const reason = stop.timedOut()
+        ? `timed out after ${formatDuration(request.stackTimeoutMs ?? 0)} during set-up: ${task.action} not started`
+        : `interrupted: ${task.action} not started`;
+      return finish({
+        ...base(task),
+        status: stop.timedOut() ? "timed-out" : "skipped",
+        reason,
+        counts: NO_CHANGES,
+        durationMs: Date.now() - began,
+      });
+    };
+    let operating = false;
     try {
+      const before = halted();
+      if (before) return before;
       const stack = await engine.openStack(task.name, { create: creates });
       existing.add(task.name);
+      const selected = halted();
+      if (selected) return selected;
       if (task.config) await stack.setConfig(task.config);
+      const configured = halted();
+      if (configured) return configured;
       if (request.changes && (task.action === "up" || task.action === "destroy")) {
         await request.changes.invalidate(engine, task.name);
       }
+      const ready = halted();
+      if (ready) return ready;
+      operating = true;
       const operation = perform(stack, task.action, options);
       if (request.changes && task.action === "up") request.changes.prepare(task.name, task.config);
       const outcome = await operation;
@@ -166,14 +211,26 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
       if (request.changes && task.action === "up") record(request.changes, task, result);
       return result;
     } catch (error) {
-      const status = request.signal?.aborted ? "cancelled" : "failed";
+      if (!operating) {
+        const interrupted = halted();
+        if (interrupted) return interrupted;
+      }
+      const failure = describeFailure(error);
+      const status: StackStatus = stop.timedOut() ? "timed-out" : stop.signal.aborted ? "cancelled" : "failed";
+      if (operating && LOCKING_ACTIONS.has(task.action) && (status !== "failed" || failure.category === "cli-died"))
+        lockSuspects.add(task.name);
       return finish({
         ...base(task),
         status,
         counts: NO_CHANGES,
         durationMs: Date.now() - began,
-        failure: describeFailure(error),
+        failure,
+        ...(status === "timed-out"
+          ? { reason: `timed out after ${formatDuration(request.stackTimeoutMs ?? 0)}: ${task.action} cancelled` }
+          : {}),
       });
+    } finally {
+      stop.dispose();
     }
   };
 
@@ -199,6 +256,13 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
   const central = centralTask(selection.centralPlan, operation, request.inventoryPath);
   const sources = selection.sources.map((plan) => sourceTask(plan, operation));
   const orphans = (request.prune ?? []).map(orphanTask);
+  observer.planned?.(
+    operation === "destroy"
+      ? sources.length + (selection.central && selection.centralNamed ? 1 : 0)
+      : (selection.central ? 1 : 0) +
+          sources.length +
+          (operation === "up" || operation === "preview" ? orphans.length : 0),
+  );
 
   if (operation === "preview" || operation === "up") {
     let centralResult: StackResult | undefined;
@@ -243,7 +307,7 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
     operation,
     results: ordered,
     interrupted: request.signal?.aborted ?? false,
-    mayHoldLock: ordered.filter((r) => r.status === "cancelled" && LOCKING_ACTIONS.has(r.action)).map((r) => r.stack),
+    mayHoldLock: ordered.filter((r) => lockSuspects.has(r.stack)).map((r) => r.stack),
     durationMs: Date.now() - start,
   };
 }
@@ -270,7 +334,7 @@ async function pool(
     request.concurrency,
     async (task) => {
       const result = await execute(task);
-      if (result.status === "failed") failures += 1;
+      if (result.status === "failed" || result.status === "timed-out") failures += 1;
       return result;
     },
     () => stopReason() !== undefined,
@@ -363,6 +427,33 @@ async function perform(
     case "outputs":
       return { status: "succeeded", counts: NO_CHANGES, outputs: await stack.outputs() };
   }
+}
+
+/** The signal one stack's work runs under: the run's, and its own timeout. */
+function stackStop(
+  run: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+): { signal: AbortSignal; timedOut(): boolean; dispose(): void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const onRunAbort = () => controller.abort();
+  if (run?.aborted) controller.abort();
+  else run?.addEventListener("abort", onRunAbort, { once: true });
+  const timer =
+    timeoutMs !== undefined && timeoutMs > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, timeoutMs)
+      : undefined;
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose() {
+      clearTimeout(timer);
+      run?.removeEventListener("abort", onRunAbort);
+    },
+  };
 }
 
 function base(task: Task) {

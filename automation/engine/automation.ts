@@ -23,6 +23,7 @@ import type {
   UpResult,
 } from "./engine";
 import { type FailureCategory, StackError } from "./errors";
+import { isManaged, type ManagedPulumiCommand } from "./pulumi-process";
 
 /**
  * The Engine over Pulumi's Automation API: one LocalWorkspace on the repository (the local program of
@@ -45,13 +46,26 @@ export async function createAutomationEngine(options: AutomationEngineOptions): 
     envVars: backendEnv(options.backend, options.env),
     ...(options.backend.secretsProvider ? { secretsProvider: options.backend.secretsProvider } : {}),
   });
-  return new AutomationEngine(workspace);
+  return new AutomationEngine(workspace, isManaged(options.pulumiCommand) ? options.pulumiCommand : undefined);
 }
 
 class AutomationEngine implements Engine {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly workspace: LocalWorkspace) {}
+  constructor(
+    private readonly workspace: LocalWorkspace,
+    /** Set when the CLI processes are ours to manage (locatePulumiCli): cancel at once, kill on demand. */
+    private readonly processes?: ManagedPulumiCommand,
+  ) {}
+
+  /** How long an abort waits before it reaches the CLI (see FORWARD_ABORT_AFTER_MS). */
+  get forwardAfterMs(): number {
+    return this.processes ? 0 : FORWARD_ABORT_AFTER_MS;
+  }
+
+  terminate(): number {
+    return this.processes?.terminateAll() ?? 0;
+  }
 
   /**
    * `stack select`/`stack init`/`config set-all` rewrite workspace files: run them one at a time, while
@@ -113,32 +127,51 @@ class AutomationStack implements EngineStack {
   }
 
   preview(options?: OperationOptions): Promise<OperationResult> {
-    return timed(this.name, "preview", options, async (callbacks) =>
-      countsFromOpMap((await this.stack.preview(callbacks)).changeSummary),
+    return timed(
+      this.name,
+      "preview",
+      options,
+      async (callbacks) => countsFromOpMap((await this.stack.preview(callbacks)).changeSummary),
+      this.engine.forwardAfterMs,
     );
   }
 
   async up(options?: OperationOptions): Promise<UpResult> {
     let outputs: OutputMap = {};
-    const result = await timed(this.name, "up", options, async (callbacks) => {
-      const up = await this.stack.up(callbacks);
-      outputs = up.outputs;
-      return countsFromOpMap(up.summary?.resourceChanges);
-    });
+    const result = await timed(
+      this.name,
+      "up",
+      options,
+      async (callbacks) => {
+        const up = await this.stack.up(callbacks);
+        outputs = up.outputs;
+        return countsFromOpMap(up.summary?.resourceChanges);
+      },
+      this.engine.forwardAfterMs,
+    );
     return { ...result, outputs: plainOutputs(outputs) };
   }
 
   async destroy(options?: OperationOptions): Promise<DestroyResult> {
-    const result = await timed(this.name, "destroy", options, async (callbacks) =>
-      countsFromOpMap((await this.stack.destroy({ ...callbacks, excludeProtected: true })).summary?.resourceChanges),
+    const result = await timed(
+      this.name,
+      "destroy",
+      options,
+      async (callbacks) =>
+        countsFromOpMap((await this.stack.destroy({ ...callbacks, excludeProtected: true })).summary?.resourceChanges),
+      this.engine.forwardAfterMs,
     );
     const state = await wrap(this.name, "stack export", () => this.stack.exportStack());
     return { ...result, retained: protectedUrns(state.deployment) };
   }
 
   drift(options?: OperationOptions): Promise<OperationResult> {
-    return timed(this.name, "refresh --preview-only", options, async (callbacks) =>
-      countsFromOpMap((await this.stack.previewRefresh(callbacks)).changeSummary),
+    return timed(
+      this.name,
+      "refresh --preview-only",
+      options,
+      async (callbacks) => countsFromOpMap((await this.stack.previewRefresh(callbacks)).changeSummary),
+      this.engine.forwardAfterMs,
     );
   }
 
@@ -161,10 +194,11 @@ interface Callbacks {
 }
 
 /**
- * How long an abort waits before signalling the CLI. Ctrl-C in a terminal reaches the `pulumi` children
- * too (same process group); a second SIGINT from us would make the CLI terminate at once instead of
- * cancelling cleanly, leaving the stack locked. So the driver only forwards the abort to a CLI that has
- * not announced "^C received" by then (SIGINT sent to the driver alone, as CI runners may do).
+ * How long an abort waits before signalling a CLI that shares the driver's process group (the SDK's own
+ * PulumiCommand, a test's fake). Ctrl-C in a terminal reaches such `pulumi` children too; a second
+ * SIGINT from us would make the CLI terminate at once instead of cancelling cleanly, leaving the stack
+ * locked. So the abort only reaches a CLI that has not announced "^C received" by then. The CLIs of a
+ * ManagedPulumiCommand run in their own process groups and receive no signal but ours: no wait.
  */
 export const FORWARD_ABORT_AFTER_MS = 500;
 
@@ -174,7 +208,12 @@ export async function timed(
   operation: string,
   options: OperationOptions | undefined,
   work: (callbacks: Callbacks) => Promise<ChangeCounts>,
+  forwardAfterMs = FORWARD_ABORT_AFTER_MS,
 ): Promise<OperationResult> {
+  // An operation asked for after the run was cancelled never starts (the SDK would start it: it listens
+  // for an abort that has already happened).
+  if (options?.signal?.aborted)
+    throw new StackError(name, operation, `error: ${operation} not started: the run was cancelled before it began`);
   const start = Date.now();
   let log = "";
   let cliCancelling = false;
@@ -186,12 +225,13 @@ export async function timed(
   const forward = new AbortController();
   let forwardTimer: NodeJS.Timeout | undefined;
   const onAbort = () => {
-    forwardTimer = setTimeout(() => {
-      if (!cliCancelling) forward.abort();
-    }, FORWARD_ABORT_AFTER_MS);
+    if (forwardAfterMs <= 0) forward.abort();
+    else
+      forwardTimer = setTimeout(() => {
+        if (!cliCancelling) forward.abort();
+      }, forwardAfterMs);
   };
-  if (options?.signal?.aborted) forward.abort();
-  else options?.signal?.addEventListener("abort", onAbort, { once: true });
+  options?.signal?.addEventListener("abort", onAbort, { once: true });
   const done: Record<keyof ChangeCounts, number> = { create: 0, update: 0, delete: 0, same: 0 };
   const onEvent = (event: EngineEvent) => {
     const metadata = event.resOutputsEvent?.metadata;

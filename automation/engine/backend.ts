@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 /**
@@ -53,6 +54,15 @@ export function missingPassphrase(backend: Backend, env: NodeJS.ProcessEnv): str
     "    export PULUMI_CONFIG_PASSPHRASE='<a long secret kept in your CI secret store>'",
     "  Use the same passphrase for every run: it cannot be changed without re-encrypting the stacks.",
   ].join("\n");
+}
+
+/** The directory of a file backend (the default one or a `file://` URL); undefined for other backends. */
+export function localStateDir(backend: Backend): string | undefined {
+  if (backend.localDir !== undefined) return backend.localDir;
+  if (!backend.url.startsWith("file://")) return undefined;
+  const location = decodeURIComponent(backend.url.slice("file://".length).split("?")[0]);
+  if (location === "~" || location.startsWith("~/")) return path.join(os.homedir(), location.slice(1));
+  return path.resolve(location);
 }
 
 export function ensureLocalBackend(backend: Backend): void {

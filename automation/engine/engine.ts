@@ -72,6 +72,11 @@ export interface Engine {
   /** Names of the project's stacks that exist in the backend. */
   listStacks(): Promise<string[]>;
   /**
+   * Kills every running engine process at once (a second Ctrl-C: exit now). Returns how many were
+   * running. Absent where there are no processes (the in-memory engine).
+   */
+  terminate?(): number;
+  /**
    * Installs the provider plugins once, before stacks run concurrently: concurrent CLIs fetching and
    * unpacking the same plugin interfere (pulumi/pulumi#22784). A plugin already present costs a check.
    */

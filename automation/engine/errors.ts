@@ -6,6 +6,8 @@
  */
 
 export type FailureCategory =
+  | "cli-died"
+  | "backend"
   | "assume-role"
   | "access-denied"
   | "locked"
@@ -16,6 +18,8 @@ export type FailureCategory =
   | "other";
 
 export const CATEGORY_LABEL: Readonly<Record<FailureCategory, string>> = {
+  "cli-died": "Pulumi CLI ended abnormally (may hold the lock)",
+  backend: "backend not reachable",
   "assume-role": "assume-role failed",
   "access-denied": "access denied",
   locked: "stack locked",
@@ -43,7 +47,14 @@ export class StackError extends Error {
 // Order matters: an assume-role failure also says AccessDenied. The lock and conflict texts stay as a
 // fallback: a lock met in the middle of an operation can surface as a plain CommandError, not as
 // ConcurrentUpdateError (pulumi/pulumi#11108).
+// A CLI that died (pulumi-process.ts adds the line) comes first: whatever it printed before, it may
+// still hold the stack's lock, and that is what the person must know.
 const RULES: ReadonlyArray<readonly [FailureCategory, RegExp]> = [
+  ["cli-died", /may not have released the stack's lock/],
+  [
+    "backend",
+    /failed to load checkpoint|problem logging in|could not log ?in to|unable to open bucket|blob \(key|could not (?:read|list) (?:the )?stacks?/i,
+  ],
   ["assume-role", /sts:AssumeRole|Cannot assume IAM Role|operation error STS: AssumeRole|failed to assume role/i],
   ["locked", /the stack is currently locked by/i],
   ["conflict", /\[409\] Conflict|Another update is currently in progress|concurrent update/i],

@@ -259,7 +259,7 @@ describe("deploy commands", () => {
       "Orphan stacks (account no longer in the inventory, or disabled): account-444444444444.",
     );
     const engine = new MemoryEngine({ existing, stacks: { central: { outputs: CENTRAL_OUTPUTS } } });
-    const pruned = await run(["--prune"], deps(engine));
+    const pruned = await run(["--prune", "--yes"], deps(engine));
     expect(pruned.code).to.equal(0);
     expect(engine.callsOf("remove").map((c) => c.stack)).to.deep.equal(["account-444444444444"]);
   });
@@ -270,7 +270,8 @@ describe("deploy commands", () => {
       stacks: { central: { outputs: CENTRAL_OUTPUTS, latencyMs: 1 } },
     });
     const pending = run(["--concurrency", "2"], deps(engine));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    while (!engine.callsOf("up").some((call) => call.stack === "account-111111111111"))
+      await new Promise((resolve) => setTimeout(resolve, 5));
     interrupt!();
     interrupt!();
     const { code, stderr, stdout } = await pending;
@@ -279,7 +280,8 @@ describe("deploy commands", () => {
     expect(stderr())
       .to.contain("Ctrl-C: cancelling running stacks")
       .and.contain("pulumi cancel --yes --stack account-111111111111");
-    expect(stdout()).to.match(/account-333333333333\s.*up skipped.*interrupted/);
+    expect(stdout()).to.match(/account-333333333333\s.*up skipped/);
+    expect(stdout()).to.contain("Skipped (1):\n  interrupted: account-333333333333");
     expect(interrupt).to.equal(undefined);
   });
 
@@ -334,7 +336,7 @@ describe("deploy commands", () => {
   it("destroy leaves the central stack alone unless named", async () => {
     const existing = ["central", "account-111111111111", "account-222222222222", "account-333333333333"];
     const engine = new MemoryEngine({ existing });
-    const { code } = await run([], deps(engine), harness(), destroySpec);
+    const { code } = await run(["--yes"], deps(engine), harness(), destroySpec);
     expect(code).to.equal(0);
     expect(engine.callsOf("destroy").map((c) => c.stack)).to.not.include("central");
     expect(engine.existing.has("central")).to.equal(true);

@@ -426,5 +426,90 @@ describe("run", () => {
       );
       expect(engine.inFlight).to.equal(0);
     });
+
+    it("never starts the operation of a stack whose set-up was under way when interrupted (8 in flight)", async () => {
+      // Set-up is serial and slow (each select waits for the one before), as with the Automation API.
+      class SlowSetUp extends MemoryEngine {
+        private queue: Promise<unknown> = Promise.resolve();
+        override openStack(name: string, options: { create: boolean }) {
+          const opened = this.queue.then(async () => {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            return super.openStack(name, options);
+          });
+          this.queue = opened;
+          return opened;
+        }
+      }
+      const engine = new SlowSetUp({ latencyMs: 200, stacks: { central: { outputs: CENTRAL_OUTPUTS, latencyMs: 1 } } });
+      const abort = new AbortController();
+      const running = runStacks(engine, {
+        ...request(makeInventory({ count: 9 }), engine, "up"),
+        concurrency: 8,
+        signal: abort.signal,
+      });
+      while (engine.callsOf("open").length < 3) await new Promise((resolve) => setTimeout(resolve, 1));
+      abort.abort();
+      const upsAtAbort = engine.callsOf("up").length;
+      const report = await running;
+      expect(engine.callsOf("up")).to.have.length(upsAtAbort);
+      const sources = report.results.filter((r) => r.role === "source");
+      const started = sources.filter((r) => r.status === "cancelled");
+      expect(started.length).to.be.at.most(2);
+      expect(sources.filter((r) => r.status === "skipped")).to.have.length(9 - started.length);
+      // Eight were in flight (set-up under way): interrupted before their up; the ninth never started.
+      expect(sources[7].reason).to.equal("interrupted: up not started");
+      expect(sources[8].reason).to.equal("interrupted");
+      expect(report.mayHoldLock).to.deep.equal(started.map((r) => r.stack));
+    });
+  });
+
+  describe("stack timeout", () => {
+    it("cancels a stack that runs too long, reports it timed out and may hold a lock, and the others go on", async () => {
+      const inventory = makeInventory({ count: 4 });
+      const engine = new MemoryEngine({
+        latencyMs: 5,
+        stacks: { central: { outputs: CENTRAL_OUTPUTS }, "account-222222222222": { latencyMs: 10_000 } },
+      });
+      const started = Date.now();
+      const report = await runStacks(engine, {
+        ...request(inventory, engine, "up"),
+        concurrency: 2,
+        tolerance: { kind: "count", count: 5 },
+        stackTimeoutMs: 100,
+      });
+      expect(Date.now() - started).to.be.below(2000);
+      const status = Object.fromEntries(report.results.map((r) => [r.stack, r.status]));
+      expect(status).to.deep.equal({
+        central: "succeeded",
+        "account-111111111111": "succeeded",
+        "account-222222222222": "timed-out",
+        "account-333333333333": "succeeded",
+        "account-100000000003": "succeeded",
+      });
+      expect(report.results.find((r) => r.status === "timed-out")?.reason).to.equal(
+        "timed out after 0.1s: up cancelled",
+      );
+      expect(report.mayHoldLock).to.deep.equal(["account-222222222222"]);
+      expect(report.interrupted).to.equal(false);
+    });
+
+    it("counts a timed-out stack against the failure tolerance", async () => {
+      const engine = new MemoryEngine({
+        latencyMs: 10_000,
+        stacks: { central: { outputs: CENTRAL_OUTPUTS, latencyMs: 1 } },
+      });
+      const report = await runStacks(engine, {
+        ...request(makeInventory({ count: 4 }), engine, "up"),
+        concurrency: 1,
+        stackTimeoutMs: 50,
+      });
+      expect(report.results.map((r) => r.status)).to.deep.equal([
+        "succeeded",
+        "timed-out",
+        "skipped",
+        "skipped",
+        "skipped",
+      ]);
+    });
   });
 });

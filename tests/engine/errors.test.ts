@@ -67,4 +67,17 @@ describe("errors", () => {
     expect(failure.raw).to.equal(TEXTS.locked);
     expect(describeFailure(new Error("boom")).category).to.equal("other");
   });
+
+  it("classifies a CLI that ended abnormally first (it may hold the lock) and a backend it could not reach", () => {
+    expect(
+      classifyFailure(
+        "error: AccessDenied\nerror: pulumi up was ended by SIGKILL from outside the driver (out of memory?); it may not have released the stack's lock",
+      ),
+    ).to.equal("cli-died");
+    expect(
+      classifyFailure(
+        'error: failed to load checkpoint: blob (key ".pulumi/meta.yaml") (code=Unknown): NoCredentialProviders: no valid providers in chain',
+      ),
+    ).to.equal("backend");
+  });
 });

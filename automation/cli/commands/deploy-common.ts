@@ -18,11 +18,35 @@ import type { Engine } from "../../engine/engine";
 import { firstErrorLines, StackError } from "../../engine/errors";
 import { formatPlugins, requiredPlugins } from "../../engine/plugins";
 import { ExitCode } from "../exit-codes";
-import { type Interrupts, processInterrupts } from "../interrupts";
+import { type Interrupts, terminationInterrupts } from "../interrupts";
+import {
+  backendUnreachable,
+  CONFIRM_HELP,
+  CONFIRM_OPTION,
+  handleInterrupts,
+  lockNotice,
+  MAX_PRUNE_HELP,
+  MAX_PRUNE_OPTION,
+  type Prompt,
+  parseSafety,
+  rerunArgs,
+  SAFETY_HELP,
+  SAFETY_OPTIONS,
+  type Safety,
+  saveSummary,
+  survivingIo,
+  terminalPrompt,
+  trackRunning,
+  unwritableDirectories,
+} from "../deploy-safety";
+import { accepted, checkPruneLimit, confirmation } from "../../driver/brakes";
+import { processLimits } from "../../driver/timeouts";
+import { localStateDir } from "../../engine/backend";
 import { planStacks } from "../../driver/plan";
 import { createProgress, runLogDir } from "../../driver/progress";
 import { type Operation, type RunReport, runStacks } from "../../driver/run";
 import { findOrphans, parseIdList, type Selection, selectStacks } from "../../driver/selection";
+import { type AdoptedBucketReader, formatPreflight, preflightAdoptedBuckets } from "../../driver/adoption-preflight";
 import { formatShard } from "../../driver/shard";
 import { ChangeTracker, fingerprintBase } from "../../driver/fingerprint";
 import type { RemoteEngineOptions } from "../../engine/remote";
@@ -39,8 +63,7 @@ import {
   SCOPE_HELP,
   SCOPE_OPTIONS,
 } from "../run-scope";
-import { type AdoptedBucketReader, formatPreflight, preflightAdoptedBuckets } from "../../driver/adoption-preflight";
-import { exitCodeOf, formatSummaryTable, lockAdvice, summaryJson } from "../../driver/summary";
+import { exitCodeOf, formatSummaryTable, lockAdvice, summaryJson, useColor } from "../../driver/summary";
 
 /**
  * What preview, up, destroy, drift and outputs share: parse arguments -> load the inventory -> select
@@ -53,6 +76,8 @@ export type RemoteConnect = Omit<RemoteEngineOptions, "workDir" | "backend" | "l
 export type EngineLookup =
   | {
       ok: true;
+      /** Said before the run (a Pulumi CLI newer than the tested one). */
+      warning?: string;
       connect(backend: Backend, env: NodeJS.ProcessEnv): Promise<Engine>;
       /** Pulumi Deployments (`--engine remote`). */
       connectRemote?(remote: RemoteConnect, backend: Backend, env: NodeJS.ProcessEnv): Promise<Engine>;
@@ -60,8 +85,13 @@ export type EngineLookup =
   | { ok: false; message: string };
 
 export interface DeployDeps {
-  /** Finds the Pulumi CLI (installing the pinned version when asked) before anything is done. */
-  findEngine(install: boolean): Promise<EngineLookup>;
+  /**
+   * Finds the Pulumi CLI (installing the pinned version when asked) and checks its version before
+   * anything is done; `limits` bound its processes (cancel grace, command timeout).
+   */
+  findEngine(install: boolean, limits?: { cancelGraceMs: number; commandTimeoutMs: number }): Promise<EngineLookup>;
+  /** Confirmation on a terminal (default: the process's stdin). */
+  readonly prompt?: Prompt;
   loadInventory(path: string, io: Io): Promise<Inventory | undefined>;
   readonly interrupts: Interrupts;
   /** Leaves the process at once (second Ctrl-C). */
@@ -92,14 +122,17 @@ export interface DeploySpec {
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 
 export const defaultDeps: DeployDeps = {
-  async findEngine(install) {
+  async findEngine(install, limits) {
     // Loaded here so that usage errors and tests never pay for loading Pulumi.
     const cli = require("../../engine/pulumi-cli") as typeof import("../../engine/pulumi-cli");
-    const lookup = install ? await cli.installPulumiCli() : await cli.locatePulumiCli();
+    const options = limits ? { limits } : {};
+    const lookup = install ? await cli.installPulumiCli(options) : await cli.locatePulumiCli(options);
     if (!lookup.ok) return lookup;
+    const { warning } = lookup;
     const { createAutomationEngine } = require("../../engine/automation") as typeof import("../../engine/automation");
     return {
       ok: true,
+      ...(warning ? { warning } : {}),
       connect: (backend, env) =>
         createAutomationEngine({ workDir: REPO_ROOT, backend, env, pulumiCommand: lookup.command }),
       connectRemote: (remote, backend, env) =>
@@ -114,7 +147,7 @@ export const defaultDeps: DeployDeps = {
   },
   loadInventory: (inventoryPath, io) =>
     (require("../inventory-arg") as typeof import("../inventory-arg")).loadInventoryOrReport(inventoryPath, io),
-  interrupts: processInterrupts,
+  interrupts: terminationInterrupts,
   exit: (code) => process.exit(code),
   freeMemoryBytes: () => os.freemem(),
   cpuCount: () => os.availableParallelism(),
@@ -141,13 +174,15 @@ ${SCOPE_HELP}
                             the rest are reported as skipped (default: ${formatTolerance(DEFAULT_FAILURE_TOLERANCE)})
   --backend URL             State backend (default: $PULUMI_BACKEND_URL, else file://<repo>/.pulumi-state)
   --install-cli             Install the pinned Pulumi CLI first if it is missing
+${SAFETY_HELP}
 ${ENGINE_HELP}
   --json                    Print the summary as JSON on stdout (progress still goes to stderr)
   -h, --help                This help
 
 Needs the Pulumi CLI and, with a file or cloud-storage backend, PULUMI_CONFIG_PASSPHRASE.
 Exit codes: 0 all succeeded, 1 a stack failed, drifted or was skipped, 2 bad input,
-3 environment missing (CLI, passphrase, backend), 130 interrupted.
+3 environment missing (CLI too old, passphrase, backend, unwritable directory),
+130 interrupted (Ctrl-C, SIGTERM, SIGHUP: running stacks are cancelled, the summary printed).
 Engine logs: logs/<run-timestamp>/<stack>.log. Details: docs/driver.md.
 `;
 
@@ -171,7 +206,7 @@ export function deployCommand(spec: DeploySpec, deps: DeployDeps = defaultDeps):
   return {
     name: spec.name,
     summary: spec.summary,
-    help: `${spec.description.trim()}\n${CHANGED_ONLY_OPERATIONS.has(spec.name) ? `\n${ALL_HELP}\n` : ""}${COMMON_OPTIONS_HELP}`,
+    help: `${spec.description.trim()}\n${confirmHelp(spec)}${CHANGED_ONLY_OPERATIONS.has(spec.name) ? `\n${ALL_HELP}\n` : ""}${COMMON_OPTIONS_HELP}`,
     run: (argv, io) => runDeploy(spec, deps, argv, io),
   };
 }
@@ -230,7 +265,9 @@ function deploySettings(
   };
 }
 
-async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly string[], io: Io): Promise<number> {
+async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly string[], rawIo: Io): Promise<number> {
+  // A closed pipe or a full disk on stdout/stderr loses output, never the deployment.
+  const io = survivingIo(rawIo);
   const args = parseArgsOrReport(
     spec.name,
     argv,
@@ -238,7 +275,9 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
     // --prune (up) and --all (preview, up) stay unknown options for the other commands.
     {
       ...DEPLOY_OPTIONS,
-      ...(spec.prune ? PRUNE_OPTION : {}),
+      ...SAFETY_OPTIONS,
+      ...(asksConfirmation(spec.name) ? CONFIRM_OPTION : {}),
+      ...(spec.prune ? { ...PRUNE_OPTION, ...MAX_PRUNE_OPTION } : {}),
       ...(CHANGED_ONLY_OPERATIONS.has(spec.name) ? ALL_OPTION : {}),
     } as typeof DEPLOY_OPTIONS & typeof PRUNE_OPTION & typeof ALL_OPTION,
   );
@@ -247,6 +286,9 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
   const parsed = deploySettings(args.values, args.inventoryPath, spec.name, io.env);
   if (!parsed.ok) return usage(parsed.message);
   const settings = parsed.settings;
+  const safe = parseSafety(args.values as Readonly<Record<string, unknown>>, io.cwd);
+  if (!safe.ok) return usage(safe.message);
+  const safety: Safety = safe.value;
   const resolved = resolveBackend(settings.backendFlag, io.env, deps.repoRoot);
   if (!resolved.ok) return usage(resolved.message);
   const backend = resolved.backend;
@@ -275,13 +317,22 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
   if (!selected.ok) return usage(selected.message);
 
   // Everything the environment lacks, said at once, before anything is done.
-  const lookup = await deps.findEngine(settings.installCli);
+  const logRoot = safety.logRoot ?? deps.repoRoot;
+  const unwritable = unwritableDirectories([
+    { dir: path.join(logRoot, "logs"), what: "log directory" },
+    ...stateDirectories(backend, deps.repoRoot),
+  ]);
+  const lookup = await deps.findEngine(settings.installCli, processLimits(safety.stackTimeoutMs));
   const passphrase = missingPassphrase(backend, io.env);
-  if (!lookup.ok || passphrase !== undefined) {
-    const problems = [lookup.ok ? undefined : lookup.message, passphrase].filter((problem) => problem !== undefined);
+  if (!lookup.ok || passphrase !== undefined || unwritable.length > 0) {
+    const problems = [lookup.ok ? undefined : lookup.message, passphrase, ...unwritable].filter(
+      (problem) => problem !== undefined,
+    );
     io.stderr.write(`org-s3-backup ${spec.name}: cannot start, nothing was changed.\n${problems.join("\n")}\n`);
     return ExitCode.Environment;
   }
+  if (lookup.warning) io.stderr.write(`${lookup.warning}\n`);
+  const logDir = runLogDir(logRoot, deps.now());
   let engine: Engine;
   let existingStacks: string[];
   try {
@@ -293,11 +344,20 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
     } else engine = await lookup.connect(backend, io.env);
     existingStacks = await engine.listStacks();
   } catch (error) {
-    io.stderr.write(
-      `org-s3-backup ${spec.name}: the backend ${backend.url} is not reachable, nothing was changed.\n  ${(error as Error).message.split("\n").join("\n  ")}\n`,
-    );
+    io.stderr.write(backendUnreachable(spec.name, backend.url, error, logDir));
     return ExitCode.Environment;
   }
+
+  // The brakes: a prune larger than its bound is refused; up and destroy ask on a terminal (--yes).
+  const pruned = settings.prune ? findOrphans(existingStacks, inventory, settings.scope.shard) : [];
+  const refusal = await brakes(spec, deps, io, safety, {
+    existingStacks,
+    orphans: pruned,
+    selection: selected.selection,
+    backendUrl: backend.url,
+  });
+  if (refusal !== undefined) return refusal;
+  io.stderr.write(lockNotice(backend, runStackNames(selected.selection, pruned), deps.now()));
 
   // Once, before anything runs concurrently; failing here changes nothing.
   const plugins = requiredPlugins();
@@ -325,19 +385,21 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
 
   const orphans = findOrphans(existingStacks, inventory, settings.scope.shard);
   const concurrency = settings.concurrency ?? defaultConcurrency(deps.freeMemoryBytes(), deps.cpuCount());
-  const logDir = runLogDir(deps.repoRoot, deps.now());
-  const progress = createProgress({ stream: io.stderr, live: io.stderr.isTTY === true, logDir });
+  const progress = createProgress({
+    stream: io.stderr,
+    live: io.stderr.isTTY === true,
+    logDir,
+    color: useColor(io.stderr, io.env),
+  });
+  const tracked = trackRunning(progress);
   const abort = new AbortController();
-  let interrupts = 0;
-  const stopListening = deps.interrupts.onInterrupt(() => {
-    interrupts += 1;
-    if (interrupts > 1) {
-      io.stderr.write("Second Ctrl-C: exiting now; running stacks may stay locked (see docs/driver.md).\n");
-      deps.exit(ExitCode.Interrupted);
-      return;
-    }
-    io.stderr.write("Ctrl-C: cancelling running stacks and starting no new ones (Ctrl-C again to exit at once)...\n");
-    abort.abort();
+  const stopListening = handleInterrupts({
+    interrupts: deps.interrupts,
+    io,
+    abort,
+    running: tracked.running,
+    terminate: () => engine.terminate?.(),
+    exit: deps.exit,
   });
 
   io.stderr.write(
@@ -366,7 +428,8 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
       concurrency,
       tolerance: settings.tolerance,
       signal: abort.signal,
-      observer: progress,
+      stackTimeoutMs: safety.stackTimeoutMs,
+      observer: tracked.observer,
       ...(changes ? { changes } : {}),
     });
   } finally {
@@ -375,16 +438,34 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
   }
 
   const exitCode = exitCodeOf(report);
+  const rerun = { args: rerunArgs(args.values as Readonly<Record<string, unknown>>) };
+  const summary = formatSummaryTable(report, { rerun });
+  const advice = lockAdvice(report, deps.now());
+  const saved = saveSummary(logDir, `${summary}${advice}`);
   if (settings.json) {
-    io.stdout.write(`${JSON.stringify(summaryJson(report, { exitCode, logDir, orphans }), null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify(summaryJson(report, { exitCode, logDir, orphans, rerun }), null, 2)}\n`);
   } else {
-    io.stdout.write(formatSummaryTable(report));
+    io.stdout.write(useColor(io.stdout, io.env) ? formatSummaryTable(report, { rerun, color: true }) : summary);
     spec.render?.(report, io);
     if (orphans.length > 0 && !settings.prune) io.stdout.write(orphanNotice(orphans, spec.name));
-    io.stdout.write(`Engine logs: ${logDir}\n`);
+    io.stdout.write(`Engine logs: ${logDir}${saved ? ` (summary: ${saved})` : ""}\n`);
   }
-  io.stderr.write(lockAdvice(report));
+  io.stderr.write(advice);
   return exitCode;
+}
+
+/** The run's header, continued: shard, engine and changed-only, when they apply. */
+function runScope(operation: Operation, settings: Settings, central: boolean): string {
+  const parts: string[] = [];
+  const { shard } = settings.scope;
+  if (shard) parts.push(`shard ${formatShard(shard)}${central ? "" : " (central stack read from the backend)"}`);
+  if (settings.engine.kind === "remote") {
+    const { source } = settings.engine;
+    parts.push(`engine remote (Pulumi Deployments, ${source.gitUrl} ${source.branch ?? source.commit})`);
+  }
+  if (CHANGED_ONLY_OPERATIONS.has(operation))
+    parts.push(settings.scope.all ? "every stack (--all)" : "changed stacks only");
+  return parts.map((part) => `, ${part}`).join("");
 }
 
 /** The exit code when an adopted bucket refuses the deployment (or cannot be read), else undefined. */
@@ -414,24 +495,79 @@ async function adoptionPreflight(
   return report.exitCode;
 }
 
-/** The run's header, continued: shard, engine and changed-only, when they apply. */
-function runScope(operation: Operation, settings: Settings, central: boolean): string {
-  const parts: string[] = [];
-  const { shard } = settings.scope;
-  if (shard) parts.push(`shard ${formatShard(shard)}${central ? "" : " (central stack read from the backend)"}`);
-  if (settings.engine.kind === "remote") {
-    const { source } = settings.engine;
-    parts.push(`engine remote (Pulumi Deployments, ${source.gitUrl} ${source.branch ?? source.commit})`);
-  }
-  if (CHANGED_ONLY_OPERATIONS.has(operation))
-    parts.push(settings.scope.all ? "every stack (--all)" : "changed stacks only");
-  return parts.map((part) => `, ${part}`).join("");
-}
-
 function orphanNotice(orphans: readonly string[], command: string): string {
   const hint =
     command === "up" || command === "preview"
       ? " `org-s3-backup up --prune` destroys them (protected data is kept)."
       : "";
   return `Orphan stacks (account no longer in the inventory, or disabled): ${orphans.join(", ")}.${hint}\n`;
+}
+
+/** `up` and `destroy` ask before changing anything on a terminal (--yes skips the question). */
+function asksConfirmation(operation: Operation): boolean {
+  return operation === "up" || operation === "destroy";
+}
+
+function confirmHelp(spec: DeploySpec): string {
+  const lines = [...(asksConfirmation(spec.name) ? [CONFIRM_HELP] : []), ...(spec.prune ? [MAX_PRUNE_HELP] : [])];
+  return lines.length > 0 ? `\nConfirmation:\n${lines.join("\n")}\n` : "";
+}
+
+/** Directories the run writes besides its logs: a file backend's state, the workspace's stack settings. */
+function stateDirectories(backend: Backend, repoRoot: string): { dir: string; what: string }[] {
+  const state = localStateDir(backend);
+  return [
+    ...(state !== undefined ? [{ dir: state, what: "state directory" }] : []),
+    { dir: repoRoot, what: "workspace directory (Pulumi.<stack>.yaml)" },
+  ];
+}
+
+/** The stacks a run may touch, for the lock notice. */
+function runStackNames(selection: Selection, pruned: readonly string[]): string[] {
+  return [
+    ...(selection.central ? [selection.centralPlan.name] : []),
+    ...selection.sources.map((plan) => plan.name),
+    ...pruned,
+  ];
+}
+
+/** The exit code when the run must not go on (prune bound, no confirmation), else undefined. */
+async function brakes(
+  spec: DeploySpec,
+  deps: DeployDeps,
+  io: Io,
+  safety: Safety,
+  run: { existingStacks: readonly string[]; orphans: readonly string[]; selection: Selection; backendUrl: string },
+): Promise<number | undefined> {
+  const refuse = (message: string) => {
+    io.stderr.write(`org-s3-backup ${spec.name}: ${message}.\n`);
+    return ExitCode.BadInput;
+  };
+  const bound = checkPruneLimit(run.orphans, run.existingStacks, safety.maxPrune);
+  if (!bound.ok) return refuse(bound.message);
+  const existing = new Set(run.existingStacks);
+  const { selection } = run;
+  const stacks =
+    spec.name === "destroy"
+      ? [
+          ...selection.sources.map((plan) => plan.name).filter((name) => existing.has(name)),
+          ...(selection.central && selection.centralNamed && existing.has(selection.centralPlan.name)
+            ? [selection.centralPlan.name]
+            : []),
+        ]
+      : [...(selection.central ? [selection.centralPlan.name] : []), ...selection.sources.map((plan) => plan.name)];
+  const prompt = deps.prompt ?? terminalPrompt;
+  const decision = confirmation({
+    operation: spec.name,
+    interactive: prompt.interactive(io),
+    yes: safety.yes,
+    stacks,
+    prune: run.orphans,
+    backendUrl: run.backendUrl,
+  });
+  if (decision.kind === "proceed") return undefined;
+  if (decision.kind === "refuse") return refuse(decision.message);
+  if (accepted(await prompt.ask(decision.question, io))) return undefined;
+  io.stderr.write(`org-s3-backup ${spec.name}: not confirmed, nothing was changed.\n`);
+  return ExitCode.BadInput;
 }
