@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { parseInventory } from "../config/load";
 
@@ -47,6 +48,43 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/**
+ * Hostile files under 5 MB (issue 14): each must be refused, with messages of bounded length, within
+ * TARGET_MS. Each is built from the small valid example so that its problem is the only one.
+ */
+const TARGET_MS = 2000;
+const MB = 1024 * 1024;
+const HOSTILE: { name: string; text: () => string }[] = [
+  {
+    name: "a 4 MB region value",
+    text: () =>
+      inventoryText(3, false).replace(
+        "  region: eu-west-1\n  bucket: acme-org",
+        `  region: ${"x".repeat(4 * MB)}\n  bucket: acme-org`,
+      ),
+  },
+  {
+    name: "a 4 MB storage class (did you mean)",
+    text: () => `${inventoryText(3, false)}    replication:\n      storageClass: ${"G".repeat(4 * MB)}\n`,
+  },
+  { name: "a 4 MB quoted unknown key", text: () => `${inventoryText(3, false)}    "${"k".repeat(4 * MB)}": 1\n` },
+  {
+    name: "a 4 MB tag value with a line break",
+    text: () => `${inventoryText(3, false)}    tags:\n      team: "a\\nb${"x".repeat(4 * MB)}"\n`,
+  },
+  { name: "4.5 MB of random bytes", text: () => randomBytes(4.5 * MB).toString("utf8") },
+  {
+    name: "100,000 unknown top-level keys",
+    text: () => Array.from({ length: 100_000 }, (_, i) => `key${i}: value`).join("\n"),
+  },
+  { name: "100,000 repeats of one key", text: () => "a: 1\n".repeat(100_000) },
+  { name: "40,000 accounts, every id unquoted", text: () => inventoryText(40_000, true) },
+  {
+    name: "100,000 lines of YAML syntax errors",
+    text: () => Array.from({ length: 100_000 }, (_, i) => `a${i}: b: c`).join("\n"),
+  },
+];
+
 for (const broken of [false, true]) {
   for (const size of SIZES) {
     const text = inventoryText(size, broken);
@@ -64,3 +102,22 @@ for (const broken of [false, true]) {
     );
   }
 }
+
+process.stdout.write(`\nHostile files (target: refused within ${TARGET_MS} ms, messages of bounded length)\n`);
+let missed = 0;
+for (const { name, text: make } of HOSTILE) {
+  const text = make();
+  const start = performance.now();
+  const result = parseInventory(text, "bench.yaml");
+  const ms = performance.now() - start;
+  const problems = result.ok ? [] : result.problems;
+  const longest = Math.max(0, ...problems.slice(0, 50).map((problem) => problem.message.length));
+  const verdict = result.ok ? "ACCEPTED (wrong)" : ms <= TARGET_MS ? "ok" : "SLOW";
+  if (verdict !== "ok") missed++;
+  process.stdout.write(
+    `${name.padEnd(40)} ${(text.length / MB).toFixed(1).padStart(4)} MB  ${ms.toFixed(0).padStart(6)} ms  ${String(problems.length).padStart(7)} problems, longest message ${longest} chars  ${verdict}\n`,
+  );
+}
+process.stdout.write(
+  missed === 0 ? "every hostile file within the target\n" : `${missed} hostile file(s) over the target\n`,
+);

@@ -2,11 +2,12 @@ import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { isAlias, parseDocument, visit, type Document } from "yaml";
 import type { z } from "zod";
-import { describePath, LineIndex, Locator, type PathSegment } from "./locate";
+import { describePath, LineIndex, Locator, type PathSegment, quoted, shown } from "./locate";
 import { inventoryFileSchema } from "./schema";
 import { bareExistingBucketMessage, checkSections, type Issue, type Sections } from "./semantics";
 import { didYouMean } from "./suggest";
 import type { Inventory } from "./types";
+import { normalizeLineBreaks, structureProblems, textProblems } from "./yaml-checks";
 
 /** One thing wrong with the inventory, at the YAML node it is about. line/column 0: the whole file. */
 export interface Problem {
@@ -23,6 +24,23 @@ export function formatProblem(problem: Problem): string {
   return problem.line > 0
     ? `${problem.file}:${problem.line}:${problem.column}: ${problem.message}`
     : `${problem.file}: ${problem.message}`;
+}
+
+/** How many problems are printed: the first ones in file order, then how many more there are. */
+export const SHOWN_PROBLEMS = 50;
+
+/** The problems as `FILE:LINE:COL: message` lines: the first `limit`, then one line counting the rest. */
+export function formatProblems(problems: readonly Problem[], limit = SHOWN_PROBLEMS): string[] {
+  const lines = problems.slice(0, limit).map(formatProblem);
+  const rest = problems.length - lines.length;
+  if (rest > 0)
+    lines.push(`... and ${rest} more problem${rest === 1 ? "" : "s"}, not shown: fix these first and run again`);
+  return lines;
+}
+
+/** File order: line, column, then message, so that two runs print the same lines in the same order. */
+export function compareProblems(a: Problem, b: Problem): number {
+  return a.line - b.line || a.column - b.column || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
 }
 
 /** Reads and validates an inventory file. Never throws for bad input: every problem is in the result. */
@@ -48,22 +66,30 @@ function readError(error: unknown): string {
 }
 
 /** Parses and validates inventory text; `file` is only used in messages and as the inventory's sourcePath. */
-export function parseInventory(text: string, file: string): LoadResult {
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+export function parseInventory(input: string, file: string): LoadResult {
+  // Lone CRs (old Mac line endings) become LFs at the same offsets: lines are counted as YAML counts them.
+  const text = normalizeLineBreaks(input);
   const lines = new LineIndex(text);
   const at = (offset: number, message: string): Problem => ({ file, ...lines.position(offset), message });
+  const failed = (problems: Problem[]): LoadResult => ({ ok: false, problems: problems.sort(compareProblems) });
+  const notText = textProblems(text);
+  if (notText.length > 0) return failed(notText.map((problem) => at(problem.offset, problem.message)));
+  // Merge keys (`<<: *anchor`) are resolved. Keys given twice are found by structureProblems, in one pass:
+  // yaml's own uniqueKeys compares every pair of keys of a mapping.
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: false, merge: true });
   if (document.errors.length > 0) {
-    return {
-      ok: false,
-      problems: document.errors.map((error) => at(error.pos[0], `YAML syntax: ${firstLine(error.message)}`)),
-    };
+    return failed(
+      document.errors.map((error) => at(error.pos[0], `YAML syntax: ${shown(firstLine(error.message), 160)}`)),
+    );
   }
+  const structure = structureProblems(document, (offset) => lines.position(offset).line);
+  if (structure.length > 0) return failed(structure.map((problem) => at(problem.offset, problem.message)));
   let raw: unknown;
   try {
     raw = document.toJS();
   } catch (error) {
     // Aliases are resolved here: an unknown anchor, or an alias bomb (yaml's resource-exhaustion guard).
-    return { ok: false, problems: [at(firstAliasOffset(document), `YAML: ${(error as Error).message}`)] };
+    return failed([at(firstAliasOffset(document), `YAML: ${shown(firstLine((error as Error).message), 160)}`)]);
   }
   if (raw === null || raw === undefined) {
     return {
@@ -91,8 +117,7 @@ export function parseInventory(text: string, file: string): LoadResult {
     ...locator.position(issue.path, issue.target),
     message: issue.message,
   }));
-  problems.sort((a, b) => a.line - b.line || a.column - b.column);
-  return { ok: false, problems };
+  return failed(problems);
 }
 
 function firstAliasOffset(document: Document): number {
@@ -119,6 +144,9 @@ function wellFormedSections(raw: unknown): Sections {
     central: inventoryFileSchema.shape.central.safeParse(parts.central).data,
     defaults: inventoryFileSchema.shape.defaults.safeParse(parts.defaults).data,
     accounts: accounts.map((entry) => inventoryFileSchema.shape.accounts.element.safeParse(entry).data),
+    ignore: Array.isArray(parts.ignore)
+      ? parts.ignore.map((entry) => inventoryFileSchema.shape.ignore.unwrap().element.safeParse(entry).data)
+      : undefined,
     accountIds: accounts.map(
       (entry) =>
         inventoryFileSchema.shape.accounts.element.shape.id.safeParse((entry as { id?: unknown } | null)?.id).data,
@@ -140,7 +168,7 @@ function describeValue(value: unknown): string {
   if (value === null) return "nothing (null)";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (typeof value === "string") return `the string ${quoted(value)}`;
   return `the ${typeof value} ${String(value)}`;
 }
 
@@ -201,15 +229,31 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, locator: Locator):
       return issue.keys.map((key) => ({
         path: [...segments, key],
         target: "key" as const,
-        message: `${where}: unknown key \`${key}\`${didYouMean(key, allowed)}`,
+        message: `${where}: unknown key \`${shown(key)}\`${didYouMean(key, allowed)}`,
       }));
     }
     case "invalid_type": {
       if (value === undefined) return [missingKey(segments, raw)];
       if (issue.expected === "object" && typeof value === "string" && segments.at(-1) === "existingBucket")
-        return [{ path: segments, message: bareExistingBucketMessage(where, value, accountIdAt(raw, segments)) }];
+        return [
+          { path: segments, message: bareExistingBucketMessage(where, shown(value), accountIdAt(raw, segments)) },
+        ];
       if (issue.expected === "string" && typeof value === "number")
         return [{ path: segments, message: unquotedNumber(segments, where, value, locator) }];
+      // A number zod still refuses: not whole (its own message says what it wants), or 1e400 / .nan.
+      if ((issue.expected === "number" || issue.expected === "int") && typeof value === "number") {
+        const message = Number.isFinite(value)
+          ? issue.message
+          : `${shown(locator.sourceText(segments) ?? String(value))} is ${Number.isNaN(value) ? "not a number" : "too large a number to use"}`;
+        return [{ path: segments, message: `${where}: ${message}` }];
+      }
+      if (issue.expected === "object" && segments[0] === "ignore" && segments.length === 2)
+        return [
+          {
+            path: segments,
+            message: `${where}: an ignored account is a mapping; write - id: ${quoted(String(value))} (and optionally reason: ...)`,
+          },
+        ];
       const unquote =
         issue.expected === "boolean" && (value === "true" || value === "false") ? "; remove the quotes" : "";
       return [
@@ -223,10 +267,15 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, locator: Locator):
       // A required enum key that is absent (`keys:` of an adopted bucket, `mode:` of objectLock).
       if (value === undefined) return [missingKey(segments, raw)];
       const options = issue.values.map(String);
-      const shown = options.length <= 10 ? ` (one of ${options.join(", ")})` : "";
+      const choices = options.length <= 10 ? ` (one of ${options.join(", ")})` : "";
       const hint = typeof value === "string" ? didYouMean(value, options) : "";
       const what = segments[segments.length - 1] === "region" ? "unknown region" : "not allowed:";
-      return [{ path: segments, message: `${where}: ${what} ${JSON.stringify(value)}${shown}${hint}` }];
+      return [
+        {
+          path: segments,
+          message: `${where}: ${what} ${typeof value === "string" ? quoted(value) : shown(String(JSON.stringify(value)))}${choices}${hint}`,
+        },
+      ];
     }
     case "invalid_key":
       return [{ path: segments, target: "key", message: `${where}: ${issue.issues[0]?.message ?? issue.message}` }];
@@ -264,7 +313,7 @@ function missingKeyHint(parent: readonly PathSegment[], key: string, raw: unknow
 
 /** YAML reads unquoted digits as a number: an account id loses its leading zeros, a tag becomes a number. */
 function unquotedNumber(segments: readonly PathSegment[], where: string, value: number, locator: Locator): string {
-  const written = locator.sourceText(segments) ?? String(value);
+  const written = shown(locator.sourceText(segments) ?? String(value));
   const key = String(segments[segments.length - 1]);
   if (key === "id") {
     const lost =

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, type Document, type Node } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 
 export type PathSegment = string | number;
 
@@ -14,10 +14,49 @@ export interface Position {
 export function describePath(path: readonly PathSegment[]): string {
   const text = path.reduce<string>(
     (joined, segment) =>
-      typeof segment === "number" ? `${joined}[${segment}]` : joined ? `${joined}.${segment}` : segment,
+      typeof segment === "number" ? `${joined}[${segment}]` : joined ? `${joined}.${shown(segment)}` : shown(segment),
     "",
   );
   return text || "the file";
+}
+
+/** How much of a value from the file a message quotes. */
+export const QUOTED_LENGTH = 80;
+
+/**
+ * Text from the file as a message may show it: at most `max` characters (then `…`), and every character
+ * that would act on the terminal rather than print (control characters, bidi overrides, zero-width and
+ * line separators) written as an escape, `\u202E`.
+ */
+export function shown(text: string, max = QUOTED_LENGTH): string {
+  return escaped(text, max, false);
+}
+
+/** `shown` in double quotes, with quotes and backslashes escaped as in JSON. */
+export function quoted(text: string, max = QUOTED_LENGTH): string {
+  return `"${escaped(text, max, true)}"`;
+}
+
+function escaped(text: string, max: number, inQuotes: boolean): string {
+  let result = "";
+  let count = 0;
+  for (const character of text) {
+    if (count === max) return `${result}…`;
+    if (HIDDEN.test(character)) result += escapeCharacter(character);
+    else if (inQuotes && (character === '"' || character === "\\")) result += `\\${character}`;
+    else result += character;
+    count++;
+  }
+  return result;
+}
+
+/** Characters that do not print as themselves: control, format (bidi, zero-width), separators, surrogates. */
+export const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+
+const ESCAPES: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+function escapeCharacter(character: string): string {
+  return ESCAPES[character] ?? `\\u${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
 }
 
 /**
@@ -57,6 +96,8 @@ function lineStarts(text: string): number[] {
  * exists, which is the parent mapping.
  */
 export class Locator {
+  private readonly index = new WeakMap<YAMLMap, Map<string, Pair>>();
+
   constructor(
     private readonly document: Document,
     private readonly lines: LineIndex,
@@ -83,7 +124,7 @@ export class Locator {
       const segment = path[i];
       const last = i === path.length - 1;
       if (isMap(current)) {
-        const pair = current.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+        const pair = this.pair(current, String(segment), 0);
         if (!pair) return current;
         if (last && target === "key") return pair.key as Node;
         // `key:` with nothing after it: point at the key, the value has no position of its own.
@@ -101,4 +142,58 @@ export class Locator {
     }
     return current;
   }
+
+  /**
+   * A mapping's pairs by key, built on the first lookup in that mapping: a file with 100,000 problems in
+   * one mapping (unknown keys, say) is then located in linear time, not quadratic. The first pair of a key
+   * wins, as in the file.
+   */
+  private ownPairs(map: YAMLMap): ReadonlyMap<string, Pair> {
+    let index = this.index.get(map);
+    if (!index) {
+      index = new Map();
+      for (const item of map.items) {
+        if (!isScalar(item.key) || isMergeKey(item.key)) continue;
+        const key = String(item.key.value);
+        if (!index.has(key)) index.set(key, item as Pair);
+      }
+      this.index.set(map, index);
+    }
+    return index;
+  }
+
+  /**
+   * The pair of `key` in `map`, or in what the map merges with `<<:` (an alias, an inline mapping, or a
+   * list of them; the map's own keys win, then the sources in order), so that a value that came from an
+   * anchor is located where it is written.
+   */
+  private pair(map: YAMLMap, key: string, depth: number): Pair | undefined {
+    const own =
+      map.items.length > INDEXED_MAP_SIZE
+        ? this.ownPairs(map).get(key)
+        : (map.items.find((item) => isScalar(item.key) && !isMergeKey(item.key) && String(item.key.value) === key) as
+            | Pair
+            | undefined);
+    if (own || depth > MAX_MERGE_DEPTH) return own;
+    for (const item of map.items) {
+      if (!isMergeKey(item.key)) continue;
+      const sources = isSeq(item.value) ? item.value.items : [item.value];
+      for (const source of sources) {
+        const resolved = isAlias(source) ? source.resolve(this.document) : source;
+        const found = isMap(resolved) ? this.pair(resolved, key, depth + 1) : undefined;
+        if (found) return found;
+      }
+    }
+    return undefined;
+  }
 }
+
+/** A `<<` merge key, as the yaml library marks it when merge keys are on (a plain `<<`; a quoted one is text). */
+export function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && typeof key.value === "symbol" && key.value.description === "<<";
+}
+
+/** Mappings with more keys than this are indexed on their first lookup; smaller ones are searched. */
+const INDEXED_MAP_SIZE = 16;
+/** Merges of merges are followed this deep (an anchor cannot contain its own alias, but stay bounded). */
+const MAX_MERGE_DEPTH = 8;

@@ -1,6 +1,16 @@
 import { z } from "zod";
 import { bucketNameProblem } from "./bucket-name";
+import { quoted } from "./locate";
 import { REGIONS } from "./regions";
+import {
+  isPlainText,
+  plainTextMessage,
+  RESERVED_TAG_PREFIX,
+  TAG_CHARACTERS,
+  TAG_KEY_MAX,
+  TAG_VALUE_MAX,
+  tagCharacterMessage,
+} from "./text-rules";
 import { DESTINATION_STORAGE_CLASSES } from "./types";
 
 /**
@@ -45,26 +55,70 @@ const snsTopicArn = z.string().regex(/^arn:(aws|aws-us-gov|aws-cn):sns:[a-z0-9-]
 
 const bucketName = z.string().superRefine((name, context) => {
   const problem = bucketNameProblem(name);
-  if (problem) context.addIssue({ code: "custom", message: `bucket name ${JSON.stringify(name)} ${problem}` });
+  if (problem) context.addIssue({ code: "custom", message: `bucket name ${quoted(name)} ${problem}` });
 });
 
+/** Checks stop at the first that fails (`abort`): one message per key or value. */
 const tags = z
   .record(
     z
       .string()
       .min(1)
-      .max(128, { error: "tag keys are at most 128 characters" })
-      .refine((key) => !key.startsWith("aws:"), {
+      .max(TAG_KEY_MAX, { error: `tag keys are at most ${TAG_KEY_MAX} characters`, abort: true })
+      .regex(TAG_CHARACTERS, { error: (issue) => tagCharacterMessage("tag keys", String(issue.input)), abort: true })
+      .refine((key) => !RESERVED_TAG_PREFIX.test(key), {
         error: "tag keys starting with aws: are reserved by AWS",
       }),
-    z.string().max(256, { error: "tag values are at most 256 characters" }),
+    z
+      .string()
+      .max(TAG_VALUE_MAX, { error: `tag values are at most ${TAG_VALUE_MAX} characters`, abort: true })
+      .regex(TAG_CHARACTERS, { error: (issue) => tagCharacterMessage("tag values", String(issue.input)) }),
   )
   .describe("Tags for every resource; an account's tags are merged over the defaults' tags.");
 
-const positiveDays = z
-  .number()
-  .int({ error: "must be a whole number of days" })
-  .positive({ error: "must be more than 0 days" });
+/** A number of days from 1 to `max`; one message per value (the first check that fails). */
+const days = (max: number, tooMany: string) =>
+  z
+    .number()
+    .max(max, { error: tooMany, abort: true })
+    .int({ error: "must be a whole number of days", abort: true })
+    .positive({ error: "must be more than 0 days" });
+
+/** S3's lifecycle API takes day counts as 32-bit integers. */
+export const MAX_LIFECYCLE_DAYS = 2_147_483_647;
+/** S3 Object Lock default retention: at most 36,500 days, or 100 years. */
+export const MAX_OBJECT_LOCK_DAYS = 36_500;
+export const MAX_OBJECT_LOCK_YEARS = 100;
+
+const lifecycleDays = days(
+  MAX_LIFECYCLE_DAYS,
+  `must be at most ${MAX_LIFECYCLE_DAYS.toLocaleString("en-US")} days (S3 takes a 32-bit number)`,
+);
+
+/** Object Lock's default retention: `days` or `years` (semantics.ts checks that exactly one is given). */
+const objectLock = z.strictObject({
+  mode: z.enum(["GOVERNANCE", "COMPLIANCE"]),
+  days: days(
+    MAX_OBJECT_LOCK_DAYS,
+    `Object Lock retention is at most ${MAX_OBJECT_LOCK_DAYS.toLocaleString("en-US")} days (${MAX_OBJECT_LOCK_YEARS} years)`,
+  ).optional(),
+  years: z
+    .number()
+    .max(MAX_OBJECT_LOCK_YEARS, {
+      error: `Object Lock retention is at most ${MAX_OBJECT_LOCK_YEARS} years`,
+      abort: true,
+    })
+    .int({ error: "must be a whole number of years", abort: true })
+    .positive({ error: "must be more than 0 years" })
+    .optional(),
+});
+
+/** A person's name for an account: shown in tables and messages, so one line of visible characters. */
+const displayName = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine(isPlainText, { error: (issue) => plainTextMessage(String(issue.input)) });
 
 const storageClass = z
   .enum(DESTINATION_STORAGE_CLASSES)
@@ -159,23 +213,22 @@ const defaultsSchema = z.strictObject({
 
 const centralSchema = z.strictObject({
   id: accountId,
-  name: z.string().min(1).max(128),
+  name: displayName,
   region: region.optional().describe("Region of the central bucket; defaults.region when absent."),
   bucket: bucketName.describe("Name of the central backup bucket (a literal name, no placeholders)."),
   roleName: roleName.optional(),
   roleArn: roleArn.optional(),
   kmsAlias: kmsAlias.default(DEFAULT_CENTRAL_KMS_ALIAS),
-  objectLock: z
-    .strictObject({ mode: z.enum(["GOVERNANCE", "COMPLIANCE"]), days: positiveDays })
+  objectLock: objectLock
     .optional()
     .describe("Default Object Lock retention; can only be turned on when the bucket is created."),
   noncurrentVersions: z
     .strictObject({
-      transitionAfterDays: positiveDays.optional(),
+      transitionAfterDays: lifecycleDays.optional(),
       transitionStorageClass: z
         .enum(["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_IR", "DEEP_ARCHIVE"])
         .optional(),
-      expireAfterDays: positiveDays.optional(),
+      expireAfterDays: lifecycleDays.optional(),
       keepNewerVersions: z.number().int().min(1).max(100).optional(),
     })
     .optional()
@@ -188,7 +241,7 @@ const centralSchema = z.strictObject({
 
 const accountSchema = z.strictObject({
   id: accountId,
-  name: z.string().min(1).max(128).describe("Human name, used in messages, tags and the {name} placeholder."),
+  name: displayName.describe("Human name, used in messages, tags and the {name} placeholder."),
   enabled: z.boolean().optional().describe("false: keep the entry but plan no stack for it (default true)."),
   region: region.optional(),
   bucket: z
@@ -210,6 +263,18 @@ const accountSchema = z.strictObject({
   tags: tags.optional(),
 });
 
+/** An organization account that deliberately gets no stack (the management account, a sandbox). */
+const ignoredAccountSchema = z.strictObject({
+  id: accountId,
+  reason: z
+    .string()
+    .min(1)
+    .max(256)
+    .refine(isPlainText, { error: (issue) => plainTextMessage(String(issue.input)) })
+    .optional()
+    .describe("Why the account is left out, for the next reader."),
+});
+
 export const inventoryFileSchema = z.strictObject({
   organization: z
     .string()
@@ -220,8 +285,13 @@ export const inventoryFileSchema = z.strictObject({
   central: centralSchema,
   defaults: defaultsSchema,
   accounts: z.array(accountSchema).describe("Source accounts, in the order stacks are planned."),
+  ignore: z
+    .array(ignoredAccountSchema)
+    .optional()
+    .describe("Organization accounts deliberately left out: `discover` does not propose them."),
 });
 
 /** The inventory file after zod: shapes checked, `defaults` filled in. */
 export type InventoryFile = z.output<typeof inventoryFileSchema>;
 export type AccountEntry = InventoryFile["accounts"][number];
+export type IgnoreEntry = NonNullable<InventoryFile["ignore"]>[number];

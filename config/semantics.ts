@@ -1,7 +1,7 @@
 import { BUCKET_PLACEHOLDERS, bucketNameProblem, expandBucketTemplate, unknownPlaceholders } from "./bucket-name";
-import { describePath, type PathSegment, type Target } from "./locate";
+import { describePath, type PathSegment, quoted, shown, type Target } from "./locate";
 import { partitionOf } from "./regions";
-import type { AccountEntry, InventoryFile } from "./schema";
+import type { AccountEntry, IgnoreEntry, InventoryFile } from "./schema";
 import { closest } from "./suggest";
 import type { AdoptedBucket, CentralAccount, Inventory, ReplicationOptions, SourceAccount } from "./types";
 
@@ -25,6 +25,8 @@ export interface Sections {
   readonly accounts: readonly (AccountEntry | undefined)[];
   /** Each item's id when it is a well-formed id, even if the rest of the item is not (for duplicates). */
   readonly accountIds: readonly (string | undefined)[];
+  /** `ignore:` entries (undefined where an entry has shape problems); absent when the file has none. */
+  readonly ignore?: readonly (IgnoreEntry | undefined)[];
   /** Whether every section is well-formed (only then can an Inventory be built). */
   readonly complete: boolean;
 }
@@ -47,6 +49,7 @@ export function checkSections(
 
   if (central) {
     checkRole(issues, ["central"], central, central.id, centralRegion);
+    checkObjectLock(issues, central.objectLock);
     checkNoncurrentVersions(issues, central.noncurrentVersions);
   }
 
@@ -144,11 +147,73 @@ export function checkSections(
     }
   });
 
+  checkIgnored(issues, sections, lineOf);
+
   if (issues.length > 0 || !sections.complete || !central || !defaults || !sections.organization) return { issues };
-  return {
-    issues,
-    inventory: normalize(sections.organization, central, defaults, accounts as AccountEntry[], sourcePath),
-  };
+  const inventory = normalize(sections.organization, central, defaults, accounts as AccountEntry[], sourcePath);
+  const ignored = (sections.ignore ?? []).flatMap((entry) =>
+    entry ? [{ accountId: entry.id, ...(entry.reason !== undefined && { reason: entry.reason }) }] : [],
+  );
+  return { issues, inventory: ignored.length > 0 ? { ...inventory, ignored } : inventory };
+}
+
+/**
+ * `ignore:` names organization accounts that get no stack on purpose. An id there is not the central
+ * account (never proposed anyway), not listed twice, and not also a source account: an account is either
+ * deployed or ignored.
+ */
+function checkIgnored(issues: Issue[], sections: Sections, lineOf: (path: readonly PathSegment[]) => number): void {
+  const firstAt = new Map<string, number>();
+  const accountAt = new Map<string, number>();
+  sections.accountIds.forEach((id, index) => {
+    if (id !== undefined && !accountAt.has(id)) accountAt.set(id, index);
+  });
+  (sections.ignore ?? []).forEach((entry, index) => {
+    if (!entry) return;
+    const path: PathSegment[] = ["ignore", index, "id"];
+    const where = `ignore[${index}].id`;
+    const { id } = entry;
+    if (sections.central && id === sections.central.id) {
+      issues.push({
+        path,
+        message: `${where}: ${id} is the central account, which discover never proposes; remove it`,
+      });
+      return;
+    }
+    const seenAt = firstAt.get(id);
+    if (seenAt !== undefined) {
+      issues.push({
+        path,
+        message: `${where}: account ${id} is already listed as ignore[${seenAt}] (line ${lineOf(["ignore", seenAt, "id"])})`,
+      });
+      return;
+    }
+    firstAt.set(id, index);
+    const source = accountAt.get(id);
+    if (source !== undefined) {
+      issues.push({
+        path,
+        message: `${where}: account ${id} is also a source account, accounts[${source}] (line ${lineOf(["accounts", source, "id"])}); an account is either backed up or ignored — remove one of the entries (enabled: false keeps an entry without a stack)`,
+      });
+    }
+  });
+}
+
+/** Object Lock's default retention is a number of days or of years: S3 takes exactly one of them. */
+function checkObjectLock(issues: Issue[], lock: InventoryFile["central"]["objectLock"]): void {
+  if (!lock) return;
+  const where = "central.objectLock";
+  if (lock.days === undefined && lock.years === undefined)
+    issues.push({
+      path: ["central", "objectLock"],
+      message: `${where}: missing required key \`days\` (or \`years\`): the default retention period`,
+    });
+  else if (lock.days !== undefined && lock.years !== undefined)
+    issues.push({
+      path: ["central", "objectLock", "years"],
+      target: "key",
+      message: `${where}: give days or years, not both (S3 takes one retention period)`,
+    });
 }
 
 /**
@@ -275,7 +340,7 @@ function checkTemplate(issues: Issue[], template: string): boolean {
     const hint = suggestion === undefined ? "" : ` (did you mean {${suggestion}}?)`;
     issues.push({
       path,
-      message: `defaults.bucket: unknown placeholder {${name}}${hint}; placeholders are {accountId}, {name}, {region}`,
+      message: `defaults.bucket: unknown placeholder {${shown(name)}}${hint}; placeholders are {accountId}, {name}, {region}`,
     });
   }
   if (unknown.length > 0) return false;
@@ -290,7 +355,10 @@ function checkTemplate(issues: Issue[], template: string): boolean {
   const sample = expandBucketTemplate(template, SAMPLE);
   const problem = bucketNameProblem(sample);
   if (problem) {
-    issues.push({ path, message: `defaults.bucket: names made from this template are invalid: ${sample} ${problem}` });
+    issues.push({
+      path,
+      message: `defaults.bucket: names made from this template are invalid: ${shown(sample)} ${problem}`,
+    });
     return false;
   }
   return true;
@@ -324,7 +392,7 @@ function resolveBucket(
   if (unknown.length > 0) {
     issues.push({
       path: ["accounts", index, "bucket"],
-      message: `${where}.bucket: unknown placeholder {${unknown[0]}}; placeholders are {accountId}, {name}, {region}`,
+      message: `${where}.bucket: unknown placeholder {${shown(unknown[0])}}; placeholders are {accountId}, {name}, {region}`,
     });
     return undefined;
   }
@@ -332,8 +400,8 @@ function resolveBucket(
   const path: PathSegment[] = own ? ["accounts", index, "bucket"] : ["accounts", index];
   const problem = bucketNameProblem(name);
   if (problem) {
-    const origin = own ? "" : ` (from defaults.bucket ${template})`;
-    issues.push({ path, message: `${where}: bucket name ${JSON.stringify(name)}${origin} ${problem}` });
+    const origin = own ? "" : ` (from defaults.bucket ${shown(template ?? "")})`;
+    issues.push({ path, message: `${where}: bucket name ${quoted(name)}${origin} ${problem}` });
     return undefined;
   }
   return { name, path };

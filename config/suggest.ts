@@ -17,18 +17,26 @@ function editDistance(a: string, b: string): number {
   return previous[b.length];
 }
 
+/** The most edits a suggestion may be away from the input. */
+const MAX_EDITS = 3;
+
 /**
  * The candidate closest to `input`, if close enough to be a plausible typo: case differences always are,
  * otherwise at most a third of the word (and at least 1, at most 3) may differ.
  */
 export function closest(input: string, candidates: readonly string[]): string | undefined {
+  const allowed = Math.min(MAX_EDITS, Math.max(1, Math.floor(input.length / 3)));
+  // The distance is at least the difference in length: a value much longer than every candidate (a 4 MB
+  // string where a region belongs) cannot be a typo of one, and is not looked at letter by letter.
+  const longest = candidates.reduce((max, candidate) => Math.max(max, candidate.length), 0);
+  if (input.length > longest + allowed) return undefined;
   const lower = input.toLowerCase();
   const sameIgnoringCase = candidates.find((candidate) => candidate.toLowerCase() === lower);
   if (sameIgnoringCase !== undefined) return sameIgnoringCase;
-  const allowed = Math.min(3, Math.max(1, Math.floor(input.length / 3)));
   let best: string | undefined;
   let bestDistance = allowed + 1;
   for (const candidate of candidates) {
+    if (Math.abs(candidate.length - input.length) > allowed) continue;
     const distance = editDistance(lower, candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;

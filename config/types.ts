@@ -25,6 +25,13 @@ export interface Inventory {
   readonly central: CentralAccount;
   /** Every source account in file order, disabled ones included (`enabled: false`). */
   readonly sources: readonly SourceAccount[];
+  /** Organization accounts deliberately left out (`ignore:`): `discover` does not propose them. Absent = none. */
+  readonly ignored?: readonly IgnoredAccount[];
+}
+
+export interface IgnoredAccount {
+  readonly accountId: string;
+  readonly reason?: string;
 }
 
 export interface CentralAccount {
@@ -37,8 +44,11 @@ export interface CentralAccount {
   readonly bucketName: string;
   /** Alias of the central KMS key, `alias/...`. */
   readonly kmsAlias: string;
-  /** Object Lock default retention; absent = Object Lock not enabled. Only settable at bucket creation. */
-  readonly objectLock?: { readonly mode: "GOVERNANCE" | "COMPLIANCE"; readonly days: number };
+  /**
+   * Object Lock default retention, in days or in years (exactly one of them); absent = Object Lock not
+   * enabled. Only settable at bucket creation.
+   */
+  readonly objectLock?: { readonly mode: "GOVERNANCE" | "COMPLIANCE"; readonly days?: number; readonly years?: number };
   /** Lifecycle for noncurrent versions; absent = keep every version forever. */
   readonly noncurrentVersions?: {
     /** Move noncurrent versions to this class after `transitionAfterDays`. */

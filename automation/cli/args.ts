@@ -1,5 +1,7 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import * as path from "node:path";
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
+import { closest } from "../../config/suggest";
 import type { Inventory, SourceAccount } from "../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../infra/contract";
 import type { Io } from "./command";
@@ -55,15 +57,56 @@ export function parseArgsOrReport<Options extends ParseArgsOptionsConfig>(
       options: { ...options, ...INVENTORY_OPTION },
     }).values as ArgValues<Options>;
   } catch (error) {
-    usage((error as Error).message);
+    usage(parseErrorMessage(error as Error & { code?: string }, { ...options, ...INVENTORY_OPTION }));
     return undefined;
   }
+  if (parseOnly.getStore()) throw new ArgumentsParsed(command);
   const { inventory } = values as { inventory?: string };
   return {
     values,
     inventoryPath: path.resolve(io.cwd, inventory ?? DEFAULT_INVENTORY_PATH),
     usage,
   };
+}
+
+/** node:util's message, plus the option most likely meant when an unknown one looks like a typo. */
+function parseErrorMessage(error: Error & { code?: string }, options: ParseArgsOptionsConfig): string {
+  const unknown =
+    error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? /'(-{1,2}[^'=]+)/.exec(error.message)?.[1] : undefined;
+  if (unknown === undefined) return error.message;
+  const known = new Map<string, string>([["help", "--help"]]);
+  for (const [name, option] of Object.entries(options)) {
+    known.set(name, `--${name}`);
+    if (option.short) known.set(option.short, `-${option.short} (--${name})`);
+  }
+  const match = closest(unknown.replace(/^-{1,2}/, ""), [...known.keys()]);
+  return match === undefined ? error.message : `${error.message}; did you mean ${known.get(match)}?`;
+}
+
+/** Set while only checking command lines (tests of the docs): commands stop right after parsing. */
+const parseOnly = new AsyncLocalStorage<true>();
+
+/** Thrown by parseArgsOrReport in parseArgumentsOnly: the command's arguments parsed. */
+export class ArgumentsParsed extends Error {
+  constructor(readonly command: string) {
+    super(`org-s3-backup ${command}: arguments parsed`);
+  }
+}
+
+/**
+ * Whether a command line parses with its command's own options, without running the command: `run`
+ * (normally `main(argv, io)`) is stopped by parseArgsOrReport right after a successful parse. Resolves
+ * to `parsed`, or to the exit code the command returned instead (a usage error, an unknown command).
+ */
+export async function parseArgumentsOnly(
+  run: () => Promise<number>,
+): Promise<{ parsed: true; command: string } | { parsed: false; exitCode: number }> {
+  try {
+    return { parsed: false, exitCode: await parseOnly.run(true, run) };
+  } catch (error) {
+    if (error instanceof ArgumentsParsed) return { parsed: true, command: error.command };
+    throw error;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { formatProblem, loadInventory } from "../../config/load";
+import { formatProblems, loadInventory, SHOWN_PROBLEMS } from "../../config/load";
 import type { Inventory } from "../../config/types";
 import type { Io } from "./command";
 
@@ -13,11 +13,14 @@ export async function loadInventoryOrReport(file: string, io: Io): Promise<Inven
   const result = await loadInventory(absolute);
   if (result.ok) return result.inventory;
   const shown = displayPath(absolute, io.cwd);
-  for (const problem of result.problems) io.stderr.write(`${formatProblem({ ...problem, file: shown })}\n`);
-  const count = result.problems.length;
+  const problems = result.problems.map((problem) => ({ ...problem, file: shown }));
+  for (const line of formatProblems(problems)) io.stderr.write(`${line}\n`);
+  const count = problems.length;
   // A file that could not be read has one problem and no lines: the count would only repeat it.
-  if (result.problems.every((problem) => problem.line > 0))
-    io.stderr.write(`${shown}: invalid — ${count} problem${count === 1 ? "" : "s"}\n`);
+  if (problems.every((problem) => problem.line > 0))
+    io.stderr.write(
+      `${shown}: invalid — ${count} problem${count === 1 ? "" : "s"}${count > SHOWN_PROBLEMS ? ` (the first ${SHOWN_PROBLEMS} shown)` : ""}\n`,
+    );
   return undefined;
 }
 

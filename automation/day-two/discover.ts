@@ -29,8 +29,10 @@ const GONE_STATES: Readonly<Record<string, GoneReason>> = {
 };
 
 export interface InventoryDrift {
-  /** ACTIVE accounts in scope that the inventory lacks (the central account never counts). */
+  /** ACTIVE accounts in scope that the inventory lacks (the central account and `ignore:` never count). */
   readonly missing: readonly OrgAccount[];
+  /** ACTIVE accounts in scope the inventory's `ignore:` leaves out on purpose (not proposed). */
+  readonly ignored: readonly (OrgAccount & { readonly reason?: string })[];
   /** Inventory accounts that left the organization or are being closed. */
   readonly gone: readonly {
     readonly accountId: string;
@@ -50,7 +52,14 @@ export function compareWithOrganization(
   inScope: readonly OrgAccount[] = organization,
 ): InventoryDrift {
   const known = new Set([inventory.central.accountId, ...inventory.sources.map((source) => source.accountId)]);
-  const missing = inScope.filter((account) => account.state === "ACTIVE" && !known.has(account.accountId));
+  const reasons = new Map((inventory.ignored ?? []).map((entry) => [entry.accountId, entry.reason]));
+  const unknown = inScope.filter((account) => account.state === "ACTIVE" && !known.has(account.accountId));
+  const missing = unknown.filter((account) => !reasons.has(account.accountId));
+  const ignored = unknown.flatMap((account) => {
+    if (!reasons.has(account.accountId)) return [];
+    const reason = reasons.get(account.accountId);
+    return [{ ...account, ...(reason !== undefined ? { reason } : {}) }];
+  });
   const byId = new Map(organization.map((account) => [account.accountId, account]));
   const gone = inventory.sources.flatMap((source) => {
     const account = byId.get(source.accountId);
@@ -58,10 +67,10 @@ export function compareWithOrganization(
       account === undefined ? "not in the organization" : GONE_STATES[account.state];
     return reason ? [{ accountId: source.accountId, name: source.name, enabled: source.enabled, reason }] : [];
   });
-  return { missing: uniqueById(missing), gone };
+  return { missing: uniqueById(missing), ignored: uniqueById(ignored), gone };
 }
 
-function uniqueById(accounts: readonly OrgAccount[]): OrgAccount[] {
+function uniqueById<Account extends OrgAccount>(accounts: readonly Account[]): Account[] {
   const seen = new Set<string>();
   return accounts.filter((account) => !seen.has(account.accountId) && seen.add(account.accountId) !== undefined);
 }
@@ -139,7 +148,16 @@ export function formatDrift(drift: InventoryDrift, written: boolean, inventoryPa
       );
   }
   if (lines.length === 0) lines.push(`${inventoryPath} is in step with the organization.`);
-  else if (drift.missing.length > 0 && !written) lines.push("Run with --write to add the missing accounts.");
+  else if (drift.missing.length > 0 && !written)
+    lines.push(
+      "Run with --write to add the missing accounts, or list the ones to leave out under ignore: in the inventory.",
+    );
+  if (drift.ignored.length > 0)
+    lines.push(
+      `Left out on purpose (ignore: in the inventory): ${drift.ignored
+        .map((account) => `${account.accountId} ${account.name}${account.reason ? ` (${account.reason})` : ""}`)
+        .join(", ")}.`,
+    );
   return `${lines.join("\n")}\n`;
 }
 

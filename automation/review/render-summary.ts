@@ -1,4 +1,6 @@
 import { adoptionDetail } from "../../config/adoption";
+import { DEFAULT_CENTRAL_KMS_ALIAS } from "../../config/schema";
+import type { CentralAccount, Inventory, SourceAccount } from "../../config/types";
 import { isPolicyDocument, type PolicyDocument, type Statement } from "../../infra/policies/document";
 import { DEFAULT_PROVIDER, type RenderedResource, type RenderedStack } from "./render";
 
@@ -139,4 +141,149 @@ export function formatStackSummary(stack: RenderedStack): string[] {
 /** The whole summary: every stack, a blank line between them. */
 export function formatRenderSummary(stacks: readonly RenderedStack[]): string {
   return `${stacks.map((stack) => formatStackSummary(stack).join("\n")).join("\n\n")}\n`;
+}
+
+/**
+ * What `render` prints by default: one line per stack — its resources and policies, and the settings in
+ * which it differs from the other accounts — under a header naming the settings most source accounts
+ * share. The normalized inventory does not record which values came from `defaults:`; the most common
+ * value is that default unless most accounts override it, and then it is the better baseline for spotting
+ * the odd account out. Policies and every resource are behind `--detail` (and in the JSON files).
+ */
+export function formatRenderOverview(stacks: readonly RenderedStack[], inventory: Inventory): string {
+  const sourcesById = new Map(inventory.sources.map((source) => [source.accountId, source]));
+  const sources = stacks.flatMap((stack) => {
+    const source = stack.kind === "source" ? sourcesById.get(stack.accountId) : undefined;
+    return source ? [source] : [];
+  });
+  const usual = commonSettings(sources.map(sourceSettings));
+  const count = sources.length;
+  const lines = [
+    `${stacks.length} stack${stacks.length === 1 ? "" : "s"}: ${stacks.some((s) => s.kind === "central") ? "central and " : ""}${count} source account${count === 1 ? "" : "s"}.`,
+  ];
+  if (count > 0)
+    lines.push(
+      "Settings most source accounts share (each line below names only what differs):",
+      ...wrap(
+        [...usual].map(([key, value]) => `${key} ${value}`),
+        "  ",
+        OVERVIEW_WIDTH,
+      ),
+      "",
+    );
+  for (const stack of stacks) {
+    const source = stack.kind === "source" ? sourcesById.get(stack.accountId) : undefined;
+    const differs = source
+      ? sourceSettings(source).filter(([key, value]) => usual.get(key) !== value)
+      : stack.kind === "central"
+        ? centralSettings(inventory.central)
+        : [];
+    lines.push(
+      `${stackHeader(stack)}${differs.length > 0 ? `; ${differs.map(([key, value]) => `${key} ${value}`).join(", ")}` : ""}`,
+      ...formatAdoptedBucket(stack),
+      ...defaultProviderWarning(stack),
+    );
+  }
+  lines.push("", "Every resource and each policy statement: org-s3-backup render --detail (or the JSON files).");
+  return `${lines.join("\n")}\n`;
+}
+
+const OVERVIEW_WIDTH = 100;
+
+/** `items` joined with ", " into lines of at most `width` columns (an item longer than that gets its own line). */
+function wrap(items: readonly string[], indent: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const [index, item] of items.entries()) {
+    const text = index === items.length - 1 ? item : `${item},`;
+    if (line !== "" && indent.length + line.length + 1 + text.length > width) {
+      lines.push(indent + line);
+      line = text;
+    } else line = line === "" ? text : `${line} ${text}`;
+  }
+  if (line !== "") lines.push(indent + line);
+  return lines;
+}
+
+/** `account-1… (source, account 1… payments, eu-west-1): 14 resources, 3 policies`. */
+function stackHeader(stack: RenderedStack): string {
+  const custom = stack.resources.filter((r) => r.custom).length;
+  const policies = policiesOf(stack).length;
+  return `${stack.stack} (${stack.kind}, account ${stack.accountId} ${stack.accountName}, ${stack.region}): ${custom} resources, ${policies} ${policies === 1 ? "policy" : "policies"}`;
+}
+
+function defaultProviderWarning(stack: RenderedStack): string[] {
+  const onDefault = stack.resources.filter((r) => r.custom && r.provider === DEFAULT_PROVIDER);
+  return onDefault.length > 0
+    ? [
+        `  ! ${onDefault.length} resources use the default provider (ambient credentials, not the account's role): ${onDefault.map((r) => r.name).join(", ")}`,
+      ]
+    : [];
+}
+
+type Setting = readonly [key: string, value: string];
+
+const onOff = (value: boolean) => (value ? "on" : "off");
+
+/** The settings of a source account people compare across accounts, in a fixed order. */
+export function sourceSettings(source: SourceAccount): Setting[] {
+  return [
+    ["region", source.region],
+    ["role", source.roleArn.slice(source.roleArn.indexOf(":role/") + ":role/".length)],
+    ["key", source.kmsAlias],
+    ["storage", source.replication.storageClass],
+    ["RTC", onOff(source.replication.replicationTimeControl)],
+    ["metrics", onOff(source.replication.metrics)],
+    ["delete markers", source.replication.deleteMarkerReplication ? "replicated" : "not replicated"],
+    ["monitoring", onOff(source.monitoring.enabled)],
+    ["alarm topic", source.monitoring.alarmTopicArn ?? "central"],
+    ["backfill", onOff(source.backfill.enabled)],
+  ];
+}
+
+/** Per setting, the value most accounts have (the first one seen on a tie), in the settings' order. */
+export function commonSettings(all: readonly Setting[][]): Map<string, string> {
+  const counts = new Map<string, Map<string, number>>();
+  for (const settings of all)
+    for (const [key, value] of settings) {
+      const values = counts.get(key) ?? new Map<string, number>();
+      values.set(value, (values.get(value) ?? 0) + 1);
+      counts.set(key, values);
+    }
+  const common = new Map<string, string>();
+  for (const [key, values] of counts) {
+    let best: [string, number] = ["", -1];
+    for (const entry of values) if (entry[1] > best[1]) best = entry;
+    common.set(key, best[0]);
+  }
+  return common;
+}
+
+/** What the central stack has beyond a plain bucket: Object Lock, lifecycle, an own topic, another key alias. */
+function centralSettings(central: CentralAccount): Setting[] {
+  const settings: Setting[] = [];
+  const lock = central.objectLock;
+  if (lock)
+    settings.push([
+      "object lock",
+      `${lock.mode} ${lock.years !== undefined ? plural(lock.years, "year") : plural(lock.days ?? 0, "day")}`,
+    ]);
+  const versions = central.noncurrentVersions;
+  if (versions) {
+    const parts = [
+      versions.transitionAfterDays !== undefined
+        ? `to ${versions.transitionStorageClass} after ${versions.transitionAfterDays} days`
+        : "",
+      versions.expireAfterDays !== undefined ? `expire after ${versions.expireAfterDays} days` : "",
+      versions.keepNewerVersions !== undefined ? `keep ${versions.keepNewerVersions} newer` : "",
+    ].filter(Boolean);
+    settings.push(["noncurrent versions", `(${parts.join(", ")})`]);
+  }
+  if (central.alarmTopicArn) settings.push(["alarm topic", central.alarmTopicArn]);
+  if (central.kmsAlias !== DEFAULT_CENTRAL_KMS_ALIAS) settings.push(["key", central.kmsAlias]);
+  return settings;
+}
+
+function plural(count: number, unit: string): string {
+  return `${count} ${unit}${count === 1 ? "" : "s"}`;
 }

@@ -88,7 +88,7 @@ export class CentralBackupBucket extends pulumi.ComponentResource {
         {
           bucket: bucket.bucket,
           objectLockEnabled: "Enabled",
-          rule: { defaultRetention: { mode: args.objectLock.mode, days: args.objectLock.days } },
+          rule: { defaultRetention: objectLockRetention(args.objectLock) },
         },
         { ...guardsData, dependsOn: [versioning] },
       );
@@ -106,6 +106,19 @@ export class CentralBackupBucket extends pulumi.ComponentResource {
     this.kmsKeyArn = key.arn;
     this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn });
   }
+}
+
+/** S3's default retention: days or years, exactly one (the inventory refuses both and neither). */
+export function objectLockRetention(lock: NonNullable<CentralAccount["objectLock"]>): {
+  mode: string;
+  days?: number;
+  years?: number;
+} {
+  return {
+    mode: lock.mode,
+    ...(lock.days !== undefined ? { days: lock.days } : {}),
+    ...(lock.years !== undefined ? { years: lock.years } : {}),
+  };
 }
 
 export const NONCURRENT_VERSIONS_RULE_ID = "org-s3-backup-noncurrent-versions";

@@ -189,9 +189,11 @@ describe("validate and plan commands", () => {
       ]);
     });
 
-    it("prints nothing on stdout and exits 2 for an invalid inventory", async () => {
+    it("prints the problems as a JSON error object on stdout and exits 2 for an invalid inventory", async () => {
       const { code, stdout, stderr } = await run(["plan", "--json", "--inventory", "bad.yaml"], dir);
-      expect({ code, stdout }).to.deep.equal({ code: 2, stdout: "" });
+      expect(code).to.equal(2);
+      expect(JSON.parse(stdout)).to.deep.include({ ok: false, command: "plan", exitCode: 2 });
+      expect(JSON.parse(stdout).problems.map((p: { line: number }) => p.line)).to.deep.equal([8, 11]);
       expect(stderr.split("\n")[0]).to.equal(
         'bad.yaml:8:11: defaults.region: unknown region "eu-west-9"; did you mean `eu-west-1`?',
       );

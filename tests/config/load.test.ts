@@ -279,7 +279,9 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
   {
     name: "a duplicate YAML key",
     yaml: afterLine(12, "    name: payments-again"),
-    problems: ["13:5: YAML syntax: Map keys must be unique"],
+    problems: [
+      "13:5: accounts[0]: the key `name` is already given at line 12 of this mapping (YAML would keep only one of the values); remove one",
+    ],
   },
   {
     name: "a tag value YAML reads as a number",

@@ -97,6 +97,7 @@ describe("discover: comparing the organization with the inventory", () => {
     const text = formatDrift(
       {
         missing: [active("444444444444", "new-app")],
+        ignored: [],
         gone: [{ accountId: "222222222222", name: "old", enabled: true, reason: "suspended" }],
       },
       false,
@@ -108,11 +109,11 @@ describe("discover: comparing the organization with the inventory", () => {
         "  444444444444  new-app",
         "In /x/accounts.yaml but no longer usable (remove them or set enabled: false, then run up --prune):",
         "  222222222222  old  suspended",
-        "Run with --write to add the missing accounts.",
+        "Run with --write to add the missing accounts, or list the ones to leave out under ignore: in the inventory.",
         "",
       ].join("\n"),
     );
-    expect(formatDrift({ missing: [], gone: [] }, false, "/x/a.yaml")).to.equal(
+    expect(formatDrift({ missing: [], ignored: [], gone: [] }, false, "/x/a.yaml")).to.equal(
       "/x/a.yaml is in step with the organization.\n",
     );
   });

@@ -53,7 +53,9 @@ describe("render command", () => {
     expect(second).to.deep.equal(first);
     expect(io.out()).to.match(/^central \(central, account 999999999999/m);
     expect(io.out()).to.match(/^account-111111111111 \(source, account 111111111111/m);
-    expect(io.out()).to.match(/^\s+policy aws:s3\/bucketPolicy:BucketPolicy /m);
+    const detail = capture(dir);
+    expect(await renderCommand(deps()).run(["--detail"], detail)).to.equal(ExitCode.Ok);
+    expect(detail.out()).to.match(/^\s+policy aws:s3\/bucketPolicy:BucketPolicy /m);
   });
 
   it("shows an adopted bucket's key layout and what is managed on it, in the summary and the JSON", async () => {

@@ -23,18 +23,25 @@ export const DUMMY_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "tes
 export function motoUnavailableReason(): string | undefined {
   const probe = spawnSync("moto_server", ["--help"], { stdio: "ignore" });
   if (probe.error)
-    return `moto_server not found on PATH (${(probe.error as NodeJS.ErrnoException).code}); install moto[server] to run the emulator tests`;
+    return `moto_server not found on PATH (${(probe.error as NodeJS.ErrnoException).code}): the emulator tests need the Python package moto, pip install "moto[server]"`;
   // A pyenv shim without moto behind it exists but fails.
   if (probe.status !== 0)
-    return `moto_server --help exited with ${probe.status ?? probe.signal}; install moto[server] to run the emulator tests`;
+    return `moto_server --help exited with ${probe.status ?? probe.signal}: the emulator tests need the Python package moto, pip install "moto[server]"`;
   return undefined;
 }
 
-/** Skips the calling suite, with the reason printed, when the emulator is absent. */
+/**
+ * Skips the calling suite, with the reason printed, when the emulator is absent. The reason is also kept
+ * on the suite (`skipReason`), for the recap tests/support/counting-reporter.js prints at the end.
+ */
 export function skipWithoutMoto(context: Mocha.Context): void {
   const reason = motoUnavailableReason();
   if (reason) {
     console.log(`    skipped: ${reason}`);
+    const suite = (context.test?.parent ?? context.currentTest?.parent) as
+      | (Mocha.Suite & { skipReason?: string })
+      | undefined;
+    if (suite) suite.skipReason = reason;
     context.skip();
   }
 }

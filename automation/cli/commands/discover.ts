@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
-import { formatProblem, parseInventory } from "../../../config/load";
+import { formatProblems, parseInventory } from "../../../config/load";
 import type { Inventory } from "../../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../../infra/contract";
 import {
@@ -42,7 +42,7 @@ export const defaultDiscoverDeps: DiscoverDeps = {
   loadInventory: loadInventoryOrReport,
   validate(text, file) {
     const result = parseInventory(text, file);
-    return result.ok ? { ok: true } : { ok: false, problems: result.problems.map(formatProblem) };
+    return result.ok ? { ok: true } : { ok: false, problems: formatProblems(result.problems) };
   },
   organizations(env, roleArn) {
     const clients = new AwsClients(env);

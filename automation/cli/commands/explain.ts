@@ -2,12 +2,12 @@ import { DEFAULT_INVENTORY_PATH } from "../../../infra/contract";
 import type { Command, Io } from "../command";
 import { parseArgsOrReport } from "../args";
 import { ExitCode } from "../exit-codes";
-import { explainAccount, formatExplanation } from "../../review/explain";
+import { explainAccount, firstBrokenLink, formatExplanation } from "../../review/explain";
 import { planStacks } from "../../driver/plan";
 import { renderStacks } from "../../review/render";
 import { defaultRenderDeps, type RenderDeps } from "./render";
 
-const HELP = `Usage: org-s3-backup explain --account ID [options]
+const HELP = `Usage: org-s3-backup explain --account ID [--inventory PATH] [--json]
 
 For one source account, prints the chain of rights replication rests on, from the rendered policies
 (see \`render\`; no credentials needed):
@@ -18,6 +18,7 @@ which needed actions it does not grant. The first such link is where a failed re
 Options:
   --account ID        The source account (12 digits)
   --inventory PATH    Inventory file (default: ${DEFAULT_INVENTORY_PATH})
+  --json              Print {accountId, links, firstBroken} as JSON on stdout
   -h, --help          This help
 
 Exit codes: 0 explained (even if a link is broken: read the output), 2 bad input or unknown account.
@@ -36,7 +37,7 @@ export function explainCommand(deps: RenderDeps = defaultRenderDeps): Command {
 export const command = explainCommand();
 
 async function runExplain(deps: RenderDeps, argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgsOrReport("explain", argv, io, { account: { type: "string" } });
+  const args = parseArgsOrReport("explain", argv, io, { account: { type: "string" }, json: { type: "boolean" } });
   if (!args) return ExitCode.BadInput;
   const { values, usage } = args;
   if (values.account === undefined) return usage("--account ID is required");
@@ -51,6 +52,10 @@ async function runExplain(deps: RenderDeps, argv: readonly string[], io: Io): Pr
     );
   }
   const rendered = await renderStacks(inventory, [plans[0], target], deps.program());
-  io.stdout.write(formatExplanation(target.accountId, explainAccount(rendered, target.accountId)));
+  const links = explainAccount(rendered, target.accountId);
+  if (values.json) {
+    const document = { accountId: target.accountId, links, firstBroken: firstBrokenLink(links)?.id ?? null };
+    io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  } else io.stdout.write(formatExplanation(target.accountId, links));
   return ExitCode.Ok;
 }

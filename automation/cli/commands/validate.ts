@@ -6,7 +6,7 @@ import { parseArgsOrReport } from "../args";
 import { ExitCode } from "../exit-codes";
 import { displayPath, loadInventoryOrReport } from "../inventory-arg";
 
-const HELP = `Usage: org-s3-backup validate [--inventory PATH]
+const HELP = `Usage: org-s3-backup validate [--inventory PATH] [--json]
 
 Checks the inventory offline (no credentials, no network): YAML syntax, every key and value, and the
 rules across them (unique account ids and bucket names, role ARNs in the right account, Replication
@@ -16,6 +16,8 @@ under <accountId>/ are backed up) and what the stack manages on it.
 
 Options:
   --inventory PATH   Inventory file (default: ${DEFAULT_INVENTORY_PATH})
+  --json             Print the result as JSON on stdout: the counts when valid; {ok: false, problems}
+                     when not (the problems are still printed on stderr)
   -h, --help         This help
 
 Exit codes: 0 valid, 2 invalid or unreadable. Format reference: docs/inventory.md.
@@ -29,13 +31,17 @@ export const command: Command = {
 };
 
 async function runValidate(argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgsOrReport("validate", argv, io, {});
+  const args = parseArgsOrReport("validate", argv, io, { json: { type: "boolean" } });
   if (!args) return ExitCode.BadInput;
   const inventory = await loadInventoryOrReport(args.inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
   const enabled = inventory.sources.filter((source) => source.enabled).length;
   const disabled = inventory.sources.length - enabled;
   const { central } = inventory;
+  if (args.values.json) {
+    io.stdout.write(`${JSON.stringify(validJson(inventory, displayPath(args.inventoryPath, io.cwd)), null, 2)}\n`);
+    return ExitCode.Ok;
+  }
   io.stdout.write(
     `${displayPath(args.inventoryPath, io.cwd)}: valid — organization ${inventory.organizationId}, central ${central.accountId} (${central.region}), ` +
       `${enabled} source account${enabled === 1 ? "" : "s"} enabled, ${disabled} disabled\n`,
@@ -57,4 +63,26 @@ export function adoptedBucketLines(inventory: Inventory): string {
       ];
     })
     .join("");
+}
+
+/** `validate --json` for a valid inventory: what the summary line says, and each source account. */
+export function validJson(inventory: Inventory, shownPath: string): object {
+  const enabled = inventory.sources.filter((source) => source.enabled).length;
+  return {
+    ok: true,
+    inventory: shownPath,
+    organizationId: inventory.organizationId,
+    central: { accountId: inventory.central.accountId, region: inventory.central.region },
+    enabled,
+    disabled: inventory.sources.length - enabled,
+    sources: inventory.sources.map((source) => ({
+      accountId: source.accountId,
+      name: source.name,
+      region: source.region,
+      enabled: source.enabled,
+      bucket: source.bucket.name,
+      adopted: source.bucket.existing,
+    })),
+    ignored: inventory.ignored ?? [],
+  };
 }

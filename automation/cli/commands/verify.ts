@@ -18,6 +18,7 @@ import {
   type VerifyAws,
 } from "../../day-two/verify";
 import { awsVerifyCalls } from "../../day-two/verify-aws";
+import { awsPreflightCalls, type PreflightResult, preflight } from "../../day-two/verify-preflight";
 import { formatVerifyTable, parseTimeout, verifyExitCode, verifyJson } from "../../day-two/verify-format";
 
 /** Canary checks are small HTTP calls, not Pulumi processes: more of them fit than stacks. */
@@ -33,6 +34,15 @@ export interface VerifyDeps {
   /** Leaves the process at once (second Ctrl-C). */
   exit(code: number): void;
   now(): Date;
+  /**
+   * The failures every account would share (credentials, endpoint, region, the central role), checked
+   * once before any canary; absent = not checked (tests that stub the AWS calls).
+   */
+  preflight?(
+    env: NodeJS.ProcessEnv,
+    central: { region: string; roleArn: string },
+    runId: string,
+  ): Promise<PreflightResult>;
 }
 
 export const defaultVerifyDeps: VerifyDeps = {
@@ -42,6 +52,7 @@ export const defaultVerifyDeps: VerifyDeps = {
   interrupts: processInterrupts,
   exit: (code) => process.exit(code),
   now: () => new Date(),
+  preflight: (env, central, runId) => preflight(awsPreflightCalls(new AwsClients(env), runId), central),
 };
 
 const HELP = `Usage: org-s3-backup verify [options]
@@ -59,6 +70,11 @@ For each monitored account it then reads the replication alarms (CloudWatch Desc
 account's region, as its roleArn). The ALARMS column says ok, - (not monitored), or the problems:
 an alarm missing (monitoring not deployed) or in ALARM (replication failed or fell behind recently).
 INSUFFICIENT_DATA is normal: S3 publishes the metrics only while it replicates.
+
+Before any canary, one check of what every account shares: your credentials (STS GetCallerIdentity
+in the central region) and the central roleArn (AssumeRole). When it fails, verify says so in one line
+and stops: exit 3 for missing or refused credentials and an endpoint that does not answer, 1 for a
+central role you cannot assume.
 
 Ctrl-C stops polling, removes the canaries already placed, prints the results (pending accounts
 interrupted) and exits 130; a second Ctrl-C exits at once and may leave canaries behind.
@@ -131,10 +147,23 @@ async function runVerify(deps: VerifyDeps, argv: readonly string[], io: Io): Pro
   if (sources.length === 0) return usage(`no enabled source account to verify in ${inventory.sourcePath}`);
 
   const runId = newRunId(deps.now());
+  let caller: string | undefined;
+  if (deps.preflight) {
+    const checked = await deps.preflight(io.env, inventory.central, runId);
+    if (!checked.ok) {
+      io.stderr.write(`org-s3-backup verify: ${checked.message}\n`);
+      if (values.json)
+        io.stdout.write(
+          `${JSON.stringify({ operation: "verify", runId, exitCode: checked.exitCode, error: checked.message, accounts: [] }, null, 2)}\n`,
+        );
+      return checked.exitCode;
+    }
+    caller = checked.caller;
+  }
   const targets = canaryTargets(inventory, sources, runId);
   if (!values.json)
     io.stderr.write(
-      `verify: ${targets.length} account(s), run ${runId}, timeout ${values.timeout ?? DEFAULT_VERIFY_TIMEOUT}\n`,
+      `verify: ${targets.length} account(s)${caller ? ` as ${caller}` : ""}, run ${runId}, timeout ${values.timeout ?? DEFAULT_VERIFY_TIMEOUT}\n`,
     );
   const abort = new AbortController();
   const stopListening = listenForInterrupts(deps, io, abort);
