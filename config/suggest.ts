@@ -1,18 +1,27 @@
 /** "did you mean ...?" for mistyped keys and values. */
 
-/** Edit distance where swapping two neighbouring letters (`nmae`) counts as one edit, like a typo. */
-function editDistance(a: string, b: string): number {
+/**
+ * Edit distance where swapping two neighbouring letters (`nmae`) counts as one edit, like a typo. Past
+ * `limit` the exact value does not matter: once two consecutive rows are beyond it, no later row can come
+ * back under it (a transposition reaches back one row), and `limit + 1` is returned at once.
+ */
+function editDistance(a: string, b: string, limit = Number.POSITIVE_INFINITY): number {
   let beforePrevious: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let previousMin = 0;
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
+    let currentMin = i;
     for (let j = 1; j <= b.length; j++) {
       current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
         current[j] = Math.min(current[j], beforePrevious[j - 2] + 1);
+      currentMin = Math.min(currentMin, current[j]);
     }
+    if (currentMin > limit && previousMin >= limit) return limit + 1;
     beforePrevious = previous;
     previous = current;
+    previousMin = currentMin;
   }
   return previous[b.length];
 }
@@ -37,7 +46,7 @@ export function closest(input: string, candidates: readonly string[]): string | 
   let bestDistance = allowed + 1;
   for (const candidate of candidates) {
     if (Math.abs(candidate.length - input.length) > allowed) continue;
-    const distance = editDistance(lower, candidate.toLowerCase());
+    const distance = editDistance(lower, candidate.toLowerCase(), bestDistance - 1);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
