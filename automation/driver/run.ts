@@ -5,7 +5,7 @@ import { NO_CHANGES } from "../engine/engine";
 import { CATEGORY_LABEL, describeFailure, type Failure } from "../engine/errors";
 import type { StackChanges } from "./fingerprint";
 import type { StackPlan } from "./plan";
-import { accountIdOfStack, CENTRAL_STACK } from "../../infra/contract";
+import { accountIdOfStack, CENTRAL_NOT_DEPLOYED, CENTRAL_STACK, ProgramEnv } from "../../infra/contract";
 import type { Selection } from "./selection";
 import { formatDuration } from "./summary";
 import {
@@ -17,8 +17,10 @@ import {
 } from "./stack-config";
 
 /**
- * Orchestration: central first, its outputs into every source stack's config, then the sources with
+ * Orchestration: central first, then the sources (which read its outputs through a StackReference) with
  * bounded concurrency and failure tolerance. Knows the Engine interface only, never Pulumi's classes.
+ * No stack config is written: the program learns the inventory path, and that the central stack is not
+ * deployed yet, from the workspace's environment (infra/contract.ts ProgramEnv).
  */
 
 export type Operation = "preview" | "up" | "destroy" | "drift" | "outputs";
@@ -86,7 +88,7 @@ export interface RunObserver {
 export interface RunRequest {
   readonly operation: Operation;
   readonly inventory: Inventory;
-  /** Absolute path the stacks' `inventory` config points at. */
+  /** Absolute path of the inventory the program reads (ProgramEnv.inventory). */
   readonly inventoryPath: string;
   readonly selection: Selection;
   /** Stacks that exist in the backend (Engine.listStacks). */
@@ -112,7 +114,11 @@ interface Task {
   readonly accountName: string;
   readonly role: StackRole;
   readonly action: Action;
-  readonly config?: StackConfig;
+  /**
+   * What the program takes from outside the inventory (the inventory path; for a source, the central
+   * outputs it will read): part of the stack's desired-state fingerprint, never written as stack config.
+   */
+  readonly inputs?: StackConfig;
   readonly notes?: readonly string[];
 }
 
@@ -127,6 +133,7 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
   const existing = new Set(request.existingStacks);
   const results = new Map<string, StackResult>();
   const { selection, operation } = request;
+  engine.setProgramEnv({ [ProgramEnv.inventory]: request.inventoryPath });
 
   const finish = (result: StackResult): StackResult => {
     results.set(result.stack, result);
@@ -141,7 +148,7 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
   const recordings: Promise<void>[] = [];
   const record = (changes: StackChanges, task: Task, result: StackResult) => {
     recordings.push(
-      changes.record(engine, task.name, task.config).then((note) => {
+      changes.record(engine, task.name, task.inputs).then((note) => {
         if (note) results.set(task.name, { ...result, notes: [...result.notes, note] });
       }),
     );
@@ -194,9 +201,6 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
       existing.add(task.name);
       const selected = halted();
       if (selected) return selected;
-      if (task.config) await stack.setConfig(task.config);
-      const configured = halted();
-      if (configured) return configured;
       if (request.changes && (task.action === "up" || task.action === "destroy")) {
         await request.changes.invalidate(engine, task.name);
       }
@@ -204,7 +208,7 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
       if (ready) return ready;
       operating = true;
       const operation = perform(stack, task.action, options);
-      if (request.changes && task.action === "up") request.changes.prepare(task.name, task.config);
+      if (request.changes && task.action === "up") request.changes.prepare(task.name, task.inputs);
       const outcome = await operation;
       if (task.action === "prune") existing.delete(task.name);
       const result = finish({ ...base(task), ...outcome, durationMs: Date.now() - began });
@@ -241,7 +245,7 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
     const checks = await mapBounded(tasks, Math.max(request.concurrency, CHECK_CONCURRENCY), (task) =>
       task.role === "orphan" || !existing.has(task.name) || request.signal?.aborted
         ? Promise.resolve({ skip: false as const, notes: [] })
-        : changes.check(engine, task.name, task.config),
+        : changes.check(engine, task.name, task.inputs),
     );
     return tasks.flatMap((task, i) => {
       const check = checks[i];
@@ -275,16 +279,17 @@ export async function runStacks(engine: Engine, request: RunRequest): Promise<Ru
     if (!feed.ok) {
       for (const task of pending) skip(task, feed.reason);
     } else {
-      const configured = pending.map((task) =>
+      if (feed.provisional) engine.setProgramEnv({ [ProgramEnv.central]: CENTRAL_NOT_DEPLOYED });
+      const withInputs = pending.map((task) =>
         task.role === "source"
           ? {
               ...task,
-              config: sourceStackConfig(request.inventoryPath, feed.outputs),
+              inputs: sourceStackConfig(request.inventoryPath, feed.outputs),
               notes: feed.note ? [feed.note] : [],
             }
           : task,
       );
-      await pool(await changedOnly(configured), request, execute, skip);
+      await pool(await changedOnly(withInputs), request, execute, skip);
     }
   } else if (operation === "destroy") {
     await pool(sources, request, execute, skip);
@@ -343,7 +348,10 @@ async function pool(
   for (const task of tasks.slice(started)) skip(task, reason);
 }
 
-type CentralFeed = { ok: true; outputs: CentralOutputs; note?: string } | { ok: false; reason: string };
+/** `provisional`: stand-ins from the inventory; the sources' program is told the central stack is not deployed. */
+type CentralFeed =
+  | { ok: true; outputs: CentralOutputs; note?: string; provisional?: boolean }
+  | { ok: false; reason: string };
 
 /**
  * The central outputs sources are configured with. An up needs the real ones; a preview uses what is
@@ -374,7 +382,7 @@ async function centralFeed(
   }
   const provisional = provisionalCentralOutputs(request.inventory);
   const note = deployed.ok ? provisional.note : `${deployed.reason}; ${provisional.note}`;
-  return { ok: true, outputs: provisional.outputs, note };
+  return { ok: true, outputs: provisional.outputs, note, provisional: true };
 }
 
 /**
@@ -479,7 +487,7 @@ function centralTask(plan: StackPlan, operation: Operation, inventoryPath: strin
     accountName: plan.accountName,
     role: "central",
     action: operation,
-    ...(operation === "preview" || operation === "up" ? { config: centralStackConfig(inventoryPath) } : {}),
+    ...(operation === "preview" || operation === "up" ? { inputs: centralStackConfig(inventoryPath) } : {}),
   };
 }
 

@@ -3,7 +3,12 @@ import type { Inventory } from "../../config/types";
 import { CentralOutput, CONFIG_NAMESPACE, ConfigKey } from "../../infra/contract";
 import type { StackConfig, StackOutputs } from "../engine/engine";
 
-/** The configuration the driver sets on each stack: the inventory, and for sources the central outputs. */
+/**
+ * What a stack's program takes from outside the inventory, as config keys: the inventory path, and for a
+ * source the central outputs it reads through its StackReference. The driver records these in the
+ * desired-state fingerprint; it never writes them as stack config (the program gets them from the
+ * environment and the StackReference). The same keys are the program's explicit config overrides.
+ */
 
 export interface CentralOutputs {
   readonly bucketArn: string;
@@ -48,9 +53,8 @@ export function readCentralOutputs(
 
 /**
  * What a source preview can use before the central stack exists (a preview must not need a deployed
- * central stack): the bucket ARN is known from its name; the key is named by its alias ARN, which
- * stands in for the key ARN only in a preview. `note` says what is a stand-in, for the summary. (Alarm
- * topics are not passed at all: the program derives them from the inventory.)
+ * central stack): the bucket ARN is known from its name; the key by its alias ARN, a stand-in for the
+ * fingerprint only (the program previews with the key unknown). `note` says so, for the summary.
  */
 export function provisionalCentralOutputs(inventory: Inventory): { outputs: CentralOutputs; note: string } {
   const { central } = inventory;
@@ -61,6 +65,6 @@ export function provisionalCentralOutputs(inventory: Inventory): { outputs: Cent
   };
   return {
     outputs,
-    note: "central stack not deployed: previewed with the KMS key's alias ARN in place of its key ARN",
+    note: "central stack not deployed: sources previewed with the central KMS key ARN unknown",
   };
 }

@@ -68,7 +68,7 @@ class AutomationEngine implements Engine {
   }
 
   /**
-   * `stack select`/`stack init`/`config set-all` rewrite workspace files: run them one at a time, while
+   * `stack select`/`stack init` rewrite workspace files: run them one at a time, while
    * operations (which name their stack with --stack) run concurrently.
    */
   serial<T>(work: () => Promise<T>): Promise<T> {
@@ -85,6 +85,11 @@ class AutomationEngine implements Engine {
         ),
       );
     }
+  }
+
+  setProgramEnv(env: Readonly<Record<string, string>>): void {
+    // LocalWorkspace passes its envVars to every CLI it runs, and the CLI to the program.
+    Object.assign(this.workspace.envVars, env);
   }
 
   async listStacks(): Promise<string[]> {
@@ -119,11 +124,6 @@ class AutomationStack implements EngineStack {
     private readonly engine: AutomationEngine,
   ) {
     this.name = stack.name;
-  }
-
-  setConfig(config: StackConfig): Promise<void> {
-    const map = Object.fromEntries(Object.entries(config).map(([key, value]) => [key, { value, secret: false }]));
-    return this.engine.serial(() => wrap(this.name, "config set-all", () => this.stack.setAllConfig(map)));
   }
 
   preview(options?: OperationOptions): Promise<OperationResult> {

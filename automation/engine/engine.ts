@@ -50,7 +50,6 @@ export interface OperationOptions {
 
 export interface EngineStack {
   readonly name: string;
-  setConfig(config: StackConfig): Promise<void>;
   preview(options?: OperationOptions): Promise<OperationResult>;
   up(options?: OperationOptions): Promise<UpResult>;
   /** Destroys every resource except protected ones (`--exclude-protected`); the stack itself stays. */
@@ -81,6 +80,12 @@ export interface Engine {
    * unpacking the same plugin interfere (pulumi/pulumi#22784). A plugin already present costs a check.
    */
   installPlugins(plugins: readonly PluginSpec[]): Promise<void>;
+  /**
+   * Environment variables every stack's program sees from now on: the workspace's environment, the same
+   * for every stack of a run. The driver passes the program what it needs this way, so that it writes no
+   * per-stack config file (`Pulumi.<stack>.yaml`).
+   */
+  setProgramEnv(env: Readonly<Record<string, string>>): void;
   /**
    * Selects a stack, creating it first when `create` is set (and it does not exist). Implementations
    * serialise this: selecting stacks in parallel corrupts the workspace.

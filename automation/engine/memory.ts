@@ -26,7 +26,6 @@ export type MemoryOperation =
   | "outputs"
   | "remove"
   | "open"
-  | "setConfig"
   | "tags"
   | "setTag";
 
@@ -51,7 +50,6 @@ export interface MemoryCall {
   readonly stack: string;
   readonly operation: MemoryOperation;
   readonly at: number;
-  readonly config?: StackConfig;
 }
 
 export interface MemoryEngineOptions {
@@ -70,7 +68,8 @@ export interface MemoryEngineOptions {
 export class MemoryEngine implements Engine {
   readonly calls: MemoryCall[] = [];
   readonly existing: Set<string>;
-  readonly config = new Map<string, StackConfig>();
+  /** The program's environment as the driver set it (Engine.setProgramEnv). */
+  readonly programEnv: Record<string, string> = {};
   readonly outputs = new Map<string, StackOutputs>();
   /** Tags per stack, as the backend keeps them (removing a stack removes its tags). */
   readonly tags = new Map<string, Record<string, string>>();
@@ -97,6 +96,10 @@ export class MemoryEngine implements Engine {
   async installPlugins(plugins: readonly PluginSpec[]): Promise<void> {
     if (this.options.pluginFailure !== undefined) throw new Error(this.options.pluginFailure);
     this.pluginInstalls.push(plugins);
+  }
+
+  setProgramEnv(env: Readonly<Record<string, string>>): void {
+    Object.assign(this.programEnv, env);
   }
 
   async listStacks(): Promise<string[]> {
@@ -139,8 +142,8 @@ export class MemoryEngine implements Engine {
     return this.options.stacks?.[name] ?? {};
   }
 
-  record(stack: string, operation: MemoryOperation, config?: StackConfig): void {
-    this.calls.push({ stack, operation, at: Date.now() - this.started, ...(config ? { config } : {}) });
+  record(stack: string, operation: MemoryOperation): void {
+    this.calls.push({ stack, operation, at: Date.now() - this.started });
   }
 
   fail(stack: string, operation: MemoryOperation): void {
@@ -176,12 +179,6 @@ class MemoryStack implements EngineStack {
     private readonly engine: MemoryEngine,
     readonly name: string,
   ) {}
-
-  async setConfig(config: StackConfig): Promise<void> {
-    this.engine.record(this.name, "setConfig", config);
-    this.engine.fail(this.name, "setConfig");
-    this.engine.config.set(this.name, { ...this.engine.config.get(this.name), ...config });
-  }
 
   preview(options?: OperationOptions): Promise<OperationResult> {
     return this.engine.operate(this.name, "preview", options, this.engine.script(this.name).changes ?? NO_CHANGES);
@@ -219,7 +216,6 @@ class MemoryStack implements EngineStack {
     this.engine.record(this.name, "remove");
     this.engine.fail(this.name, "remove");
     this.engine.existing.delete(this.name);
-    this.engine.config.delete(this.name);
     this.engine.tags.delete(this.name);
   }
 }

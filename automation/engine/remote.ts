@@ -7,7 +7,7 @@ import {
   Stack,
 } from "@pulumi/pulumi/automation";
 import type { RemoteGitProgramArgs, RemoteWorkspaceOptions } from "@pulumi/pulumi/automation";
-import { CONFIG_NAMESPACE, ConfigKey } from "../../infra/contract";
+import { CONFIG_NAMESPACE, ProgramEnv } from "../../infra/contract";
 import { countsFromOpMap, plainOutputs, timed, wrap } from "./automation";
 import { type Backend, backendEnv } from "./backend";
 import type {
@@ -17,7 +17,6 @@ import type {
   EngineStack,
   OperationOptions,
   OperationResult,
-  StackConfig,
   StackOutputs,
   UpResult,
 } from "./engine";
@@ -34,8 +33,8 @@ import { StackError } from "./errors";
  *   not there). So the workspace is made the way RemoteWorkspace makes it, LocalWorkspace with its
  *   remote options, plus our CLI; `isRemote` is checked so that an SDK change can never turn this into
  *   a local run.
- * - A remote stack has no config API: the configuration the driver sets is written on the runner by a
- *   pre-run command (`pulumi config set-all`), with the inventory path relative to the repository.
+ * - The program's environment (Engine.setProgramEnv) goes to the runner as deployment env vars, the
+ *   inventory path made relative to the repository; no stack config is written.
  * - `refresh --preview-only --remote` starts a real refresh (the CLI drops --preview-only for remote
  *   operations), and a remote destroy cannot keep protected resources (--exclude-protected is not sent):
  *   drift and destroy are refused; run them with the local engine.
@@ -109,11 +108,18 @@ class RemoteEngine implements Engine {
     return stacks.map((summary) => summary.name.split("/").pop() ?? summary.name);
   }
 
+  /** The program's environment on every runner (Engine.setProgramEnv). */
+  private readonly programEnv: Record<string, string> = {};
+
+  setProgramEnv(env: Readonly<Record<string, string>>): void {
+    Object.assign(this.programEnv, env);
+  }
+
   /** Each deployment's runner installs the program's dependencies and plugins itself. */
   async installPlugins(): Promise<void> {}
 
   async openStack(name: string, options: { create: boolean }): Promise<EngineStack> {
-    const workspace = await this.workspace(name, {});
+    const workspace = await wrap(name, "remote workspace", () => this.workspace(name));
     // A remote workspace checks the stack with `pulumi stack --stack` (no select): no workspace file is
     // written, so opening needs no serialising.
     const qualified = this.qualified(name);
@@ -131,8 +137,8 @@ class RemoteEngine implements Engine {
     return wrap(name, "stack tag set", () => this.control.setTag(this.qualified(name), tag, value));
   }
 
-  /** A remote workspace for one stack, its pre-run commands writing `config` on the runner. */
-  async workspace(name: string, config: StackConfig): Promise<LocalWorkspace> {
+  /** A remote workspace for one stack: the program's environment and the pre-run commands on the runner. */
+  async workspace(name: string): Promise<LocalWorkspace> {
     const { options } = this;
     const qualified = this.qualified(name);
     const git: RemoteGitProgramArgs = {
@@ -142,8 +148,8 @@ class RemoteEngine implements Engine {
       ...(options.source.commit ? { commitHash: options.source.commit } : {}),
     };
     const remote: RemoteWorkspaceOptions = {
-      envVars: { ...options.env },
-      preRunCommands: remotePreRunCommands(qualified, this.runnerConfig(config), options),
+      envVars: { ...options.env, ...this.runnerEnv() },
+      preRunCommands: remotePreRunCommands(qualified, options),
     };
     // What RemoteWorkspace.createOrSelectStack passes to LocalWorkspace, plus our CLI (see the top).
     const settings: LocalWorkspaceOptions & Record<string, unknown> = {
@@ -166,28 +172,19 @@ class RemoteEngine implements Engine {
     return workspace;
   }
 
-  /** The config as the runner must see it: the inventory path relative to the repository. */
-  runnerConfig(config: StackConfig): StackConfig {
-    const key = `${CONFIG_NAMESPACE}:${ConfigKey.inventory}`;
-    const inventory = config[key];
-    if (inventory === undefined || !path.isAbsolute(inventory)) return config;
-    return { ...config, [key]: repositoryPath(this.options.workDir, inventory) };
+  /** The program's environment as the runner must see it: the inventory path relative to the repository. */
+  runnerEnv(): Record<string, string> {
+    const inventory = this.programEnv[ProgramEnv.inventory];
+    if (inventory === undefined || !path.isAbsolute(inventory)) return { ...this.programEnv };
+    return { ...this.programEnv, [ProgramEnv.inventory]: repositoryPath(this.options.workDir, inventory) };
   }
 }
 
 class RemoteStack implements EngineStack {
-  private config: StackConfig = {};
-
   constructor(
     readonly name: string,
     private readonly engine: RemoteEngine,
   ) {}
-
-  async setConfig(config: StackConfig): Promise<void> {
-    // Checked now so that a bad path fails the stack before a deployment starts.
-    await wrap(this.name, "config", async () => this.engine.runnerConfig(config));
-    this.config = { ...this.config, ...config };
-  }
 
   preview(options?: OperationOptions): Promise<OperationResult> {
     return this.remotely("preview --remote", options, async (stack, callbacks) =>
@@ -232,7 +229,7 @@ class RemoteStack implements EngineStack {
     options: OperationOptions | undefined,
     work: (stack: Stack, callbacks: Callbacks) => Promise<ChangeCounts>,
   ): Promise<OperationResult> {
-    const workspace = await this.engine.workspace(this.name, this.config);
+    const workspace = await wrap(this.name, "remote workspace", () => this.engine.workspace(this.name));
     const stack = await wrap(this.name, "select", () => Stack.select(this.engine.qualified(this.name), workspace));
     let cancelling: Promise<void> | undefined;
     const cancel = () => {
@@ -258,20 +255,14 @@ export function shellQuote(text: string): string {
 }
 
 /**
- * The runner's pre-run commands: the driver's config for the stack, the ESC environment with the
- * credentials, then the user's own commands.
+ * The runner's pre-run commands: the ESC environment with the credentials, then the user's own commands.
+ * (The program's inputs travel in the deployment's environment, not as stack config.)
  */
 export function remotePreRunCommands(
   qualified: string,
-  config: StackConfig,
   options: Pick<RemoteEngineOptions, "escEnvironment" | "preRunCommands">,
 ): string[] {
   const commands: string[] = [];
-  const entries = Object.entries(config);
-  if (entries.length > 0) {
-    const pairs = entries.map(([key, value]) => `--plaintext ${shellQuote(`${key}=${value}`)}`).join(" ");
-    commands.push(`pulumi config set-all --stack ${shellQuote(qualified)} ${pairs}`);
-  }
   if (options.escEnvironment !== undefined) {
     commands.push(`pulumi config env add ${shellQuote(options.escEnvironment)} --yes --stack ${shellQuote(qualified)}`);
   }

@@ -146,6 +146,46 @@ describe("deploy commands", () => {
     expect(firstStackCommand).to.be.greaterThan(installs[0]);
   });
 
+  it("leaves the repository clean after `up`: no Pulumi.<stack>.yaml, no config command (recording fake CLI)", async () => {
+    const root = path.resolve(__dirname, "..", "..");
+    for (const file of ["Pulumi.yaml", ".gitignore"]) fs.copyFileSync(path.join(root, file), path.join(repoRoot, file));
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-C", repoRoot, ...args], {
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: "t",
+          GIT_AUTHOR_EMAIL: "t@t",
+          GIT_COMMITTER_NAME: "t",
+          GIT_COMMITTER_EMAIL: "t@t",
+        },
+      });
+    git("init", "-q");
+    git("add", ".");
+    git("commit", "-qm", "project");
+    const fake = new FakePulumiCommand();
+    fake.addStack("central", {
+      outputs: { bucketArn: CENTRAL_OUTPUTS.bucketArn, kmsKeyArn: CENTRAL_OUTPUTS.kmsKeyArn },
+    });
+    const d = deps(undefined, {
+      async findEngine() {
+        return {
+          ok: true,
+          connect: (backend, env) =>
+            createAutomationEngine({ workDir: repoRoot, backend, env, pulumiCommand: fake.asPulumiCommand() }),
+        };
+      },
+    });
+    const { code, stderr } = await run([], d);
+    expect(code, stderr()).to.equal(0);
+    expect(fake.invocations().filter((args) => args[0] === "up")).to.have.length(4);
+    expect(fake.invocations().filter((args) => args[0] === "config")).to.deep.equal([]);
+    expect(
+      fake.calls.filter((call) => call.args[0] === "up").every((call) => call.env.ORG_S3_BACKUP_INVENTORY),
+    ).to.equal(true);
+    expect(git("status", "--porcelain")).to.equal("");
+  });
+
   it("exits 3 with the reason when the provider plugin cannot be had, having run nothing", async () => {
     const engine = new MemoryEngine({
       pluginFailure:

@@ -107,10 +107,15 @@ describe("deploy commands under faults (stand-in Pulumi CLI)", () => {
   const logDir = () => path.join(root, "logs", "2026-11-25T10-00-00-000Z");
 
   it("item 1: Ctrl-C during set-up with 8 stacks in flight: none of them starts its up; they are reported interrupted", async () => {
-    const standIn = standInWith({ rules: { "config set-all *": "delay:60" } });
+    // Creating a source stack is the slow set-up step here (no stack config is written any more).
+    const standIn = standInWith({ rules: { "stack init account-*": "delay:60" } });
     const d = deps(standIn, { inventory: makeInventory({ count: 9 }) });
     const pending = run([...backendArgs(standIn), "--concurrency", "8"], d);
-    await until(() => standIn.calls().some((args) => args[0] === "config" && args.includes("account-111111111111")));
+    await until(() =>
+      standIn
+        .calls()
+        .some((args) => args[0] === "stack" && args[1] === "init" && args.includes("account-111111111111")),
+    );
     interrupt?.("SIGINT");
     const { code, stdout, stderr } = await pending;
     expect(code).to.equal(130);

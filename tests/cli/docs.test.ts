@@ -5,7 +5,6 @@ import { PassThrough } from "node:stream";
 import { parseArgumentsOnly } from "../../automation/cli/args";
 import { command as upCommand } from "../../automation/cli/commands/up";
 import { commandNames, main } from "../../automation/cli/main";
-import { sourceStackConfig } from "../../automation/driver/stack-config";
 
 /**
  * The docs agree with the code: every `org-s3-backup ...` command line in README.md and docs/*.md parses
@@ -265,12 +264,12 @@ describe("docs: what the README promises every command", () => {
     expect(refusing, refusing.join("\n")).to.deep.equal([]);
   });
 
-  it("up --help names the central outputs the driver passes to source stacks, and only those", () => {
-    const config = sourceStackConfig("inv.yaml", { bucketArn: "BUCKET", kmsKeyArn: "KEY" });
-    // The inventory path, then the central outputs: bucket and key ARNs, nothing else (no alarm topic).
-    expect(Object.values(config)).to.deep.equal(["inv.yaml", "BUCKET", "KEY"]);
+  it("up --help says how a source stack gets the central key (a StackReference, no stack config), no alarm topic", () => {
     const help = upCommand.help.replace(/\s+/g, " ");
-    expect(help).to.contain("Its outputs (bucket ARN, KMS key ARN) become every source stack's configuration");
+    expect(help).to.contain(
+      "Each source stack reads the central KMS key ARN from the central stack itself (a StackReference",
+    );
+    expect(help).to.contain("No stack config is written.");
     expect(help).to.not.match(/alarm topic ARN\)? become/);
   });
 });

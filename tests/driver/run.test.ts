@@ -76,19 +76,13 @@ describe("run", () => {
       ).to.equal(true);
     });
 
-    it("gives every source stack the inventory path and the central stack's outputs", async () => {
+    it("writes no stack config: the program gets the inventory path from the environment", async () => {
       const engine = new MemoryEngine({ stacks: { central: { outputs: CENTRAL_OUTPUTS } } });
       const inventory = makeInventory({ count: 5 });
       const report = await runStacks(engine, request(inventory, engine, "up"));
       expect(report.results.map((r) => r.status)).to.deep.equal(Array(6).fill("succeeded"));
-      expect(engine.config.get("central")).to.deep.equal({ "org-s3-backup:inventory": "/repo/config/accounts.yaml" });
-      for (const source of inventory.sources) {
-        expect(engine.config.get(`account-${source.accountId}`)).to.deep.equal({
-          "org-s3-backup:inventory": "/repo/config/accounts.yaml",
-          "org-s3-backup:centralBucketArn": CENTRAL_OUTPUTS.bucketArn.value,
-          "org-s3-backup:centralKmsKeyArn": CENTRAL_OUTPUTS.kmsKeyArn.value,
-        });
-      }
+      // The central stack is deployed: sources read its outputs themselves (StackReference).
+      expect(engine.programEnv).to.deep.equal({ ORG_S3_BACKUP_INVENTORY: "/repo/config/accounts.yaml" });
     });
 
     it("never has more operations in flight than the concurrency, and reaches it when there is enough work", async () => {
@@ -200,9 +194,7 @@ describe("run", () => {
       );
       expect(report.results.map((r) => `${r.stack} ${r.status}`)).to.deep.equal(["account-111111111111 succeeded"]);
       expect(engine.callsOf("up").map((c) => c.stack)).to.deep.equal(["account-111111111111"]);
-      expect(engine.config.get("account-111111111111")?.["org-s3-backup:centralKmsKeyArn"]).to.equal(
-        CENTRAL_OUTPUTS.kmsKeyArn.value,
-      );
+      expect(engine.programEnv.ORG_S3_BACKUP_CENTRAL).to.equal(undefined);
     });
 
     it("refuses to deploy sources when the central stack was never deployed", async () => {
@@ -288,13 +280,10 @@ describe("run", () => {
       const engine = new MemoryEngine();
       const report = await runStacks(engine, request(makeInventory(), engine, "preview"));
       expect(report.results.map((r) => r.status)).to.deep.equal(Array(4).fill("succeeded"));
-      const config = engine.config.get("account-111111111111")!;
-      expect(config["org-s3-backup:centralBucketArn"]).to.equal("arn:aws:s3:::acme-org-backup-999999999999");
-      expect(config["org-s3-backup:centralKmsKeyArn"]).to.equal(
-        "arn:aws:kms:eu-west-1:999999999999:alias/org-s3-backup-central",
-      );
+      // The program is told, so that it previews with the central key unknown instead of a StackReference.
+      expect(engine.programEnv.ORG_S3_BACKUP_CENTRAL).to.equal("not-deployed");
       expect(report.results[1].notes).to.deep.equal([
-        "central stack not deployed: previewed with the KMS key's alias ARN in place of its key ARN",
+        "central stack not deployed: sources previewed with the central KMS key ARN unknown",
       ]);
     });
 
@@ -307,9 +296,7 @@ describe("run", () => {
     it("uses the deployed central outputs when there are some", async () => {
       const engine = deployed();
       const report = await runStacks(engine, request(makeInventory(), engine, "preview"));
-      expect(engine.config.get("account-333333333333")?.["org-s3-backup:centralKmsKeyArn"]).to.equal(
-        CENTRAL_OUTPUTS.kmsKeyArn.value,
-      );
+      expect(engine.programEnv.ORG_S3_BACKUP_CENTRAL).to.equal(undefined);
       expect(report.results[1].notes).to.deep.equal([]);
     });
   });

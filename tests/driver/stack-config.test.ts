@@ -35,6 +35,6 @@ describe("stack-config", () => {
     });
     const china = provisionalCentralOutputs(makeInventory({ central: { region: "cn-north-1" } })).outputs;
     expect(china.bucketArn).to.equal("arn:aws-cn:s3:::acme-org-backup-999999999999");
-    expect(note).to.equal("central stack not deployed: previewed with the KMS key's alias ARN in place of its key ARN");
+    expect(note).to.equal("central stack not deployed: sources previewed with the central KMS key ARN unknown");
   });
 });

@@ -67,23 +67,13 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
     expect(fake.invocations()).to.deep.equal([["stack", "select", "--stack", "account-222222222222"]]);
   });
 
-  it("sets the whole configuration in one `config set-all` as plain text", async () => {
+  it("passes the program's environment to every later CLI call, and writes no stack config", async () => {
     fake.addStack("account-111111111111");
+    engine.setProgramEnv({ ORG_S3_BACKUP_INVENTORY: "/repo/config/accounts.yaml" });
     const stack = await engine.openStack("account-111111111111", { create: true });
-    await stack.setConfig({
-      "org-s3-backup:inventory": "/repo/config/accounts.yaml",
-      "org-s3-backup:centralBucketArn": "arn:aws:s3:::central",
-    });
-    expect(last()).to.deep.equal([
-      "config",
-      "set-all",
-      "--stack",
-      "account-111111111111",
-      "--plaintext",
-      "org-s3-backup:inventory=/repo/config/accounts.yaml",
-      "--plaintext",
-      "org-s3-backup:centralBucketArn=arn:aws:s3:::central",
-    ]);
+    await stack.preview();
+    expect(fake.calls.at(-1)!.env).to.include({ ORG_S3_BACKUP_INVENTORY: "/repo/config/accounts.yaml" });
+    expect(fake.invocations().filter((args) => args[0] === "config")).to.deep.equal([]);
   });
 
   it("previews with the local program and counts changes from the summary event", async () => {
@@ -188,7 +178,7 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
   it("never runs two workspace-writing commands at once, even when asked concurrently", async () => {
     const names = Array.from({ length: 6 }, (_, i) => `account-10000000000${i}`);
     const stacks = await Promise.all(names.map((name) => engine.openStack(name, { create: true })));
-    await Promise.all(stacks.map((stack) => stack.setConfig({ "org-s3-backup:inventory": "/i.yaml" })));
+    expect(stacks).to.have.length(6);
     expect(fake.invocations().filter((args) => args[1] === "init")).to.have.length(6);
     expect(fake.overlappingWorkspaceWrites).to.equal(0);
   });
@@ -315,8 +305,8 @@ describe("engine-automation with the real Pulumi CLI", function () {
       env: { PULUMI_CONFIG_PASSPHRASE: "test" },
       pulumiCommand: lookup.command,
     });
+    engine.setProgramEnv({ ORG_S3_BACKUP_INVENTORY: "/i.yaml" });
     const stack = await engine.openStack("central", { create: true });
-    await stack.setConfig({ "org-s3-backup:inventory": "/i.yaml" });
     await stack.preview();
     const up = await stack.up();
     expect(up.outputs.bucketArn.value).to.equal("arn:aws:s3:::real-cli-test");

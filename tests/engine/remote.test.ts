@@ -50,7 +50,7 @@ describe("engine-remote (Pulumi Deployments through LocalWorkspace's remote opti
   });
   afterEach(() => fs.rmSync(repo, { recursive: true, force: true }));
 
-  const remoteArgs = (config: string[]) => [
+  const remoteArgs = (programEnv: string[]) => [
     "--remote",
     "https://github.com/acme/org-s3-backup.git",
     "--remote-git-branch",
@@ -59,7 +59,7 @@ describe("engine-remote (Pulumi Deployments through LocalWorkspace's remote opti
     "AWS_REGION=eu-west-1",
     "--remote-env-secret",
     "SLACK_WEBHOOK=https://hooks.example/x",
-    ...(config.length > 0 ? ["--remote-pre-run-command", config.join(" ")] : []),
+    ...programEnv.flatMap((pair) => ["--remote-env", pair]),
     "--remote-pre-run-command",
     "pulumi config env add acme/org-s3-backup/deployer --yes --stack acme/org-s3-backup/account-111111111111",
     "--remote-pre-run-command",
@@ -81,25 +81,17 @@ describe("engine-remote (Pulumi Deployments through LocalWorkspace's remote opti
     expect(fake.overlappingWorkspaceWrites).to.equal(0);
   });
 
-  it("runs up remotely: git source, env, the config written on the runner, the ESC environment, then the user's commands", async () => {
+  it("runs up remotely: git source, env with the program's (no stack config), the ESC environment, then the user's commands", async () => {
     fake.addStack(fq("account-111111111111"), {
       changes: { create: 7 },
       outputs: { bucketArn: { value: "arn:aws:s3:::acme-data-111111111111" } },
     });
     const stack = await engine.openStack("account-111111111111", { create: true });
-    await stack.setConfig({
-      "org-s3-backup:inventory": path.join(repo, "config", "accounts.yaml"),
-      "org-s3-backup:centralBucketArn": "arn:aws:s3:::acme-org-backup-999999999999",
-      "org-s3-backup:centralKmsKeyArn": KEY_ARN,
-    });
+    engine.setProgramEnv({ ORG_S3_BACKUP_INVENTORY: path.join(repo, "config", "accounts.yaml") });
     fake.calls.length = 0;
     const result = await stack.up();
-    const config = [
-      "pulumi config set-all --stack acme/org-s3-backup/account-111111111111",
-      "--plaintext org-s3-backup:inventory=config/accounts.yaml",
-      "--plaintext org-s3-backup:centralBucketArn=arn:aws:s3:::acme-org-backup-999999999999",
-      `--plaintext org-s3-backup:centralKmsKeyArn=${KEY_ARN}`,
-    ];
+    // The runner checks out the repository: the inventory path is made relative to it.
+    const config = ["ORG_S3_BACKUP_INVENTORY=config/accounts.yaml"];
     expect(fake.invocations()).to.deep.equal([
       ["preview", "--help"],
       ["stack", "--stack", fq("account-111111111111")],
@@ -205,9 +197,8 @@ describe("engine-remote (Pulumi Deployments through LocalWorkspace's remote opti
     expect(String(both)).to.contain("exactly one of a branch and a commit");
     fake.addStack(fq("central"));
     const stack = await engine.openStack("central", { create: false });
-    const outside = await stack
-      .setConfig({ "org-s3-backup:inventory": "/elsewhere/accounts.yaml" })
-      .catch((e: unknown) => e);
+    engine.setProgramEnv({ ORG_S3_BACKUP_INVENTORY: "/elsewhere/accounts.yaml" });
+    const outside = await stack.preview().catch((e: unknown) => e);
     expect((outside as StackError).raw).to.contain("must be a file of that repository");
     expect(() => repositoryPath("/repo", "/repo")).to.throw();
     expect(repositoryPath("/repo", "/repo/config/accounts.yaml")).to.equal("config/accounts.yaml");
@@ -218,12 +209,13 @@ describe("engine-remote (Pulumi Deployments through LocalWorkspace's remote opti
       "org-s3-backup:inventory=config/accounts.yaml",
     );
     expect(shellQuote("it's here")).to.equal("'it'\\''s here'");
-    expect(remotePreRunCommands("o/p/s", { "k:a": "x y" }, { preRunCommands: [] })).to.deep.equal([
-      "pulumi config set-all --stack o/p/s --plaintext 'k:a=x y'",
+    expect(remotePreRunCommands("o/p/s", { escEnvironment: "acme/x y", preRunCommands: ["echo a"] })).to.deep.equal([
+      "pulumi config env add 'acme/x y' --yes --stack o/p/s",
+      "echo a",
     ]);
   });
 
-  it("the driver fans out to remote runners with its concurrency: central first, its outputs in each source's config", async () => {
+  it("the driver fans out to remote runners with its concurrency: central first, the program's environment on each runner", async () => {
     const inventory = makeInventory({ count: 6 });
     fake = new FakePulumiCommand(1, 40);
     fake.addStack(fq("central"), {
@@ -257,8 +249,8 @@ describe("engine-remote (Pulumi Deployments through LocalWorkspace's remote opti
       ),
     );
     expect(maxInFlight).to.equal(3);
-    const preRun = sourceUps[0].args[sourceUps[0].args.indexOf("--remote-pre-run-command") + 1];
-    expect(preRun).to.contain(`--plaintext org-s3-backup:centralKmsKeyArn=${KEY_ARN}`);
-    expect(preRun).to.contain("--plaintext org-s3-backup:inventory=config/accounts.yaml");
+    const env = sourceUps[0].args.flatMap((arg, i, all) => (all[i - 1] === "--remote-env" ? [arg] : []));
+    expect(env).to.include("ORG_S3_BACKUP_INVENTORY=config/accounts.yaml");
+    expect(sourceUps[0].args.join(" ")).to.not.contain("config set-all");
   });
 });

@@ -5,9 +5,9 @@ export const spec: DeploySpec = {
   summary: "Show what `up` would change, per account (works before the central stack exists)",
   description: `Usage: org-s3-backup preview [options]
 
-Previews the central stack, then every source stack with the central stack's outputs. Before the
-central stack is deployed, sources are previewed with what the inventory tells (bucket ARN, the KMS
-key's alias ARN in place of its key ARN) and the summary says so. Lists orphan stacks (accounts that
+Previews the central stack, then every source stack (each reads the central key through a
+StackReference). Before the central stack is deployed, sources are previewed with the central key ARN
+unknown, and the summary says so. Lists orphan stacks (accounts that
 left the inventory). Creates missing stacks in the backend; changes no cloud resource.`,
 };
 
