@@ -85,4 +85,3 @@ export const ProgramEnv = {
 } as const;
 
 export const CENTRAL_NOT_DEPLOYED = "not-deployed";
-
