@@ -18,7 +18,6 @@ import type {
   OperationOptions,
   OperationResult,
   PluginSpec,
-  StackConfig,
   StackOutputs,
   UpResult,
 } from "./engine";

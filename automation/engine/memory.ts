@@ -6,7 +6,6 @@ import type {
   OperationOptions,
   OperationResult,
   PluginSpec,
-  StackConfig,
   StackOutputs,
   UpResult,
 } from "./engine";
