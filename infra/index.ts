@@ -9,13 +9,26 @@ import {
   DEFAULT_INVENTORY_PATH,
   ProgramEnv,
 } from "./contract";
-import { buildStackFromEnvironment, type CentralKeySource, inputError, ProgramInputError } from "./program";
+import {
+  buildStackFromEnvironment,
+  type CentralKeySource,
+  inputError,
+  ProgramInputError,
+  withSdkFramesNamed,
+} from "./program";
 
 /**
  * The Pulumi program (Pulumi.yaml `main`): the inventory and the stack name decide everything, so
  * `pulumi preview --stack account-111111111111` works without the driver, and sees the deployed central
  * key through a StackReference.
  */
+
+// Before the SDK's own handlers (registered earlier, so prepended): see withSdkFramesNamed.
+const nameSdkFrames = (error: unknown) => {
+  if (error instanceof Error && typeof error.stack === "string") error.stack = withSdkFramesNamed(error.stack);
+};
+process.prependListener("uncaughtException", nameSdkFrames);
+process.prependListener("unhandledRejection", nameSdkFrames);
 
 /** The directory of Pulumi.yaml; relative inventory paths are taken from here, not from the cwd. */
 const PROJECT_ROOT = path.resolve(__dirname, "..");

@@ -37,6 +37,19 @@ export function inputError(message: string): pulumi.RunError {
   return error;
 }
 
+/**
+ * The same Node 22 formatter loop hits any uncaught error whose stack names an SDK frame the way the
+ * SDK's source maps write it, `/node_modules/@pulumi/resource.ts:1687:22` (a scope without a package):
+ * a failed StackReference read took ~25 s and ~3 GB before the engine's message. The file really lives
+ * under `@pulumi/pulumi/`; naming it so keeps the stack trace and ends the loop.
+ */
+export function withSdkFramesNamed(stack: string): string {
+  return stack.replace(
+    /\/node_modules\/@pulumi\/(?!pulumi\/)(?=[^/\s:()]+\.[jt]s\b)/g,
+    "/node_modules/@pulumi/pulumi/",
+  );
+}
+
 /** A stack name the inventory does not define. */
 export class UnknownStackError extends ProgramInputError {}
 

@@ -13,6 +13,7 @@ import {
   inputError,
   ProgramInputError,
   UnknownStackError,
+  withSdkFramesNamed,
 } from "../../infra/program";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
 import { isKnown, outputValue, type RecordedResource, setPulumiMocks } from "../support/pulumi-mocks";
@@ -316,6 +317,27 @@ describe("program", () => {
       expect(pulumi.RunError.isInstance(error)).to.equal(true);
       expect(error.message).to.equal("invalid inventory:\ninv.yaml:3:4: bad");
       expect(error.stack).to.equal("RunError: invalid inventory:\ninv.yaml:3:4: bad");
+    });
+  });
+
+  describe("withSdkFramesNamed", () => {
+    it("names the SDK's source-mapped frames under @pulumi/pulumi, and leaves every other frame alone", () => {
+      const stack = [
+        "Error: unknown stack",
+        "    at Object.readResource (/repo/node_modules/@pulumi/resource.ts:1687:22)",
+        "    at /repo/node_modules/@pulumi/runtime/resource.ts:412:9",
+        "    at /repo/node_modules/@pulumi/pulumi/resource.js:20:3",
+        "    at /repo/node_modules/@pulumi/aws/s3/bucket.js:5:1",
+        "    at main (/repo/infra/index.ts:30:5)",
+      ].join("\n");
+      expect(withSdkFramesNamed(stack).split("\n")).to.deep.equal([
+        "Error: unknown stack",
+        "    at Object.readResource (/repo/node_modules/@pulumi/pulumi/resource.ts:1687:22)",
+        "    at /repo/node_modules/@pulumi/runtime/resource.ts:412:9",
+        "    at /repo/node_modules/@pulumi/pulumi/resource.js:20:3",
+        "    at /repo/node_modules/@pulumi/aws/s3/bucket.js:5:1",
+        "    at main (/repo/infra/index.ts:30:5)",
+      ]);
     });
   });
 
