@@ -10,6 +10,7 @@ import {
 import { partitionOf } from "../../config/regions";
 import type { SourceAccount } from "../../config/types";
 import { BACKFILL_MANIFEST_PREFIX, BACKFILL_REPORT_PREFIX, backfillRoleArn } from "../../infra/policies/backfill";
+import { formatTextTable } from "../driver/table";
 
 /**
  * `backfill`: S3 Batch Replication jobs that replicate the objects live replication never copied (those
@@ -258,13 +259,7 @@ export function formatBackfillTable(results: readonly AccountBackfill[]): string
     );
     return [r.accountId, r.accountName, OUTCOME_LABEL[r.outcome], r.job.jobId, r.job.status, progressOf(r.job), detail];
   });
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
-      .join("  ")
-      .trimEnd();
-  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
+  return formatTextTable(header, rows);
 }
 
 export function backfillJson(

@@ -1,6 +1,7 @@
 /** How coverage reports: the table, the JSON, the exit code. Pure: results in, text out. */
 
 import { type CoverageResult, formatCount, type OutsidePart, type UnreadableKey } from "./coverage";
+import { textTable } from "../driver/table";
 
 /** Top-level prefixes and outside parts shown per account in the table (the JSON has them all). */
 const SHOWN = 10;
@@ -74,13 +75,10 @@ export function formatCoverageTable(results: readonly CoverageResult[]): string 
     ],
     more: detailLines(r),
   }));
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row.cells[i].length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
-      .join("  ")
-      .trimEnd();
-  const indent = " ".repeat(widths.slice(0, -1).reduce((total, width) => total + width + 2, 0));
+  const { line, lastColumnIndent: indent } = textTable(
+    header,
+    rows.map((row) => row.cells),
+  );
   const count = (status: CoverageResult["status"]) => results.filter((r) => r.status === status).length;
   const calls = results.reduce((total, r) => total + r.calls, 0);
   const incomplete = results.some((r) => r.outside && !r.outside.complete);

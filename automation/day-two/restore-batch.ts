@@ -9,6 +9,7 @@ import {
 import { partitionOf } from "../../config/regions";
 import { type BackfillJob, describeBackfillJob, JOB_PRIORITY } from "./backfill";
 import { type RestoreEntry, formatCount } from "./restore-plan";
+import { formatTextTable } from "../driver/table";
 
 /**
  * `restore --batch`: instead of copying from this machine, write the plan as an S3 Batch Operations CSV
@@ -220,11 +221,5 @@ export function formatRestoreJobs(jobs: readonly RestoreJobStatus[]): string {
       : `${formatCount(job.succeededTasks ?? 0)}/${formatCount(job.totalTasks)} ok, ${formatCount(job.failedTasks ?? 0)} failed`,
     [...job.failureReasons, ...(job.reportLocation ? [`report: ${job.reportLocation}`] : [])].join("; "),
   ]);
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
-      .join("  ")
-      .trimEnd();
-  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
+  return formatTextTable(header, rows);
 }

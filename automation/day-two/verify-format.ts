@@ -10,6 +10,7 @@ import {
   type VerifyResult,
   type VerifyStatus,
 } from "./verify";
+import { textTable } from "../driver/table";
 
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
@@ -108,13 +109,10 @@ export function formatVerifyTable(results: readonly VerifyResult[]): string {
       ...r.notes.map((n) => `note: ${n}`),
     ],
   }));
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row.cells[i].length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
-      .join("  ")
-      .trimEnd();
-  const indent = " ".repeat(widths.slice(0, -1).reduce((sum, width) => sum + width + 2, 0));
+  const { line, lastColumnIndent: indent } = textTable(
+    header,
+    rows.map((row) => row.cells),
+  );
   const counts = new Map<VerifyStatus, number>();
   for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
   const totals = [...counts].map(([status, n]) => `${n} ${STATUS_LABEL[status]}`).join(", ");

@@ -3,6 +3,7 @@ import { CATEGORY_LABEL } from "../engine/errors";
 import { ExitCode } from "../cli/exit-codes";
 import { type LockHolder, parseLockHolders, releaseCommand, type StackLock } from "../engine/locks";
 import type { RunReport, StackResult } from "./run";
+import { textTable } from "./table";
 
 /** The end of a run: summary table, JSON, lock advice and exit code. Pure functions. */
 
@@ -158,13 +159,10 @@ export function formatSummaryTable(report: RunReport, format: SummaryFormat = {}
       formatDuration(r.durationMs),
     ],
   }));
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row.cells[i].length)));
-  const tableWidth = widths.reduce((sum, w) => sum + w, 0) + 2 * (widths.length - 1);
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
-      .join("  ")
-      .trimEnd();
+  const { line, width: tableWidth } = textTable(
+    header,
+    rows.map((row) => row.cells),
+  );
   const body =
     tableWidth <= width
       ? [line(header), ...rows.map((row) => paint(row.result.status, line(row.cells)))]
