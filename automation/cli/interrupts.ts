@@ -1,7 +1,7 @@
 /** The signals that ask a command to stop. */
 export type InterruptSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 
-/** Ctrl-C (and, where listened to, SIGTERM and SIGHUP) as a dependency, so that a test can press it with a function call. */
+/** Ctrl-C, SIGTERM and SIGHUP as a dependency, so that a test can press it with a function call. */
 export interface Interrupts {
   /** Calls `handler` on each interrupt until the returned function is called; no signal means Ctrl-C. */
   onInterrupt(handler: (signal?: InterruptSignal) => void): () => void;
@@ -19,11 +19,13 @@ function listen(signals: readonly InterruptSignal[]): Interrupts {
   };
 }
 
-/** Ctrl-C only. */
-export const processInterrupts: Interrupts = listen(["SIGINT"]);
-
 /**
  * Ctrl-C, and the signals CI cancellation, `timeout`, `docker stop` and a closed terminal send
- * (SIGTERM, SIGHUP): a deployment stops the same clean way on each of them.
+ * (SIGTERM, SIGHUP): a deployment, a verify run and a restore stop the same clean way on each of them.
  */
 export const terminationInterrupts: Interrupts = listen(["SIGINT", "SIGTERM", "SIGHUP"]);
+
+/** How a message names the interrupt: `Ctrl-C` for SIGINT (or none), else the signal. */
+export function interruptName(signal?: InterruptSignal): string {
+  return signal === undefined || signal === "SIGINT" ? "Ctrl-C" : signal;
+}

@@ -51,7 +51,7 @@ import { newRunId } from "../../day-two/verify";
 import type { Command, Io } from "../command";
 import { parseArgsOrReport } from "../args";
 import { ExitCode } from "../exit-codes";
-import { type Interrupts, processInterrupts } from "../interrupts";
+import { type Interrupts, interruptName, terminationInterrupts } from "../interrupts";
 import { displayPath, loadInventoryOrReport } from "../inventory-arg";
 
 /** Copies are light server-side requests; measured on the emulator, 32 in flight is past the knee (bench/restore.ts). */
@@ -72,7 +72,7 @@ export interface RestoreDeps {
 export const defaultRestoreDeps: RestoreDeps = {
   loadInventory: loadInventoryOrReport,
   aws: restoreAws,
-  interrupts: processInterrupts,
+  interrupts: terminationInterrupts,
   exit: (code) => process.exit(code),
   now: () => new Date(),
 };
@@ -433,14 +433,15 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
   for (const entry of r.ours) journal.done(entry);
 
   const abort = new AbortController();
-  const stopListening = deps.interrupts.onInterrupt(() => {
+  const stopListening = deps.interrupts.onInterrupt((signal) => {
+    const name = interruptName(signal);
     if (abort.signal.aborted) {
       journal.sync();
-      io.stderr.write(`\nSecond Ctrl-C: exiting now; rerun the same command to continue (journal ${shownJournal}).\n`);
+      io.stderr.write(`\nSecond ${name}: exiting now; rerun the same command to continue (journal ${shownJournal}).\n`);
       deps.exit(ExitCode.Interrupted);
       return;
     }
-    io.stderr.write("\nCtrl-C: finishing the copies in flight, then stopping (Ctrl-C again to exit at once)...\n");
+    io.stderr.write(`\n${name}: finishing the copies in flight, then stopping (Ctrl-C again to exit at once)...\n`);
     abort.abort();
   });
 

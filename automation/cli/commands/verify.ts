@@ -6,7 +6,7 @@ import { parseArgsOrReport, selectSourceAccounts } from "../args";
 import { parseConcurrency } from "../../driver/concurrency";
 import { parseShard } from "../../driver/shard";
 import { ExitCode } from "../exit-codes";
-import { type Interrupts, processInterrupts } from "../interrupts";
+import { type Interrupts, interruptName, terminationInterrupts } from "../interrupts";
 import { loadInventoryOrReport } from "../inventory-arg";
 import {
   CANARY_FOLDER,
@@ -49,7 +49,7 @@ export const defaultVerifyDeps: VerifyDeps = {
   loadInventory: loadInventoryOrReport,
   aws: (env, runId) => awsVerifyCalls(new AwsClients(env), runId),
   clock: realClock,
-  interrupts: processInterrupts,
+  interrupts: terminationInterrupts,
   exit: (code) => process.exit(code),
   now: () => new Date(),
   preflight: (env, central, runId) => preflight(awsPreflightCalls(new AwsClients(env), runId), central),
@@ -191,15 +191,16 @@ async function runVerify(deps: VerifyDeps, argv: readonly string[], io: Io): Pro
 
 /** First Ctrl-C: stop polling but still remove the canaries; the second leaves at once. */
 function listenForInterrupts(deps: VerifyDeps, io: Io, abort: AbortController): () => void {
-  return deps.interrupts.onInterrupt(() => {
+  return deps.interrupts.onInterrupt((signal) => {
+    const name = interruptName(signal);
     if (abort.signal.aborted) {
       io.stderr.write(
-        `Second Ctrl-C: exiting now; canaries may stay in the source buckets under <accountId>/${CANARY_FOLDER}/.\n`,
+        `Second ${name}: exiting now; canaries may stay in the source buckets under <accountId>/${CANARY_FOLDER}/.\n`,
       );
       deps.exit(ExitCode.Interrupted);
       return;
     }
-    io.stderr.write("Ctrl-C: stopping, removing the canaries placed so far (Ctrl-C again to exit at once)...\n");
+    io.stderr.write(`${name}: stopping, removing the canaries placed so far (Ctrl-C again to exit at once)...\n`);
     abort.abort();
   });
 }
