@@ -1,11 +1,10 @@
 import { expect } from "chai";
 import type { FailureTolerance } from "../../automation/driver/concurrency";
 import { planStacks } from "../../automation/driver/plan";
-import { type Operation, type RunObserver, type RunRequest, runStacks } from "../../automation/driver/run";
-import { selectStacks, type SelectionFlags } from "../../automation/driver/selection";
+import { type RunObserver, runStacks } from "../../automation/driver/run";
 import type { ChangeCounts, StackOutputs } from "../../automation/engine/engine";
 import { MemoryEngine } from "../../automation/engine/memory";
-import type { Inventory } from "../../config/types";
+import { runRequest } from "../support/run-request";
 import { inventory as makeInventory } from "../support/inventory-fixture";
 
 /**
@@ -17,28 +16,10 @@ const CENTRAL_OUTPUTS: StackOutputs = {
   bucketArn: { value: "arn:aws:s3:::acme-org-backup-999999999999", secret: false },
   kmsKeyArn: { value: "arn:aws:kms:eu-west-1:999999999999:key/k", secret: false },
 };
-const NO_TOLERANCE: FailureTolerance = { kind: "count", count: 0 };
+const _NO_TOLERANCE: FailureTolerance = { kind: "count", count: 0 };
 const CHANGES: ChangeCounts = { create: 2, update: 1, delete: 0, same: 5 };
 
-function request(
-  inventory: Inventory,
-  engine: MemoryEngine,
-  operation: Operation,
-  overrides: Partial<RunRequest> & { flags?: SelectionFlags } = {},
-): RunRequest {
-  const selected = selectStacks(inventory, planStacks(inventory), overrides.flags ?? {});
-  if (!selected.ok) throw new Error(selected.message);
-  return {
-    operation,
-    inventory,
-    inventoryPath: "/repo/config/accounts.yaml",
-    selection: selected.selection,
-    existingStacks: [...engine.existing],
-    concurrency: 2,
-    tolerance: NO_TOLERANCE,
-    ...overrides,
-  };
-}
+const request = runRequest;
 
 interface Seen {
   readonly outputOf: Map<string, string>;

@@ -1,11 +1,10 @@
 import { expect } from "chai";
-import type { Inventory } from "../../config/types";
 import type { FailureTolerance } from "../../automation/driver/concurrency";
 import type { StackOutputs } from "../../automation/engine/engine";
 import { MemoryEngine, type MemoryEngineOptions } from "../../automation/engine/memory";
-import { planStacks } from "../../automation/driver/plan";
-import { type Operation, type RunObserver, type RunRequest, runStacks } from "../../automation/driver/run";
-import { findOrphans, selectStacks, type SelectionFlags } from "../../automation/driver/selection";
+import { type RunObserver, runStacks } from "../../automation/driver/run";
+import { findOrphans, } from "../../automation/driver/selection";
+import { runRequest } from "../support/run-request";
 import { inventory as makeInventory, sourceAccount } from "../support/inventory-fixture";
 
 const CENTRAL_OUTPUTS: StackOutputs = {
@@ -15,27 +14,9 @@ const CENTRAL_OUTPUTS: StackOutputs = {
 };
 const ACCESS_DENIED =
   "error: creating S3 Bucket (acme-data-222222222222): operation error S3: CreateBucket, https response error StatusCode: 403, RequestID: 4Q, HostID: x, api error AccessDenied: Access Denied";
-const TOLERANCE_0: FailureTolerance = { kind: "count", count: 0 };
+const _TOLERANCE_0: FailureTolerance = { kind: "count", count: 0 };
 
-function request(
-  inventory: Inventory,
-  engine: MemoryEngine,
-  operation: Operation,
-  overrides: Partial<RunRequest> & { flags?: SelectionFlags } = {},
-): RunRequest {
-  const selected = selectStacks(inventory, planStacks(inventory), overrides.flags ?? {});
-  if (!selected.ok) throw new Error(selected.message);
-  return {
-    operation,
-    inventory,
-    inventoryPath: "/repo/config/accounts.yaml",
-    selection: selected.selection,
-    existingStacks: [...engine.existing],
-    concurrency: 4,
-    tolerance: TOLERANCE_0,
-    ...overrides,
-  };
-}
+const request = runRequest;
 
 function recorder(): RunObserver & { events: string[] } {
   const events: string[] = [];
