@@ -211,11 +211,15 @@ describe("run: behaviours found by mutation testing", () => {
       expect(dead.mayHoldLock).to.deep.equal(["account-111111111111"]);
 
       const abort = new AbortController();
-      const previewing = new MemoryEngine({ latencyMs: 40 });
-      setTimeout(() => abort.abort(), 10);
+      const previewing = new MemoryEngine({ latencyMs: 5_000 });
       const preview = await runStacks(
         previewing,
-        request(makeInventory(), previewing, "preview", { signal: abort.signal, flags: { stacks: "central" } }),
+        request(makeInventory(), previewing, "preview", {
+          signal: abort.signal,
+          flags: { stacks: "central" },
+          // Interrupted once the preview runs (its output has started), not during its set-up.
+          observer: { started() {}, output: () => abort.abort(), progress() {}, finished() {} },
+        }),
       );
       expect(central(preview)).to.include({ status: "cancelled" });
       expect(preview.mayHoldLock).to.deep.equal([]);
