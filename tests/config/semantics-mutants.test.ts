@@ -48,7 +48,9 @@ describe("inventory semantics: behaviours found by mutation testing", () => {
 
     it("accepts expiry alone, and expiry one day after the transition", () => {
       expect(problems(lifecycle("    expireAfterDays: 1"))).to.deep.equal([]);
-      expect(problems(lifecycle("    transitionAfterDays: 30", "    transitionStorageClass: GLACIER"))).to.deep.equal([]);
+      expect(problems(lifecycle("    transitionAfterDays: 30", "    transitionStorageClass: GLACIER"))).to.deep.equal(
+        [],
+      );
       expect(valid(lifecycle("    expireAfterDays: 1")).central.noncurrentVersions).to.deep.include({
         expireAfterDays: 1,
       });

@@ -3,7 +3,7 @@ import type { FailureTolerance } from "../../automation/driver/concurrency";
 import type { StackOutputs } from "../../automation/engine/engine";
 import { MemoryEngine, type MemoryEngineOptions } from "../../automation/engine/memory";
 import { type RunObserver, runStacks } from "../../automation/driver/run";
-import { findOrphans, } from "../../automation/driver/selection";
+import { findOrphans } from "../../automation/driver/selection";
 import { runRequest } from "../support/run-request";
 import { inventory as makeInventory, sourceAccount } from "../support/inventory-fixture";
 
