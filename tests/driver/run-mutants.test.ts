@@ -3,13 +3,14 @@ import type { FailureTolerance } from "../../automation/driver/concurrency";
 import type { StackChanges } from "../../automation/driver/fingerprint";
 import { planStacks } from "../../automation/driver/plan";
 import { type Operation, type RunReport, type RunRequest, runStacks } from "../../automation/driver/run";
-import { type SelectionFlags, selectStacks } from "../../automation/driver/selection";
+import { type SelectionFlags } from "../../automation/driver/selection";
 import { centralStackConfig } from "../../automation/driver/stack-config";
 import type { EngineStack, StackConfig, StackOutputs } from "../../automation/engine/engine";
 import { StackError } from "../../automation/engine/errors";
 import { MemoryEngine } from "../../automation/engine/memory";
 import type { Inventory } from "../../config/types";
 import { inventory as makeInventory } from "../support/inventory-fixture";
+import { runRequest } from "../support/run-request";
 
 /**
  * Driver behaviours the mutation run (docs/mutation.md) showed untested: interruption and timeout at each
@@ -22,28 +23,16 @@ const CENTRAL_OUTPUTS: StackOutputs = {
   bucketArn: { value: "arn:aws:s3:::acme-org-backup-999999999999", secret: false },
   kmsKeyArn: { value: "arn:aws:kms:eu-west-1:999999999999:key/k", secret: false },
 };
-const NO_TOLERANCE: FailureTolerance = { kind: "count", count: 0 };
+const _NO_TOLERANCE: FailureTolerance = { kind: "count", count: 0 };
 const LOCK_LOST = "error: the Pulumi CLI exited; it may not have released the stack's lock";
 
-function request(
+/** The run tests' request, two stacks at once (the concurrency cases below count on it). */
+const request = (
   inventory: Inventory,
   engine: MemoryEngine,
   operation: Operation,
   overrides: Partial<RunRequest> & { flags?: SelectionFlags } = {},
-): RunRequest {
-  const selected = selectStacks(inventory, planStacks(inventory), overrides.flags ?? {});
-  if (!selected.ok) throw new Error(selected.message);
-  return {
-    operation,
-    inventory,
-    inventoryPath: PATH,
-    selection: selected.selection,
-    existingStacks: [...engine.existing],
-    concurrency: 2,
-    tolerance: NO_TOLERANCE,
-    ...overrides,
-  };
-}
+): RunRequest => runRequest(inventory, engine, operation, { concurrency: 2, ...overrides });
 
 /** A fingerprint tracker that records what it is asked and answers as scripted. */
 class FakeChanges implements StackChanges {
