@@ -38,6 +38,9 @@ export function quoted(text: string, max = QUOTED_LENGTH): string {
 }
 
 function escaped(text: string, max: number, inQuotes: boolean): string {
+  // Most text needs nothing done: one regular-expression scan instead of one per character (a file
+  // with 100,000 problems quotes 100,000 keys).
+  if (text.length <= max && !HIDDEN.test(text) && !(inQuotes && QUOTE_OR_BACKSLASH.test(text))) return text;
   let result = "";
   let count = 0;
   for (const character of text) {
@@ -52,6 +55,7 @@ function escaped(text: string, max: number, inQuotes: boolean): string {
 
 /** Characters that do not print as themselves: control, format (bidi, zero-width), separators, surrogates. */
 export const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+const QUOTE_OR_BACKSLASH = /["\\]/;
 
 const ESCAPES: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
