@@ -107,7 +107,7 @@ export function parseInventory(input: string, file: string): LoadResult {
     : whole.error.issues.flatMap((issue) => describeIssue(issue, raw, locator));
   const sections: Sections = whole.success
     ? { ...whole.data, accountIds: whole.data.accounts.map((account) => account.id), complete: true }
-    : wellFormedSections(raw);
+    : wellFormedSections(raw, failedAccounts(whole.error.issues));
   const checked = checkSections(sections, path.resolve(file), (p) => locator.position(p).line);
   issues.push(...checked.issues);
 
@@ -136,14 +136,23 @@ function firstLine(message: string): string {
   return message.split("\n")[0];
 }
 
-function wellFormedSections(raw: unknown): Sections {
+/** Indexes of the `accounts` entries zod already refused: they need not be parsed a second time. */
+function failedAccounts(issues: readonly z.core.$ZodIssue[]): ReadonlySet<number> {
+  const failed = new Set<number>();
+  for (const issue of issues)
+    if (issue.path[0] === "accounts" && typeof issue.path[1] === "number") failed.add(issue.path[1]);
+  return failed;
+}
+
+function wellFormedSections(raw: unknown, failed: ReadonlySet<number>): Sections {
   const parts = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
   const accounts: unknown[] = Array.isArray(parts.accounts) ? parts.accounts : [];
+  const account = inventoryFileSchema.shape.accounts.element;
   return {
     organization: inventoryFileSchema.shape.organization.safeParse(parts.organization).data,
     central: inventoryFileSchema.shape.central.safeParse(parts.central).data,
     defaults: inventoryFileSchema.shape.defaults.safeParse(parts.defaults).data,
-    accounts: accounts.map((entry) => inventoryFileSchema.shape.accounts.element.safeParse(entry).data),
+    accounts: accounts.map((entry, index) => (failed.has(index) ? undefined : account.safeParse(entry).data)),
     ignore: Array.isArray(parts.ignore)
       ? parts.ignore.map((entry) => inventoryFileSchema.shape.ignore.unwrap().element.safeParse(entry).data)
       : undefined,
