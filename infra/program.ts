@@ -229,13 +229,15 @@ export function centralRefs(inventory: Inventory, central: CentralKeySource, pre
     case "not-deployed":
       if (preview) return { kmsKeyArn: pulumi.output(pulumi.unknown as unknown as string) };
       throw new ProgramInputError(
-        "the central stack is not deployed: run `org-s3-backup up` (it deploys the central stack first), then this stack",
+        "the central stack is not deployed: " +
+          "run `org-s3-backup up` (it deploys the central stack first), then this stack",
       );
     case "config": {
       const expectedBucketArn = centralBucketArn(inventory);
       if (central.bucketArn !== undefined && central.bucketArn !== expectedBucketArn) {
         throw new ProgramInputError(
-          `config centralBucketArn is ${central.bucketArn} but the inventory's central bucket is ${expectedBucketArn}: remove the override or make it agree`,
+          `config centralBucketArn is ${central.bucketArn} ` +
+            `but the inventory's central bucket is ${expectedBucketArn}: remove the override or make it agree`,
         );
       }
       if (!preview) checkCentralKeyArn(inventory, central.kmsKeyArn, "config centralKmsKeyArn");
@@ -258,7 +260,8 @@ function checkCentralKeyArn(inventory: Inventory, arn: string, where: string): v
   const keyArn = new RegExp(`^arn:[\\w-]+:kms:${central.region}:${central.accountId}:key/[\\w-]+$`);
   if (!keyArn.test(arn)) {
     throw new ProgramInputError(
-      `${where} '${arn}' is not a key ARN of account ${central.accountId} in ${central.region}: replication needs the full key ARN (an alias resolves in the source account)`,
+      `${where} '${arn}' is not a key ARN of account ${central.accountId} in ${central.region}: ` +
+        "replication needs the full key ARN (an alias resolves in the source account)",
     );
   }
 }

@@ -108,7 +108,8 @@ export function backfillRefusals(sources: readonly SourceAccount[]): string | un
   if (refused.length === 0) return undefined;
   return (
     `backfill is not enabled for ${refused.map((s) => `${s.accountId} (${s.name})`).join(", ")}: ` +
-    `set backfill.enabled: true for ${refused.length === 1 ? "it" : "them"} in the inventory and deploy (up), which creates the Batch Operations role`
+    `set backfill.enabled: true for ${refused.length === 1 ? "it" : "them"} in the inventory ` +
+    "and deploy (up), which creates the Batch Operations role"
   );
 }
 

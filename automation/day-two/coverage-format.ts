@@ -18,17 +18,24 @@ function partName(part: OutsidePart): string {
 
 function partText(part: OutsidePart): string {
   const more = part.complete ? "" : "+";
-  return `${partName(part)}  ${formatCount(part.objects)}${more} object${part.objects === 1 && part.complete ? "" : "s"}, ${formatCount(part.bytes)}${more} bytes`;
+  const plural = part.objects === 1 && part.complete ? "" : "s";
+  const objects = `${formatCount(part.objects)}${more} object${plural}`;
+  return `${partName(part)}  ${objects}, ${formatCount(part.bytes)}${more} bytes`;
 }
 
 function keyAdvice(key: UnreadableKey, prefix: string): string {
   const fix = "add it to the entry's existingBucket.additionalKmsKeyArns (and let the role use it in the key's policy)";
   if (key.where === "default")
-    return `kms:      default encryption uses ${key.keyId}, which the replication role may not decrypt: new objects under ${prefix} will FAIL replication — ${fix}, or set existingBucket.manage.encryption: true`;
+    return (
+      `kms:      default encryption uses ${key.keyId}, which the replication role may not decrypt: ` +
+      `new objects under ${prefix} will FAIL replication — ${fix}, or set existingBucket.manage.encryption: true`
+    );
   const sampled = `${key.objects} sampled object${key.objects === 1 ? "" : "s"}, e.g. ${key.example}`;
   return key.where === "inside"
-    ? `kms:      objects under ${prefix} use ${key.keyId} (${sampled}), which the replication role may not decrypt: their replication FAILS — ${fix}`
-    : `kms:      objects outside ${prefix} use ${key.keyId} (${sampled}): not replicated anyway, and would FAIL once moved under ${prefix} — ${fix}`;
+    ? `kms:      objects under ${prefix} use ${key.keyId} (${sampled}), which the replication role may not decrypt: ` +
+        `their replication FAILS — ${fix}`
+    : `kms:      objects outside ${prefix} use ${key.keyId} (${sampled}): not replicated anyway, ` +
+        `and would FAIL once moved under ${prefix} — ${fix}`;
 }
 
 function detailLines(r: CoverageResult): string[] {
@@ -45,7 +52,8 @@ function detailLines(r: CoverageResult): string[] {
       ...(rootObjects > 0 ? ["objects at the root"] : []),
     ];
     lines.push(
-      `top:      ${listing.join(", ") || "(nothing)"}${r.topLevelComplete ? "" : " (listing stopped early; --deep lists all)"}`,
+      `top:      ${listing.join(", ") || "(nothing)"}` +
+        (r.topLevelComplete ? "" : " (listing stopped early; --deep lists all)"),
     );
   }
   const parts = r.outside?.parts ?? [];
@@ -55,7 +63,8 @@ function detailLines(r: CoverageResult): string[] {
     for (const key of r.kms.unreadable) lines.push(keyAdvice(key, r.prefix));
     if (r.kms.unreadable.length === 0 && r.kms.sampled.inside + r.kms.sampled.outside > 0)
       lines.push(
-        `kms:      ${r.kms.sampled.inside} object(s) sampled under ${r.prefix} and ${r.kms.sampled.outside} outside: every key is one the replication role may decrypt`,
+        `kms:      ${r.kms.sampled.inside} object(s) sampled under ${r.prefix} and ${r.kms.sampled.outside} outside: ` +
+          "every key is one the replication role may decrypt",
       );
   }
   lines.push(...r.notes.map((note) => `note:     ${note}`));
@@ -83,9 +92,11 @@ export function formatCoverageTable(results: readonly CoverageResult[]): string 
   const calls = results.reduce((total, r) => total + r.calls, 0);
   const incomplete = results.some((r) => r.outside && !r.outside.complete);
   const summary =
-    `coverage: ${count("covered")} covered, ${count("not-protected")} NOT PROTECTED, ${count("error")} error(s); ${formatCount(calls)} AWS calls` +
+    `coverage: ${count("covered")} covered, ${count("not-protected")} NOT PROTECTED, ${count("error")} error(s); ` +
+    `${formatCount(calls)} AWS calls` +
     (incomplete ? "; counts marked + are lower bounds (--deep counts everything)" : "");
-  return `${[line(header), ...rows.flatMap((row) => [line(row.cells), ...row.more.map((m) => `${indent}${m}`)]), "", summary].join("\n")}\n`;
+  const body = rows.flatMap((row) => [line(row.cells), ...row.more.map((m) => `${indent}${m}`)]);
+  return `${[line(header), ...body, "", summary].join("\n")}\n`;
 }
 
 export function coverageJson(results: readonly CoverageResult[], exitCode: number, deep: boolean): object {

@@ -465,11 +465,13 @@ function layoutNotes(target: CoverageTarget, outside: Outside): string[] {
   const some = outside.objects > 0;
   if (target.layout === "under-account-prefix" && some)
     return [
-      `the inventory says keys: under-account-prefix, but objects are outside ${target.prefix}: move them under it, or write keys: partial`,
+      `the inventory says keys: under-account-prefix, but objects are outside ${target.prefix}: ` +
+        "move them under it, or write keys: partial",
     ];
   if (target.layout === "partial" && !some && outside.complete)
     return [
-      `the inventory says keys: partial, but every object is under ${target.prefix}: keys: under-account-prefix says so`,
+      `the inventory says keys: partial, but every object is under ${target.prefix}: ` +
+        "keys: under-account-prefix says so",
     ];
   if (target.layout === "created" && some)
     return [`something writes outside ${target.prefix} in this bucket; only keys under it are replicated`];
@@ -486,7 +488,8 @@ function coverageDetail(
   if (outside.objects > 0) {
     const floor = outside.complete ? "" : "at least ";
     problems.push(
-      `${floor}${formatCount(outside.objects)} object${outside.objects === 1 ? "" : "s"} (${floor}${formatCount(outside.bytes)} bytes) outside ${target.prefix}` +
+      `${floor}${formatCount(outside.objects)} object${outside.objects === 1 ? "" : "s"} ` +
+        `(${floor}${formatCount(outside.bytes)} bytes) outside ${target.prefix}` +
         (outside.complete ? "" : " (--deep counts them all)"),
     );
   }
@@ -494,7 +497,8 @@ function coverageDetail(
     problems.push(
       key.where === "default"
         ? `new objects are encrypted with KMS key ${key.keyId}, which the replication role may not decrypt`
-        : `objects under ${target.prefix} use KMS key ${key.keyId}, which the replication role may not decrypt (their replication FAILS)`,
+        : `objects under ${target.prefix} use KMS key ${key.keyId}, ` +
+            "which the replication role may not decrypt (their replication FAILS)",
     );
   }
   if (problems.length > 0) return `NOT PROTECTED: ${problems.join("; ")}`;

@@ -218,7 +218,8 @@ export function formatRestoreJobs(jobs: readonly RestoreJobStatus[]): string {
     job.status,
     job.totalTasks === undefined
       ? "-"
-      : `${formatCount(job.succeededTasks ?? 0)}/${formatCount(job.totalTasks)} ok, ${formatCount(job.failedTasks ?? 0)} failed`,
+      : `${formatCount(job.succeededTasks ?? 0)}/${formatCount(job.totalTasks)} ok, ` +
+        `${formatCount(job.failedTasks ?? 0)} failed`,
     [...job.failureReasons, ...(job.reportLocation ? [`report: ${job.reportLocation}`] : [])].join("; "),
   ]);
   return formatTextTable(header, rows);

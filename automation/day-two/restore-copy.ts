@@ -555,7 +555,8 @@ export function formatProgress(
   );
   const etaText = done.objects === 0 ? "-" : Number.isFinite(eta) ? formatSeconds(eta) : "-";
   return (
-    `restore: ${formatCount(done.objects)}/${formatCount(totals.objects)} objects, ${formatBytes(done.bytes)}/${formatBytes(totals.bytes)}, ` +
+    `restore: ${formatCount(done.objects)}/${formatCount(totals.objects)} objects, ` +
+    `${formatBytes(done.bytes)}/${formatBytes(totals.bytes)}, ` +
     `${rate.toFixed(rate < 10 ? 1 : 0)} objects/s (${formatBytes(Math.round(byteRate))}/s), ETA ${etaText}`
   );
 }

@@ -41,7 +41,8 @@ export interface RestoreDrill {
 /** What a failed drill most likely needs (docs/day-two.md#iam-for-restore). */
 export const DRILL_ADVICE =
   "the source bucket's policy must let the central role s3:PutObject and s3:PutObjectTagging on " +
-  `${DRILL_FOLDER}/* (and its KMS key kms:GenerateDataKey), and the central role may s3:GetObjectVersion, s3:GetObjectVersionTagging and kms:Decrypt the central key`;
+  `${DRILL_FOLDER}/* (and its KMS key kms:GenerateDataKey), ` +
+  "and the central role may s3:GetObjectVersion, s3:GetObjectVersionTagging and kms:Decrypt the central key";
 
 export function s3RestoreDrill(
   clients: AwsClients,
@@ -126,7 +127,9 @@ export function s3RestoreDrill(
       if (restored !== body) {
         return {
           status: "failed",
-          detail: `restored, but the bytes differ from the canary (${Buffer.byteLength(restored)} bytes read back, ${Buffer.byteLength(body)} written)`,
+          detail:
+            "restored, but the bytes differ from the canary " +
+            `(${Buffer.byteLength(restored)} bytes read back, ${Buffer.byteLength(body)} written)`,
           key,
           environment: false,
           notes,
@@ -134,7 +137,9 @@ export function s3RestoreDrill(
       }
       return {
         status: "restored",
-        detail: `restored from the central bucket to s3://${t.sourceBucket}/${key} and read back: ${Buffer.byteLength(body)} bytes identical`,
+        detail:
+          `restored from the central bucket to s3://${t.sourceBucket}/${key} and read back: ` +
+          `${Buffer.byteLength(body)} bytes identical`,
         key,
         latencyMs: now() - started,
         notes,

@@ -203,7 +203,8 @@ export class VersionSelector {
       if (item.key !== this.currentKey) {
         if (this.currentKey !== undefined && compareKeys(this.currentKey, item.key) > 0) {
           throw new Error(
-            `ListObjectVersions returned '${item.key}' after '${this.currentKey}': keys out of order, the selection would be wrong`,
+            `ListObjectVersions returned '${item.key}' after '${this.currentKey}': ` +
+              "keys out of order, the selection would be wrong",
           );
         }
         this.endKey();
@@ -549,19 +550,23 @@ export function formatPlan(plan: RestorePlan): string {
   const lines: string[] = [];
   lines.push(`restore plan: account ${plan.accountId} (${plan.accountName}), ${plan.source} as of ${plan.asOf}`);
   lines.push(
-    `  to        ${plan.target} (${plan.keepPrefix ? `keys keep ${plan.accountId}/` : `${plan.accountId}/ stripped from the keys`})`,
+    `  to        ${plan.target} ` +
+      `(${plan.keepPrefix ? `keys keep ${plan.accountId}/` : `${plan.accountId}/ stripped from the keys`})`,
   );
   if (plan.exact && r.deleteMarkers.length > 0) {
     lines.push(
-      `  exact     ${formatCount(r.deleteMarkers.length)} key(s) at the target did not exist at ${plan.asOf}: each gets a delete marker (versioning keeps its data):`,
+      `  exact     ${formatCount(r.deleteMarkers.length)} key(s) at the target did not exist at ${plan.asOf}: ` +
+        "each gets a delete marker (versioning keeps its data):",
     );
     for (const key of listSome(r.deleteMarkers)) lines.push(`              ${key}`);
   }
   lines.push(
-    `  versions  ${formatCount(stats.versionsListed)} versions and ${formatCount(stats.deleteMarkersListed)} delete markers of ${formatCount(stats.keysSeen)} keys listed`,
+    `  versions  ${formatCount(stats.versionsListed)} versions and ` +
+      `${formatCount(stats.deleteMarkersListed)} delete markers of ${formatCount(stats.keysSeen)} keys listed`,
   );
   lines.push(
-    `  select    ${formatCount(s.objects)} objects, ${formatBytes(s.bytes)}${s.oldest && s.newest ? `; versions from ${s.oldest.lastModified} to ${s.newest.lastModified}` : ""}`,
+    `  select    ${formatCount(s.objects)} objects, ${formatBytes(s.bytes)}` +
+      (s.oldest && s.newest ? `; versions from ${s.oldest.lastModified} to ${s.newest.lastModified}` : ""),
   );
   if (s.storageClasses.length > 0) {
     const classes = s.storageClasses.map((c) => {
@@ -581,7 +586,8 @@ export function formatPlan(plan: RestorePlan): string {
       : []),
     ...(stats.unmappable.length > 0
       ? [
-          `${formatCount(stats.unmappable.length)} key(s) that cannot be written at the target (empty or over 1,024 bytes)`,
+          `${formatCount(stats.unmappable.length)} key(s) ` +
+            "that cannot be written at the target (empty or over 1,024 bytes)",
         ]
       : []),
   ];
@@ -595,7 +601,8 @@ export function formatPlan(plan: RestorePlan): string {
     ...(r.identical > 0 ? [`${formatCount(r.identical)} identical at the target already`] : []),
     ...(r.conflicts.length > 0
       ? [
-          `${formatCount(r.conflicts.length)} exist at the target and differ (${plan.overwrite ? "overwritten: --overwrite" : "refused without --overwrite"})`,
+          `${formatCount(r.conflicts.length)} exist at the target and differ ` +
+            `(${plan.overwrite ? "overwritten: --overwrite" : "refused without --overwrite"})`,
         ]
       : []),
   ];
@@ -609,16 +616,20 @@ export function formatPlan(plan: RestorePlan): string {
   }
   if (r.archived.length > 0) {
     lines.push(
-      `  archived  ${formatCount(r.archived.length)} object(s), ${formatBytes(r.archived.reduce((sum, e) => sum + e.size, 0))}, are in GLACIER / DEEP_ARCHIVE: NOT copied until a RestoreObject makes them readable (hours); then rerun:`,
+      `  archived  ${formatCount(r.archived.length)} object(s), ` +
+        `${formatBytes(r.archived.reduce((sum, e) => sum + e.size, 0))}, are in GLACIER / DEEP_ARCHIVE: ` +
+        "NOT copied until a RestoreObject makes them readable (hours); then rerun:",
     );
     for (const entry of r.archived.slice(0, 3)) {
       lines.push(
-        `              aws s3api restore-object --bucket ${bucketOf(plan.source)} --key '${entry.key}' --version-id ${entry.versionId} --restore-request 'Days=7,GlacierJobParameters={Tier=Bulk}'`,
+        `              aws s3api restore-object --bucket ${bucketOf(plan.source)} --key '${entry.key}' ` +
+          `--version-id ${entry.versionId} --restore-request 'Days=7,GlacierJobParameters={Tier=Bulk}'`,
       );
     }
     if (r.archived.length > 3)
       lines.push(
-        `              (for many objects: an S3 Batch Operations job with the operation S3InitiateRestoreObject over the --json manifest)`,
+        "              (for many objects: an S3 Batch Operations job " +
+          "with the operation S3InitiateRestoreObject over the --json manifest)",
       );
   }
   for (const note of plan.notes) lines.push(`  note      ${note}`);

@@ -69,7 +69,10 @@ export async function planRestore(aws: RestoreAws, request: RestoreRequest): Pro
       return {
         ok: false,
         exitCode: 2,
-        message: `--to: bucket ${targetBucket} is not accessible as ${roleArn} (403): its bucket policy must grant this role s3:ListBucket and the write actions (docs/day-two.md#iam-for-restore)`,
+        message:
+          `--to: bucket ${targetBucket} is not accessible as ${roleArn} (403): ` +
+          "its bucket policy must grant this role s3:ListBucket and the write actions " +
+          "(docs/day-two.md#iam-for-restore)",
       };
     }
     return failure(error, 2, `--to: cannot reach bucket ${targetBucket}`);
@@ -87,7 +90,9 @@ export async function planRestore(aws: RestoreAws, request: RestoreRequest): Pro
     return {
       ok: false,
       exitCode: 2,
-      message: `--exact needs a versioned target (a delete marker keeps every version); ${targetBucket}'s versioning is ${versioning}: enable it, or restore without --exact`,
+      message:
+        "--exact needs a versioned target (a delete marker keeps every version); " +
+        `${targetBucket}'s versioning is ${versioning}: enable it, or restore without --exact`,
     };
   }
 
@@ -100,7 +105,8 @@ export async function planRestore(aws: RestoreAws, request: RestoreRequest): Pro
     return failure(
       error,
       1,
-      `cannot list the versions under s3://${central.bucketName}/${listingPrefix(scope)} as ${roleArn} (s3:ListBucketVersions)`,
+      `cannot list the versions under s3://${central.bucketName}/${listingPrefix(scope)} ` +
+        `as ${roleArn} (s3:ListBucketVersions)`,
     );
   }
   const selection = selector.finish();
@@ -118,7 +124,8 @@ export async function planRestore(aws: RestoreAws, request: RestoreRequest): Pro
     return failure(
       error,
       2,
-      `cannot list the target s3://${targetBucket}/${targetScopePrefix(scope)} as ${roleArn} (s3:ListBucket, needed to refuse overwrites)`,
+      `cannot list the target s3://${targetBucket}/${targetScopePrefix(scope)} as ${roleArn} ` +
+        "(s3:ListBucket, needed to refuse overwrites)",
     );
   }
   const reconciled = reconciler.finish();
@@ -128,26 +135,33 @@ export async function planRestore(aws: RestoreAws, request: RestoreRequest): Pro
   const notes: string[] = [];
   if (request.now - scope.asOf < REPLICATION_LAG_MS) {
     notes.push(
-      "the as-of time is less than 15 minutes ago: versions written in the source since may not have replicated yet (Replication Time Control's objective)",
+      "the as-of time is less than 15 minutes ago: " +
+        "versions written in the source since may not have replicated yet (Replication Time Control's objective)",
     );
   }
   if (!request.account.replication.deleteMarkerReplication) {
     notes.push(
-      "deletions in the source are not replicated (deleteMarkerReplication: false), so a key deleted in the source is still restorable — and is restored even if it was deleted before the as-of time",
+      "deletions in the source are not replicated (deleteMarkerReplication: false), " +
+        "so a key deleted in the source is still restorable — " +
+        "and is restored even if it was deleted before the as-of time",
     );
   }
   if (targetBucket === request.account.bucket.name) {
     notes.push(
-      `the target is the account's own source bucket: restored keys under ${request.account.accountId}/ replicate to the central bucket again, as new versions`,
+      "the target is the account's own source bucket: " +
+        `restored keys under ${request.account.accountId}/ replicate to the central bucket again, as new versions`,
     );
   }
   if (reconciled.conflicts.length > 0 && request.overwrite && versioning !== "Enabled") {
     notes.push(
-      `${targetBucket} is not versioned (${versioning}): --overwrite replaces ${formatCount(reconciled.conflicts.length)} object(s) for good`,
+      `${targetBucket} is not versioned (${versioning}): ` +
+        `--overwrite replaces ${formatCount(reconciled.conflicts.length)} object(s) for good`,
     );
   }
   notes.push(
-    `copies are written in the STANDARD storage class, encrypted with ${request.kmsKeyId ? `the KMS key ${request.kmsKeyId}` : "the target bucket's default encryption"}; metadata and tags are kept`,
+    "copies are written in the STANDARD storage class, encrypted with " +
+      `${request.kmsKeyId ? `the KMS key ${request.kmsKeyId}` : "the target bucket's default encryption"}; ` +
+      "metadata and tags are kept",
   );
   if (selection.stats.unmappable.length > 0)
     notes.push(

@@ -49,7 +49,10 @@ const STATUS_LABEL: Readonly<Record<VerifyStatus, string>> = {
   interrupted: "interrupted",
 };
 
-/** The ALARMS cell: `-` unmonitored, `ok`, or the problems (`missing: failed-replication; ALARM: replication-latency`). */
+/**
+ * The ALARMS cell: `-` unmonitored, `ok`, or the problems
+ * (`missing: failed-replication; ALARM: replication-latency`).
+ */
 export function formatAlarms(outcome: AlarmsOutcome): string {
   if (outcome.status === "unmonitored") return "-";
   if (outcome.status === "unreadable") return "unknown";
@@ -67,7 +70,8 @@ export function formatAlarms(outcome: AlarmsOutcome): string {
 function alarmAdvice(result: VerifyResult): string[] {
   return alarmProblems(result.alarms).map((alarm) =>
     alarm.state === "missing"
-      ? `alarm:    ${alarm.name} does not exist: monitoring is not deployed (org-s3-backup up --accounts ${result.accountId})`
+      ? `alarm:    ${alarm.name} does not exist: ` +
+        `monitoring is not deployed (org-s3-backup up --accounts ${result.accountId})`
       : `alarm:    ${alarm.name} is in ALARM: replication failed or fell behind recently`,
   );
 }
@@ -120,9 +124,11 @@ export function formatVerifyTable(results: readonly VerifyResult[]): string {
   const drillsFailed = results.filter((r) => r.restore?.status === "failed").length;
   const drills = results.filter((r) => r.restore).length;
   const summary =
-    `verify: ${totals || "no accounts"}${alarmed > 0 ? `; ${alarmed} account(s) with alarms missing or in ALARM` : ""}` +
+    `verify: ${totals || "no accounts"}` +
+    (alarmed > 0 ? `; ${alarmed} account(s) with alarms missing or in ALARM` : "") +
     (drills > 0 ? `; restore drill: ${drills - drillsFailed} restored, ${drillsFailed} failed` : "");
-  return `${[line(header), ...rows.flatMap((row) => [line(row.cells), ...row.more.map((m) => `${indent}${m}`)]), "", summary].join("\n")}\n`;
+  const body = rows.flatMap((row) => [line(row.cells), ...row.more.map((m) => `${indent}${m}`)]);
+  return `${[line(header), ...body, "", summary].join("\n")}\n`;
 }
 
 export function verifyJson(results: readonly VerifyResult[], runId: string, exitCode: number): object {

@@ -56,7 +56,9 @@ export async function preflight(
     return {
       ok: false,
       exitCode: environment ? 3 : 1,
-      message: `cannot assume the central role ${central.roleArn} as ${caller}: ${awsErrorText(error)} — every account's check reads the central bucket as this role; nothing was checked`,
+      message:
+        `cannot assume the central role ${central.roleArn} as ${caller}: ${awsErrorText(error)} — ` +
+        "every account's check reads the central bucket as this role; nothing was checked",
     };
   }
   return { ok: true, caller };
@@ -66,11 +68,20 @@ function callerProblem(error: unknown, region: string): string {
   const name = (error as { name?: string; Code?: string }).Code ?? (error as { name?: string }).name ?? "";
   const text = awsErrorText(error);
   if (name === "CredentialsProviderError" || /Could not load credentials/i.test(text))
-    return "no AWS credentials: set AWS_PROFILE (aws sso login), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is attached; nothing was checked";
+    return (
+      "no AWS credentials: set AWS_PROFILE (aws sso login), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, " +
+      "or run where a role is attached; nothing was checked"
+    );
   if (error instanceof NoAnswer || isEnvironmentError(error))
-    return `cannot reach AWS STS in ${region} (${text}): check the network, a proxy, or AWS_ENDPOINT_URL; nothing was checked`;
+    return (
+      `cannot reach AWS STS in ${region} (${text}): ` +
+      "check the network, a proxy, or AWS_ENDPOINT_URL; nothing was checked"
+    );
   if (REFUSED_CREDENTIALS.has(name))
-    return `your AWS credentials were refused by STS in ${region} (${text}): log in again or refresh them (is the region enabled for the account?); nothing was checked`;
+    return (
+      `your AWS credentials were refused by STS in ${region} (${text}): ` +
+      "log in again or refresh them (is the region enabled for the account?); nothing was checked"
+    );
   return `cannot identify the caller with STS GetCallerIdentity in ${region}: ${text}; nothing was checked`;
 }
 

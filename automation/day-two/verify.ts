@@ -294,7 +294,9 @@ export const SUSPECTS = {
   },
   rolePolicy: {
     link: "role-policy",
-    why: "s3:ReplicateObject and s3:ObjectOwnerOverrideToBucketOwner on <central>/<accountId>/*, kms:Decrypt on the source key, kms:Encrypt on the central key",
+    why:
+      "s3:ReplicateObject and s3:ObjectOwnerOverrideToBucketOwner on <central>/<accountId>/*, " +
+      "kms:Decrypt on the source key, kms:Encrypt on the central key",
   },
   sourceKey: { link: "source-key", why: "the source key policy must let the replication role kms:Decrypt via S3" },
   centralBucketPolicy: {
@@ -307,35 +309,54 @@ export const SUSPECTS = {
   },
   noRule: {
     link: "replication-rule",
-    why: "S3 gave the canary no replication status, so no rule matched the key: the rule's prefix must be '<accountId>/' and the rule enabled (was the source stack deployed?)",
+    why:
+      "S3 gave the canary no replication status, so no rule matched the key: " +
+      "the rule's prefix must be '<accountId>/' and the rule enabled (was the source stack deployed?)",
   },
   slow: {
     link: "replication-time",
-    why: "replication may be slow rather than broken: without Replication Time Control S3 promises no 15 minutes; retry with a longer --timeout",
+    why:
+      "replication may be slow rather than broken: without Replication Time Control S3 promises no 15 minutes; " +
+      "retry with a longer --timeout",
   },
   deployerRole: {
     link: "account-role",
-    why: "the inventory's roleArn for this account must be assumable by you and may s3:PutObject / s3:DeleteObjectVersion on the source bucket",
+    why:
+      "the inventory's roleArn for this account must be assumable by you " +
+      "and may s3:PutObject / s3:DeleteObjectVersion on the source bucket",
   },
   centralRole: {
     link: "central-role",
-    why: "the central roleArn must be assumable by you and may s3:GetObject and s3:ListBucket on the central bucket (without ListBucket a missing replica is a 403)",
+    why:
+      "the central roleArn must be assumable by you and may s3:GetObject and s3:ListBucket on the central bucket " +
+      "(without ListBucket a missing replica is a 403)",
   },
   objectArnRolePolicy: {
     link: "role-policy",
-    why: "only the canary without an S3 Bucket Key failed: the role's KMS statements must accept object ARNs as kms:EncryptionContext:aws:s3:arn (<source>/<accountId>/* on the source key, <central>/<accountId>/* on the central key), not only the bucket ARNs",
+    why:
+      "only the canary without an S3 Bucket Key failed: " +
+      "the role's KMS statements must accept object ARNs as kms:EncryptionContext:aws:s3:arn " +
+      "(<source>/<accountId>/* on the source key, <central>/<accountId>/* on the central key), " +
+      "not only the bucket ARNs",
   },
   objectArnCentralKey: {
     link: "central-key",
-    why: "the central key policy must accept object ARNs of the central bucket (<central>/*) as encryption context, not only the bucket ARN",
+    why:
+      "the central key policy must accept object ARNs of the central bucket (<central>/*) as encryption context, " +
+      "not only the bucket ARN",
   },
   bucketKeyCentralKey: {
     link: "central-key",
-    why: "only the canary with an S3 Bucket Key failed: with a bucket key S3 uses the bucket ARN as encryption context and needs kms:GenerateDataKey and kms:Decrypt on the central key for the role",
+    why:
+      "only the canary with an S3 Bucket Key failed: " +
+      "with a bucket key S3 uses the bucket ARN as encryption context " +
+      "and needs kms:GenerateDataKey and kms:Decrypt on the central key for the role",
   },
   bucketKeyRolePolicy: {
     link: "role-policy",
-    why: "the role's central-key statement must allow kms:GenerateDataKey and kms:Decrypt with the central bucket ARN as encryption context",
+    why:
+      "the role's central-key statement must allow kms:GenerateDataKey and kms:Decrypt " +
+      "with the central bucket ARN as encryption context",
   },
 } as const satisfies Record<string, Suspect>;
 
@@ -570,7 +591,8 @@ async function readEncryption(watch: Watch, store: CanaryStore): Promise<void> {
     const stored = encryption.source?.bucketKeyEnabled ?? false;
     if (encryption.source && stored !== watch.target.bucketKeyEnabled)
       watch.notes.push(
-        `the ${label} canary was stored with the bucket key ${stored ? "on" : "off"}: S3 did not take the path it was meant to prove`,
+        `the ${label} canary was stored with the bucket key ${stored ? "on" : "off"}: ` +
+          "S3 did not take the path it was meant to prove",
       );
     if (encryption.source?.sse !== undefined && encryption.source.sse !== "aws:kms")
       watch.notes.push(

@@ -27,8 +27,10 @@ export function awsAdoptedBucketReader(clients: AwsClients, runId: string): Adop
         const name = (error as { name?: string }).name ?? "";
         const wrong = WRONG_BUCKET.has(name);
         const what = wrong
-          ? `bucket ${target.bucket} does not exist in ${target.region} for account ${target.accountId} (${awsErrorText(error)}): check the entry's name and region`
-          : `could not read its replication and Object Lock configuration as ${target.roleArn} (s3:GetReplicationConfiguration, s3:GetBucketObjectLockConfiguration): ${awsErrorText(error)}`;
+          ? `bucket ${target.bucket} does not exist in ${target.region} for account ${target.accountId} ` +
+            `(${awsErrorText(error)}): check the entry's name and region`
+          : `could not read its replication and Object Lock configuration as ${target.roleArn} ` +
+            `(s3:GetReplicationConfiguration, s3:GetBucketObjectLockConfiguration): ${awsErrorText(error)}`;
         throw new AdoptedBucketReadError(what, wrong ? "inventory" : "environment");
       }
     },

@@ -48,7 +48,10 @@ export interface AdoptedBucketReader {
 export class AdoptedBucketReadError extends Error {
   constructor(
     message: string,
-    /** `inventory`: the entry is wrong (no such bucket, another region); `environment`: credentials, network, permissions. */
+    /**
+     * `inventory`: the entry is wrong (no such bucket, another region);
+     * `environment`: credentials, network, permissions.
+     */
     readonly kind: "inventory" | "environment",
   ) {
     super(message);
@@ -116,9 +119,11 @@ export function decideAdoption(
       notes.push(`its replication rules ${rules} will be REPLACED by ours (existingReplication: replace)`);
     } else {
       reasons.push(
-        `it already replicates: rule${foreign.length === 1 ? "" : "s"} ${rules}. Ours would replace ${foreign.length === 1 ? "it" : "them all"}: ` +
+        `it already replicates: rule${foreign.length === 1 ? "" : "s"} ${rules}. ` +
+          `Ours would replace ${foreign.length === 1 ? "it" : "them all"}: ` +
           "a bucket has one replication configuration, with one role for all its rules, so rules cannot be merged. " +
-          `To replace ${foreign.length === 1 ? "it" : "them"}, set existingReplication: replace in ${target.entryPath} of ${inventoryPath}; ` +
+          `To replace ${foreign.length === 1 ? "it" : "them"}, ` +
+          `set existingReplication: replace in ${target.entryPath} of ${inventoryPath}; ` +
           `to keep ${foreign.length === 1 ? "it" : "them"}, leave the account out (--exclude ${target.accountId})`,
       );
     }
@@ -126,7 +131,8 @@ export function decideAdoption(
   if (state.objectLock && !centralObjectLock) {
     reasons.push(
       "Object Lock is enabled on it, and S3 replicates a bucket with Object Lock only into a bucket with Object Lock " +
-        `(otherwise every object fails with DstBucketObjectLockConfigMissing): set central.objectLock in ${inventoryPath}, ` +
+        "(otherwise every object fails with DstBucketObjectLockConfigMissing): " +
+        `set central.objectLock in ${inventoryPath}, ` +
         `or leave the account out (--exclude ${target.accountId})`,
     );
   }

@@ -38,7 +38,9 @@ export function checkPruneLimit(
       : `--max-prune ${maxPrune}`;
   return {
     ok: false,
-    message: `--prune would destroy ${orphans.length} orphan stack(s), more than ${bound}: ${listNames(orphans, 10)}. Nothing was changed. Check the inventory; if it is right, allow it with --max-prune ${orphans.length}`,
+    message:
+      `--prune would destroy ${orphans.length} orphan stack(s), more than ${bound}: ${listNames(orphans, 10)}. ` +
+      `Nothing was changed. Check the inventory; if it is right, allow it with --max-prune ${orphans.length}`,
   };
 }
 
@@ -82,7 +84,8 @@ export function confirmation(input: ConfirmationInput): Confirmation {
   const lines =
     operation === "destroy"
       ? [
-          `destroy removes the replication rule, role and alarms of ${stacks.length} stack(s) on ${input.backendUrl}; buckets and keys (the data) are kept:`,
+          `destroy removes the replication rule, role and alarms of ${stacks.length} stack(s) ` +
+            `on ${input.backendUrl}; buckets and keys (the data) are kept:`,
           ...list(stacks, stacks.length),
           "Do you want to perform this destroy? [y/N] ",
         ]

@@ -235,7 +235,10 @@ function sortKeys(value: unknown): unknown {
 
 /** What run.ts asks of changed-only tracking; only `invalidate` throws. */
 export interface StackChanges {
-  /** Whether to skip the stack: its desired state matches its last successful up. `notes` say why it runs when that is unusual. */
+  /**
+   * Whether to skip the stack: its desired state matches its last successful up.
+   * `notes` say why it runs when that is unusual.
+   */
   check(
     engine: Engine,
     stack: string,

@@ -85,7 +85,9 @@ export function selectStacks(
   if (disabledNamed.length > 0) {
     return {
       ok: false,
-      message: `--accounts: ${disabledNamed.join(", ")} ${disabledNamed.length === 1 ? "is" : "are"} disabled (enabled: false) in ${inventory.sourcePath}`,
+      message:
+        `--accounts: ${disabledNamed.join(", ")} ${disabledNamed.length === 1 ? "is" : "are"} disabled ` +
+        `(enabled: false) in ${inventory.sourcePath}`,
     };
   }
 

@@ -44,6 +44,11 @@ export class StackError extends Error {
   }
 }
 
+/** One case-insensitive pattern whose alternatives are the alternatives of `parts`, in order. */
+function anyOf(...parts: readonly RegExp[]): RegExp {
+  return new RegExp(parts.map((part) => part.source).join("|"), "i");
+}
+
 // Order matters: an assume-role failure also says AccessDenied. The lock and conflict texts stay as a
 // fallback: a lock met in the middle of an operation can surface as a plain CommandError, not as
 // ConcurrentUpdateError (pulumi/pulumi#11108).
@@ -53,19 +58,28 @@ const RULES: ReadonlyArray<readonly [FailureCategory, RegExp]> = [
   ["cli-died", /may not have released the stack's lock/],
   [
     "backend",
-    /failed to load checkpoint|problem logging in|could not log ?in to|unable to open bucket|blob \(key|could not (?:read|list) (?:the )?stacks?/i,
+    anyOf(
+      /failed to load checkpoint|problem logging in|could not log ?in to|unable to open bucket/,
+      /blob \(key|could not (?:read|list) (?:the )?stacks?/,
+    ),
   ],
   ["assume-role", /sts:AssumeRole|Cannot assume IAM Role|operation error STS: AssumeRole|failed to assume role/i],
   ["locked", /the stack is currently locked by/i],
   ["conflict", /\[409\] Conflict|Another update is currently in progress|concurrent update/i],
   [
     "missing-plugin",
-    /no resource plugin|could not load plugin|failed to load language plugin|spawn pulumi ENOENT|pulumi: (command )?not found|could not find plugin/i,
+    anyOf(
+      /no resource plugin|could not load plugin|failed to load language plugin/,
+      /spawn pulumi ENOENT|pulumi: (command )?not found|could not find plugin/,
+    ),
   ],
   ["passphrase", /passphrase must be set|incorrect passphrase|failed to decrypt|getting secrets manager/i],
   [
     "access-denied",
-    /AccessDenied|is not authorized to perform|UnauthorizedOperation|InvalidClientTokenId|ExpiredToken|no valid credential sources|failed to refresh cached credentials/i,
+    anyOf(
+      /AccessDenied|is not authorized to perform|UnauthorizedOperation|InvalidClientTokenId|ExpiredToken/,
+      /no valid credential sources|failed to refresh cached credentials/,
+    ),
   ],
 ];
 

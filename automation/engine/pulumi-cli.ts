@@ -124,12 +124,15 @@ export function checkCliVersion(binary: string, printed: string, skip = false): 
     return {
       ok: false,
       message: installHint(
-        `The Pulumi CLI at ${binary} is ${version.version}: this tool drives Pulumi 3 (needs ${MIN_CLI_VERSION} or newer 3.x; ${tested}).`,
+        `The Pulumi CLI at ${binary} is ${version.version}: ` +
+          `this tool drives Pulumi 3 (needs ${MIN_CLI_VERSION} or newer 3.x; ${tested}).`,
       ),
     };
   }
   if (semver.lt(version, MIN_CLI_VERSION)) {
-    const problem = `The Pulumi CLI at ${binary} is ${version.version}, older than ${MIN_CLI_VERSION}, the oldest this tool supports (${tested}).`;
+    const problem =
+      `The Pulumi CLI at ${binary} is ${version.version}, older than ${MIN_CLI_VERSION}, ` +
+      `the oldest this tool supports (${tested}).`;
     if (skip)
       return {
         ok: true,
@@ -142,7 +145,9 @@ export function checkCliVersion(binary: string, printed: string, skip = false): 
     return {
       ok: true,
       version: version.version,
-      warning: `warning: the Pulumi CLI at ${binary} is ${version.version}, newer than ${TESTED_CLI_VERSION}, the version this tool is tested with; going on.`,
+      warning:
+        `warning: the Pulumi CLI at ${binary} is ${version.version}, newer than ${TESTED_CLI_VERSION}, ` +
+        "the version this tool is tested with; going on.",
     };
   }
   return { ok: true, version: version.version };
@@ -153,7 +158,8 @@ function installHint(problem: string): string {
     problem,
     "  Install the tested version with one of:",
     `    curl -fsSL https://get.pulumi.com | sh -s -- --version ${PINNED_CLI_VERSION}`,
-    `    org-s3-backup <command> --install-cli     (installs ${PINNED_CLI_VERSION} into ~/.pulumi/versions/ and uses it)`,
+    "    org-s3-backup <command> --install-cli     " +
+      `(installs ${PINNED_CLI_VERSION} into ~/.pulumi/versions/ and uses it)`,
   ].join("\n");
 }
 
@@ -207,7 +213,9 @@ async function readVersion(
       else
         done({
           ok: false,
-          message: `\`pulumi version\` ${signal ? `was ended by ${signal}` : `failed with exit code ${code}`} (${quoteOutput(err || out)})`,
+          message:
+            `\`pulumi version\` ${signal ? `was ended by ${signal}` : `failed with exit code ${code}`} ` +
+            `(${quoteOutput(err || out)})`,
         });
     });
   });

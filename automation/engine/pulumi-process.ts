@@ -79,9 +79,15 @@ export function abnormalEndLine(
 ): string | undefined {
   const what = `pulumi ${verb}`;
   if (end.killed === "grace")
-    return `error: ${what} did not stop within ${formatMs(end.limits.cancelGraceMs)} of the cancel request and was killed; it ${DIED_MARKER}`;
+    return (
+      `error: ${what} did not stop within ${formatMs(end.limits.cancelGraceMs)} of the cancel request ` +
+      `and was killed; it ${DIED_MARKER}`
+    );
   if (end.killed === "timeout")
-    return `error: ${what} did not finish within ${formatMs(end.limits.commandTimeoutMs)} and was killed; it ${DIED_MARKER}`;
+    return (
+      `error: ${what} did not finish within ${formatMs(end.limits.commandTimeoutMs)} ` +
+      `and was killed; it ${DIED_MARKER}`
+    );
   if (end.signal !== null && end.cancelled)
     return `error: ${what} was ended by ${end.signal} instead of cancelling cleanly; it ${DIED_MARKER}`;
   if (end.signal !== null)

@@ -58,7 +58,10 @@ export interface RemoteEngineOptions {
   readonly preRunCommands: readonly string[];
   /** Pulumi ESC environment to import into every stack (`pulumi config env add`): the OIDC credentials. */
   readonly escEnvironment?: string;
-  /** The local checkout (Pulumi.yaml): listing, outputs and tags are read from here; config paths are made relative to it. */
+  /**
+   * The local checkout (Pulumi.yaml): listing, outputs and tags are read from here; config paths are made
+   * relative to it.
+   */
   readonly workDir: string;
   readonly backend: Backend;
   readonly localEnv: NodeJS.ProcessEnv;
@@ -70,9 +73,11 @@ export const PROJECT = CONFIG_NAMESPACE;
 
 export const REMOTE_UNSUPPORTED = {
   drift:
-    "drift is not run remotely: Pulumi Deployments has no preview-only refresh (`refresh --preview-only --remote` would refresh, and so change, the state); run drift with the local engine",
+    "drift is not run remotely: Pulumi Deployments has no preview-only refresh " +
+    "(`refresh --preview-only --remote` would refresh, and so change, the state); run drift with the local engine",
   destroy:
-    "destroy is not run remotely: a remote destroy cannot keep protected resources (--exclude-protected is not sent to Pulumi Deployments); run destroy and up --prune with the local engine",
+    "destroy is not run remotely: a remote destroy cannot keep protected resources " +
+    "(--exclude-protected is not sent to Pulumi Deployments); run destroy and up --prune with the local engine",
 } as const;
 
 export async function createRemoteEngine(options: RemoteEngineOptions): Promise<Engine> {
@@ -166,7 +171,8 @@ class RemoteEngine implements Engine {
       throw new StackError(
         name,
         "remote workspace",
-        "this @pulumi/pulumi no longer makes a remote workspace from LocalWorkspace's remote options: refusing to run remotely-meant operations locally",
+        "this @pulumi/pulumi no longer makes a remote workspace from LocalWorkspace's remote options: " +
+          "refusing to run remotely-meant operations locally",
       );
     }
     return workspace;
@@ -274,7 +280,8 @@ export function repositoryPath(repoRoot: string, file: string): string {
   const relative = path.relative(repoRoot, file);
   if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) {
     throw new Error(
-      `the inventory ${file} is outside the repository ${repoRoot}: Pulumi Deployments runs from a checkout of --git-url, so the inventory must be a file of that repository`,
+      `the inventory ${file} is outside the repository ${repoRoot}: ` +
+        "Pulumi Deployments runs from a checkout of --git-url, so the inventory must be a file of that repository",
     );
   }
   return relative.split(path.sep).join("/");

@@ -62,7 +62,8 @@ export function orderedStacks(diff: ReviewDiff): StackDiff[] {
 export function totalsLine(diff: ReviewDiff): string {
   const t = diff.totals;
   return (
-    `stacks: ${t.stacks.added} added, ${t.stacks.removed} removed, ${t.stacks.changed} changed, ${t.stacks.unchanged} unchanged; ` +
+    `stacks: ${t.stacks.added} added, ${t.stacks.removed} removed, ${t.stacks.changed} changed, ` +
+    `${t.stacks.unchanged} unchanged; ` +
     `resources: ${t.resources.added} added, ${t.resources.removed} removed, ${t.resources.changed} changed; ` +
     `policy statements: ${t.statements.added} added, ${t.statements.removed} removed, ${t.statements.changed} changed`
   );
@@ -102,7 +103,8 @@ export function formatReviewText(diff: ReviewDiff, labels: ReviewLabels): string
   if (items.length === 0) lines.push("no security-relevant change");
   else {
     lines.push(
-      `!! ${items.length} SECURITY-RELEVANT change${items.length === 1 ? "" : "s"} (more is allowed, or protection is gone):`,
+      `!! ${items.length} SECURITY-RELEVANT change${items.length === 1 ? "" : "s"} ` +
+        "(more is allowed, or protection is gone):",
     );
     for (const item of items) {
       lines.push(`!!   ${item.stack}  ${item.where}${item.what ? `  ${item.what}` : ""}: ${item.why.join("; ")}`);
@@ -152,11 +154,16 @@ export function formatReviewMarkdown(
 ): string {
   const items = securityItems(diff);
   const t = diff.totals;
+  const headline =
+    items.length > 0
+      ? `**⚠️ ${items.length} security-relevant change${items.length === 1 ? "" : "s"}**`
+      : "No security-relevant change";
   const head = [
     "## org-s3-backup review",
     "",
-    `${items.length > 0 ? `**⚠️ ${items.length} security-relevant change${items.length === 1 ? "" : "s"}**` : "No security-relevant change"} · ` +
-      `stacks: ${t.stacks.added} added, ${t.stacks.removed} removed, ${t.stacks.changed} changed, ${t.stacks.unchanged} unchanged · ` +
+    `${headline} · ` +
+      `stacks: ${t.stacks.added} added, ${t.stacks.removed} removed, ${t.stacks.changed} changed, ` +
+      `${t.stacks.unchanged} unchanged · ` +
       `resources: +${t.resources.added} −${t.resources.removed} ~${t.resources.changed} · ` +
       `policy statements: +${t.statements.added} −${t.statements.removed} ~${t.statements.changed}`,
     "",
@@ -171,14 +178,17 @@ export function formatReviewMarkdown(
       "|---|---|---|---|",
       ...items.map(
         (item) =>
-          `| ${code(item.stack)} | ${code(item.where)} | ${item.what ? code(item.what) : "–"} | ${cell(item.why.join("; "))} |`,
+          `| ${code(item.stack)} | ${code(item.where)} | ${item.what ? code(item.what) : "–"} | ` +
+          `${cell(item.why.join("; "))} |`,
       ),
       "",
     );
   }
   const stacks = orderedStacks(diff);
   let out = head.join("\n");
-  if (out.length > options.maxChars) out = `${out.slice(0, options.maxChars - 200)}\n\n…(security table cut to fit)\n`;
+  if (out.length > options.maxChars) {
+    out = `${out.slice(0, options.maxChars - 200)}\n\n…(security table cut to fit)\n`;
+  }
   let shown = 0;
   for (const stack of stacks) {
     const section = markdownStack(stack, shown < options.open);
@@ -189,14 +199,20 @@ export function formatReviewMarkdown(
   if (shown < stacks.length) {
     const rest = stacks.slice(shown).map((s) => s.stack);
     const names = rest.slice(0, 50).join(", ") + (rest.length > 50 ? ", …" : "");
-    out += `\n_${rest.length} more changed stack${rest.length === 1 ? "" : "s"} not shown (size limit ${options.maxChars.toLocaleString("en-US")} characters): ${escapeHtml(names)}. Run \`org-s3-backup review --base DIR\` for the full text._\n`;
+    const limit = options.maxChars.toLocaleString("en-US");
+    out +=
+      `\n_${rest.length} more changed stack${rest.length === 1 ? "" : "s"} not shown ` +
+      `(size limit ${limit} characters): ${escapeHtml(names)}. ` +
+      "Run `org-s3-backup review --base DIR` for the full text._\n";
   }
   return out.endsWith("\n") ? out : `${out}\n`;
 }
 
 function markdownStack(stack: StackDiff, open: boolean): string {
   const warn = stack.securityRelevant > 0 ? "⚠️ " : "";
-  const about = `${stack.kind} · account ${stack.accountId} (${stack.accountName})${stack.securityRelevant > 0 ? ` · ${stack.securityRelevant} security-relevant` : ""}`;
+  const about =
+    `${stack.kind} · account ${stack.accountId} (${stack.accountName})` +
+    (stack.securityRelevant > 0 ? ` · ${stack.securityRelevant} security-relevant` : "");
   const body: string[] = [];
   if (stack.stackChanges.length > 0) {
     body.push("| Stack field | Before | After |", "|---|---|---|");
@@ -227,7 +243,8 @@ function markdownStack(stack: StackDiff, open: boolean): string {
   const title = `${code(stack.stack)} — ${stack.change}`;
   if (open) return [`### ${warn}${title}`, "", about, "", ...body].join("\n");
   return [
-    `<details><summary>${warn}<code>${escapeHtml(stack.stack)}</code> — ${stack.change} (${escapeHtml(about)})</summary>`,
+    `<details><summary>${warn}<code>${escapeHtml(stack.stack)}</code> — ` +
+      `${stack.change} (${escapeHtml(about)})</summary>`,
     "",
     ...body,
     "</details>",
@@ -237,7 +254,8 @@ function markdownStack(stack: StackDiff, open: boolean): string {
 
 function markdownPolicy(policy: PolicyDiff): string[] {
   const lines = [
-    `**Policy** ${code(policy.resourceType)} ${code(policy.resourceName)} ${code(`.${policy.input}`)} — ${policy.change}`,
+    `**Policy** ${code(policy.resourceType)} ${code(policy.resourceName)} ` +
+      `${code(`.${policy.input}`)} — ${policy.change}`,
     "",
     "| | Sid | Effect | Principal | Actions | Resources | Conditions | Security |",
     "|---|---|---|---|---|---|---|---|",
@@ -253,7 +271,10 @@ function markdownStatement(statement: StatementDiff): string[] {
     // Room to wrap: a long list without spaces would make the table scroll sideways.
     const actions = actionList.replace(/,/g, ", ");
     const resources = resourceList.replace(/,(?=arn:|\*|<unknown)/g, ", ");
-    return `| ${label} | ${code(statement.id)} | ${effect} | ${code(principal)} | ${code(actions)} | ${code(resources)} | ${code(conditions)} | ${security} |`;
+    return (
+      `| ${label} | ${code(statement.id)} | ${effect} | ${code(principal)} | ` +
+      `${code(actions)} | ${code(resources)} | ${code(conditions)} | ${security} |`
+    );
   };
   const security = statement.widened.length > 0 ? `⚠️ ${cell(statement.widened.join("; "))}` : "–";
   const mark = MARK[statement.change];

@@ -425,7 +425,8 @@ function denyNarrowings(before: Statement, after: Statement): string[] {
     if (!old) found.push(`Deny now applies only when ${entry.operator} ${entry.key}=${entry.values.join("|")}`);
     else if (old.values.some((v) => !entry.values.includes(v)))
       found.push(
-        `Deny condition ${entry.operator} ${entry.key} no longer matches ${old.values.filter((v) => !entry.values.includes(v)).join("|")}`,
+        `Deny condition ${entry.operator} ${entry.key} no longer matches ` +
+          old.values.filter((v) => !entry.values.includes(v)).join("|"),
       );
   }
   return found;

@@ -82,7 +82,8 @@ export function explainAccount(rendered: readonly RenderedStack[], accountId: st
       ...link(
         "role-policy",
         "Role policy",
-        "lets the role read its source bucket and versions, write replicas under the central <account>/ prefix, decrypt with the source key and encrypt with the central key",
+        "lets the role read its source bucket and versions, write replicas under the central <account>/ prefix, " +
+          "decrypt with the source key and encrypt with the central key",
         [...SOURCE_READ_ACTIONS, ...DESTINATION_WRITE_ACTIONS, "kms:Decrypt", "kms:Encrypt"],
         roleDocs.length > 0
           ? {

@@ -96,7 +96,10 @@ export function formatProviders(stack: RenderedStack): string[] {
       .map((r) => r.roleArn)
       .join(",");
     const allowed = ((provider.inputs.allowedAccountIds as string[] | undefined) ?? []).join(",");
-    return `  provider ${name}: assumes ${roles || "(no role)"}, allowedAccountIds ${allowed || "(any)"}, region ${provider.inputs.region ?? "(unset)"}`;
+    return (
+      `  provider ${name}: assumes ${roles || "(no role)"}, allowedAccountIds ${allowed || "(any)"}, ` +
+      `region ${provider.inputs.region ?? "(unset)"}`
+    );
   });
 }
 
@@ -110,14 +113,16 @@ export function formatAdoptedBucket(stack: RenderedStack): string[] {
 export function formatStackSummary(stack: RenderedStack): string[] {
   const custom = stack.resources.filter((r) => r.custom);
   const lines = [
-    `${stack.stack} (${stack.kind}, account ${stack.accountId} ${stack.accountName}, ${stack.region}): ${custom.length} resources`,
+    `${stack.stack} (${stack.kind}, account ${stack.accountId} ${stack.accountName}, ${stack.region}): ` +
+      `${custom.length} resources`,
     ...formatAdoptedBucket(stack),
     ...formatProviders(stack),
   ];
   const onDefault = custom.filter((r) => r.provider === DEFAULT_PROVIDER);
   if (onDefault.length > 0) {
     lines.push(
-      `  ! ${onDefault.length} resources use the default provider (ambient credentials, not the account's role): ${onDefault.map((r) => r.name).join(", ")}`,
+      `  ! ${onDefault.length} resources use the default provider (ambient credentials, not the account's role): ` +
+        onDefault.map((r) => r.name).join(", "),
     );
   }
   const flags = (r: RenderedResource) =>
@@ -159,7 +164,9 @@ export function formatRenderOverview(stacks: readonly RenderedStack[], inventory
   const usual = commonSettings(sources.map(sourceSettings));
   const count = sources.length;
   const lines = [
-    `${stacks.length} stack${stacks.length === 1 ? "" : "s"}: ${stacks.some((s) => s.kind === "central") ? "central and " : ""}${count} source account${count === 1 ? "" : "s"}.`,
+    `${stacks.length} stack${stacks.length === 1 ? "" : "s"}: ` +
+      (stacks.some((s) => s.kind === "central") ? "central and " : "") +
+      `${count} source account${count === 1 ? "" : "s"}.`,
   ];
   if (count > 0)
     lines.push(
@@ -179,7 +186,8 @@ export function formatRenderOverview(stacks: readonly RenderedStack[], inventory
         ? centralSettings(inventory.central)
         : [];
     lines.push(
-      `${stackHeader(stack)}${differs.length > 0 ? `; ${differs.map(([key, value]) => `${key} ${value}`).join(", ")}` : ""}`,
+      stackHeader(stack) +
+        (differs.length > 0 ? `; ${differs.map(([key, value]) => `${key} ${value}`).join(", ")}` : ""),
       ...formatAdoptedBucket(stack),
       ...defaultProviderWarning(stack),
     );
@@ -209,14 +217,18 @@ function wrap(items: readonly string[], indent: string, width: number): string[]
 function stackHeader(stack: RenderedStack): string {
   const custom = stack.resources.filter((r) => r.custom).length;
   const policies = policiesOf(stack).length;
-  return `${stack.stack} (${stack.kind}, account ${stack.accountId} ${stack.accountName}, ${stack.region}): ${custom} resources, ${policies} ${policies === 1 ? "policy" : "policies"}`;
+  return (
+    `${stack.stack} (${stack.kind}, account ${stack.accountId} ${stack.accountName}, ${stack.region}): ` +
+    `${custom} resources, ${policies} ${policies === 1 ? "policy" : "policies"}`
+  );
 }
 
 function defaultProviderWarning(stack: RenderedStack): string[] {
   const onDefault = stack.resources.filter((r) => r.custom && r.provider === DEFAULT_PROVIDER);
   return onDefault.length > 0
     ? [
-        `  ! ${onDefault.length} resources use the default provider (ambient credentials, not the account's role): ${onDefault.map((r) => r.name).join(", ")}`,
+        `  ! ${onDefault.length} resources use the default provider (ambient credentials, not the account's role): ` +
+          onDefault.map((r) => r.name).join(", "),
       ]
     : [];
 }

@@ -211,7 +211,8 @@ async function renderStack(
   }
   if (refusedCalls.length > 0) {
     throw new Error(
-      `render: the program of stack ${plan.name} calls ${refusedCalls.join(", ")}, which render cannot answer without AWS`,
+      `render: the program of stack ${plan.name} calls ${refusedCalls.join(", ")}, ` +
+        "which render cannot answer without AWS",
     );
   }
   const source = plan.kind === "source" ? inventory.sources.find((s) => s.accountId === plan.accountId) : undefined;

@@ -31,7 +31,11 @@ export class AlarmTopic extends pulumi.ComponentResource {
     const listed = alarmTopicListedAccounts({ ...args, topicArn: sizing, partition }).length;
     if (args.sourceAccountIds.length > listed) {
       pulumi.log.warn(
-        `alarm topic ${args.region}: ${args.sourceAccountIds.length - listed} of ${args.sourceAccountIds.length} monitored accounts do not fit in SNS's 30 KB topic policy; their alarms are admitted only by the organization condition (aws:SourceOrgID), which CloudWatch is not documented to send: give them monitoring.alarmTopicArn, or confirm delivery as docs/infrastructure.md says`,
+        `alarm topic ${args.region}: ${args.sourceAccountIds.length - listed} of ${args.sourceAccountIds.length} ` +
+          "monitored accounts do not fit in SNS's 30 KB topic policy; " +
+          "their alarms are admitted only by the organization condition (aws:SourceOrgID), " +
+          "which CloudWatch is not documented to send: " +
+          "give them monitoring.alarmTopicArn, or confirm delivery as docs/infrastructure.md says",
         this,
       );
     }

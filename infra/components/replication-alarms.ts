@@ -56,7 +56,9 @@ export class ReplicationAlarms extends pulumi.ComponentResource {
           {
             ...common,
             name: alarmName(args.accountId, "failed-replication"),
-            alarmDescription: `Objects of account ${args.accountId} failed to replicate to the central backup bucket (run org-s3-backup verify)`,
+            alarmDescription:
+              `Objects of account ${args.accountId} failed to replicate to the central backup bucket ` +
+              "(run org-s3-backup verify)",
             metricName: "OperationsFailedReplication",
             statistic: "Sum",
             threshold: 0,
@@ -71,7 +73,9 @@ export class ReplicationAlarms extends pulumi.ComponentResource {
           {
             ...common,
             name: alarmName(args.accountId, "replication-latency"),
-            alarmDescription: `Replication of account ${args.accountId} is slower than the Replication Time Control objective (15 minutes)`,
+            alarmDescription:
+              `Replication of account ${args.accountId} is slower than the Replication Time Control objective ` +
+              "(15 minutes)",
             metricName: "ReplicationLatency",
             statistic: "Maximum",
             threshold: RTC_LATENCY_THRESHOLD_SECONDS,

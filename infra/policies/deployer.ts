@@ -95,7 +95,10 @@ export const DEPLOYER_PERMISSIONS: readonly ResourcePermissions[] = [
       },
     ],
     calls:
-      "CreateBucket, PutBucketTagging (default tags); refresh: HeadBucket, GetBucketPolicy/Acl/Cors/Website/Versioning/Accelerate/RequestPayment/Logging/Lifecycle/Replication/Encryption, GetObjectLockConfiguration, GetBucketTagging. Never DeleteBucket: protected and retainOnDelete",
+      "CreateBucket, PutBucketTagging (default tags); refresh: HeadBucket, " +
+      "GetBucketPolicy/Acl/Cors/Website/Versioning/Accelerate/RequestPayment/Logging/Lifecycle/" +
+      "Replication/Encryption, " +
+      "GetObjectLockConfiguration, GetBucketTagging. Never DeleteBucket: protected and retainOnDelete",
   },
   {
     type: "aws:s3/bucketVersioning:BucketVersioning",
@@ -173,7 +176,9 @@ export const DEPLOYER_PERMISSIONS: readonly ResourcePermissions[] = [
       { scope: "keysBehindOurAliases", actions: ["kms:PutKeyPolicy", "kms:UpdateKeyDescription", "kms:UntagResource"] },
     ],
     calls:
-      "CreateKey (policy and tags in the call), EnableKeyRotation, DescribeKey, GetKeyPolicy, GetKeyRotationStatus, ListResourceTags; updates: PutKeyPolicy, UpdateKeyDescription, TagResource/UntagResource. Never ScheduleKeyDeletion: protected and retainOnDelete",
+      "CreateKey (policy and tags in the call), EnableKeyRotation, DescribeKey, GetKeyPolicy, GetKeyRotationStatus, " +
+      "ListResourceTags; updates: PutKeyPolicy, UpdateKeyDescription, TagResource/UntagResource. " +
+      "Never ScheduleKeyDeletion: protected and retainOnDelete",
   },
   {
     type: "aws:kms/alias:Alias",
@@ -206,7 +211,9 @@ export const DEPLOYER_PERMISSIONS: readonly ResourcePermissions[] = [
       },
     ],
     calls:
-      "CreateRole, GetRole, UpdateRole(Description), UpdateAssumeRolePolicy, Tag/UntagRole, List(Attached)RolePolicies; DeleteRole and ListInstanceProfilesForRole on destroy (the roles are really deleted)",
+      "CreateRole, GetRole, UpdateRole(Description), UpdateAssumeRolePolicy, Tag/UntagRole, " +
+      "List(Attached)RolePolicies; " +
+      "DeleteRole and ListInstanceProfilesForRole on destroy (the roles are really deleted)",
   },
   {
     type: "aws:iam/rolePolicy:RolePolicy",
@@ -288,7 +295,8 @@ export const DAY_TWO_PERMISSIONS: readonly ResourcePermissions[] = [
       },
     ],
     calls:
-      "PutObject, HeadObject, DeleteObject (canary, source); DescribeAlarms; HeadObject, DeleteObject (replica, central)",
+      "PutObject, HeadObject, DeleteObject (canary, source); DescribeAlarms; " +
+      "HeadObject, DeleteObject (replica, central)",
   },
   {
     type: "org-s3-backup backfill",
@@ -361,7 +369,10 @@ export interface DeployerTarget {
 /** Source buckets are listed by name up to this many distinct (generalized) names; beyond, any bucket. */
 export const MAX_LISTED_BUCKETS = 25;
 
-/** The account id inside a source's bucket name becomes `${aws:PrincipalAccount}`: one ARN for `acme-data-{accountId}`. */
+/**
+ * The account id inside a source's bucket name becomes `${aws:PrincipalAccount}`:
+ * one ARN for `acme-data-{accountId}`.
+ */
 export const PRINCIPAL_ACCOUNT = "${aws:PrincipalAccount}";
 
 export function deployerTarget(inventory: Inventory, account: DeployerAccount): DeployerTarget {
@@ -387,7 +398,9 @@ export function deployerTarget(inventory: Inventory, account: DeployerAccount): 
     kmsAliases: aliases.length > 0 ? aliases : ["alias/org-s3-backup-source"],
     ...(widen
       ? {
-          bucketsWidenedBecause: `${names.length} distinct source bucket names (more than ${MAX_LISTED_BUCKETS}) do not follow one template with {accountId}: listing them would not fit IAM's policy size limits`,
+          bucketsWidenedBecause:
+            `${names.length} distinct source bucket names (more than ${MAX_LISTED_BUCKETS}) ` +
+            "do not follow one template with {accountId}: listing them would not fit IAM's policy size limits",
         }
       : {}),
   };

@@ -97,8 +97,10 @@ export function alarmTopicFor(source: SourceAccount, central: CentralAccount): T
     return {
       ok: false,
       message:
-        `account ${source.accountId} (${source.name}) is in ${source.region} but its alarm topic ${topicArn} is in ${region}: ` +
-        `CloudWatch alarms only notify topics in their own region; set monitoring.alarmTopicArn to a topic in ${source.region}`,
+        `account ${source.accountId} (${source.name}) is in ${source.region} ` +
+        `but its alarm topic ${topicArn} is in ${region}: ` +
+        "CloudWatch alarms only notify topics in their own region; " +
+        `set monitoring.alarmTopicArn to a topic in ${source.region}`,
     };
   }
   return { ok: true, topicArn };
