@@ -85,7 +85,8 @@ async function benchVerify(count: number): Promise<void> {
       const ms = performance.now() - started - replayMs;
       const replicated = results.filter((r) => r.status === "replicated").length;
       console.log(
-        `verify: ${count} accounts, concurrency ${concurrency}: ${ms.toFixed(0)} ms of verify's own calls (${(ms / count).toFixed(1)} ms/account), ${replicated}/${count} replicated`,
+        `verify: ${count} accounts, concurrency ${concurrency}: ${ms.toFixed(0)} ms of verify's own calls ` +
+          `(${(ms / count).toFixed(1)} ms/account), ${replicated}/${count} replicated`,
       );
     }
   } finally {
@@ -108,7 +109,8 @@ function benchYaml(): void {
   const started = performance.now();
   for (let i = 0; i < rounds; i++) addAccountsToYaml(text, added, "added by bench");
   console.log(
-    `discover --write splice: 100 accounts into a 5,000-account inventory (${(text.length / 1024).toFixed(0)} KiB): ${((performance.now() - started) / rounds).toFixed(0)} ms`,
+    `discover --write splice: 100 accounts into a 5,000-account inventory (${(text.length / 1024).toFixed(0)} KiB): ` +
+      `${((performance.now() - started) / rounds).toFixed(0)} ms`,
   );
 }
 

@@ -88,8 +88,10 @@ async function timeUnderHarness(stack: string, config: Record<string, string>) {
 function harnessLine(stackName: string, figures: Awaited<ReturnType<typeof timeUnderHarness>>): string {
   return (
     `${stackName}: under Pulumi's run harness (process start included, bundled inventory): ` +
-    `preview ${figures.previewMs.toFixed(0)} ms, update ${figures.updateMs.toFixed(0)} ms, median of ${HARNESS_RUNS} each; ` +
-    `${figures.registrations} registrations; first RPC after ${figures.firstRpcMs.toFixed(0)} ms; peak RSS ${figures.peakRssMb} MB`
+    `preview ${figures.previewMs.toFixed(0)} ms, update ${figures.updateMs.toFixed(0)} ms, ` +
+    `median of ${HARNESS_RUNS} each; ` +
+    `${figures.registrations} registrations; first RPC after ${figures.firstRpcMs.toFixed(0)} ms; ` +
+    `peak RSS ${figures.peakRssMb} MB`
   );
 }
 
@@ -99,7 +101,8 @@ async function main(): Promise<void> {
     const { medianMs, resources } = await timeStack(stackName);
     const verdict = medianMs < TARGET_MS ? "ok" : "OVER TARGET";
     console.log(
-      `${stackName}: median ${medianMs.toFixed(1)} ms of ${RUNS} runs, ${resources} registrations (target < ${TARGET_MS} ms: ${verdict})`,
+      `${stackName}: median ${medianMs.toFixed(1)} ms of ${RUNS} runs, ${resources} registrations ` +
+        `(target < ${TARGET_MS} ms: ${verdict})`,
     );
     // The config the driver sets: a source gets the central stack's outputs (here: its harness update's).
     let config = centralStackConfig(BUNDLED_INVENTORY);
@@ -119,7 +122,8 @@ async function main(): Promise<void> {
   const unknownStack = "account-555555555555";
   const inputError = await harnessRun(unknownStack, "preview", centralStackConfig(BUNDLED_INVENTORY), 32);
   console.log(
-    `input error (unknown stack) under Pulumi's run harness: ${inputError.durationMs.toFixed(0)} ms, peak RSS ${inputError.peakRssMb ?? "?"} MB`,
+    `input error (unknown stack) under Pulumi's run harness: ${inputError.durationMs.toFixed(0)} ms, ` +
+      `peak RSS ${inputError.peakRssMb ?? "?"} MB`,
   );
 }
 

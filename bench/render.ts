@@ -28,11 +28,13 @@ async function main(): Promise<void> {
   const resources = stacks.reduce((sum, stack) => sum + stack.resources.length, 0);
   console.log(`render: ${plans.length} stacks (1 central + ${count} sources), ${resources} resources`);
   console.log(
-    `  rendering: ${(ms(started, rendered) / 1000).toFixed(1)} s (${(ms(started, rendered) / plans.length).toFixed(1)} ms per stack)`,
+    `  rendering: ${(ms(started, rendered) / 1000).toFixed(1)} s ` +
+      `(${(ms(started, rendered) / plans.length).toFixed(1)} ms per stack)`,
   );
   console.log(`  writing JSON: ${(ms(rendered, written) / 1000).toFixed(2)} s`);
   console.log(
-    `  heap used at end: ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB, rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`,
+    `  heap used at end: ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB, ` +
+      `rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`,
   );
 }
 

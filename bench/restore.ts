@@ -80,13 +80,19 @@ function serveVersions(total: number): void {
     const start = marker ? Number(/(\d+)\.bin$/.exec(marker)?.[1]) + 1 : 0;
     const end = Math.min(keys, start + PAGE / VERSIONS_PER_KEY);
     let body =
-      '<?xml version="1.0" encoding="UTF-8"?><ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>central</Name>';
+      '<?xml version="1.0" encoding="UTF-8"?>' +
+      '<ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>central</Name>';
     body += `<Prefix>${ACCOUNT}/</Prefix><MaxKeys>${PAGE}</MaxKeys><IsTruncated>${end < keys}</IsTruncated>`;
     if (end < keys)
-      body += `<NextKeyMarker>${keyOf(end - 1)}</NextKeyMarker><NextVersionIdMarker>${versionsOf(end - 1)[VERSIONS_PER_KEY - 1].id}</NextVersionIdMarker>`;
+      body +=
+        `<NextKeyMarker>${keyOf(end - 1)}</NextKeyMarker>` +
+        `<NextVersionIdMarker>${versionsOf(end - 1)[VERSIONS_PER_KEY - 1].id}</NextVersionIdMarker>`;
     for (let k = start; k < end; k++) {
       for (const v of versionsOf(k)) {
-        body += `<Version><Key>${v.key}</Key><VersionId>${v.id}</VersionId><IsLatest>${v.latest}</IsLatest><LastModified>${new Date(v.at).toISOString()}</LastModified><ETag>"e${v.id}"</ETag><Size>1024</Size><StorageClass>STANDARD</StorageClass></Version>`;
+        body +=
+          `<Version><Key>${v.key}</Key><VersionId>${v.id}</VersionId><IsLatest>${v.latest}</IsLatest>` +
+          `<LastModified>${new Date(v.at).toISOString()}</LastModified><ETag>"e${v.id}"</ETag><Size>1024</Size>` +
+          "<StorageClass>STANDARD</StorageClass></Version>";
       }
     }
     body += "</ListVersionsResult>";
@@ -152,13 +158,18 @@ async function benchPlanning(): Promise<void> {
     }
     for (let i = 0; i < sizes.length; i++) {
       console.log(
-        `planning: ${sizes[i].toLocaleString("en-US")} versions (${sizes[i] / PAGE} ListObjectVersions pages from the stub, SDK parse + selection): ` +
-          `${best[i].ms.toFixed(0)} ms wall, ${best[i].cpuMs.toFixed(0)} ms CPU of this process (${(best[i].cpuMs / (sizes[i] / 1000)).toFixed(1)} ms per 1,000 versions), ${best[i].chosen.toLocaleString("en-US")} objects chosen`,
+        `planning: ${sizes[i].toLocaleString("en-US")} versions ` +
+          `(${sizes[i] / PAGE} ListObjectVersions pages from the stub, SDK parse + selection): ` +
+          `${best[i].ms.toFixed(0)} ms wall, ${best[i].cpuMs.toFixed(0)} ms CPU of this process ` +
+          `(${(best[i].cpuMs / (sizes[i] / 1000)).toFixed(1)} ms per 1,000 versions), ` +
+          `${best[i].chosen.toLocaleString("en-US")} objects chosen`,
       );
     }
     console.log(
-      `planning: CPU 50k/25k = ${(best[1].cpuMs / best[0].cpuMs).toFixed(2)}x, 100k/50k = ${(best[2].cpuMs / best[1].cpuMs).toFixed(2)}x; ` +
-        `wall ${(best[1].ms / best[0].ms).toFixed(2)}x, ${(best[2].ms / best[1].ms).toFixed(2)}x (2.00x is linear, 4.00x quadratic; CPU time is what a busy machine distorts least)`,
+      `planning: CPU 50k/25k = ${(best[1].cpuMs / best[0].cpuMs).toFixed(2)}x, ` +
+        `100k/50k = ${(best[2].cpuMs / best[1].cpuMs).toFixed(2)}x; ` +
+        `wall ${(best[1].ms / best[0].ms).toFixed(2)}x, ${(best[2].ms / best[1].ms).toFixed(2)}x ` +
+        "(2.00x is linear, 4.00x quadratic; CPU time is what a busy machine distorts least)",
     );
   } finally {
     for (const stub of stubs) stub.child.kill();
@@ -179,10 +190,12 @@ async function benchPlanning(): Promise<void> {
     }
     times.push(best);
   }
+  const perSize = selectionSizes.map((n, i) => `${n.toLocaleString("en-US")} versions ${times[i].toFixed(1)} ms`);
   console.log(
-    `selection only (CPU): ${selectionSizes.map((n, i) => `${n.toLocaleString("en-US")} versions ${times[i].toFixed(1)} ms`).join(", ")}; ` +
+    `selection only (CPU): ${perSize.join(", ")}; ` +
       `${((1_000_000 / times[3]) * 1000).toLocaleString("en-US", { maximumFractionDigits: 0 })} versions/s at 1M; ` +
-      `ratios 50k/25k ${(times[1] / times[0]).toFixed(2)}x, 100k/50k ${(times[2] / times[1]).toFixed(2)}x, 1M/100k ${(times[3] / times[2]).toFixed(2)}x (linear: 2, 2, 10)`,
+      `ratios 50k/25k ${(times[1] / times[0]).toFixed(2)}x, 100k/50k ${(times[2] / times[1]).toFixed(2)}x, ` +
+      `1M/100k ${(times[3] / times[2]).toFixed(2)}x (linear: 2, 2, 10)`,
   );
   all.length = 0;
 
@@ -196,7 +209,8 @@ async function benchPlanning(): Promise<void> {
   gc();
   const heap = process.memoryUsage().heapUsed - heapBefore;
   console.log(
-    `selection memory: the plan of ${held.entries.length.toLocaleString("en-US")} objects holds ~${Math.round(heap / held.entries.length)} bytes per object (${(heap / 1024 / 1024).toFixed(0)} MiB)`,
+    `selection memory: the plan of ${held.entries.length.toLocaleString("en-US")} objects ` +
+      `holds ~${Math.round(heap / held.entries.length)} bytes per object (${(heap / 1024 / 1024).toFixed(0)} MiB)`,
   );
 }
 
@@ -272,17 +286,22 @@ async function benchCopy(count: number): Promise<void> {
       const rate = (count / copyMs) * 1000;
       rates.set(concurrency, rate);
       console.log(
-        `copy: ${count.toLocaleString("en-US")} objects, concurrency ${String(concurrency).padStart(2)}: ${rate.toFixed(0)} objects/s copying (${copyMs} ms), ${(total / 1000).toFixed(1)} s for the whole command (listing, plan, journal); this process used ${(clientCpu / count).toFixed(1)} ms CPU per object`,
+        `copy: ${count.toLocaleString("en-US")} objects, concurrency ${String(concurrency).padStart(2)}: ` +
+          `${rate.toFixed(0)} objects/s copying (${copyMs} ms), ` +
+          `${(total / 1000).toFixed(1)} s for the whole command (listing, plan, journal); ` +
+          `this process used ${(clientCpu / count).toFixed(1)} ms CPU per object`,
       );
     }
     const r1 = rates.get(1) as number;
     const [bestConcurrency, bestRate] = [...rates].sort((a, b) => b[1] - a[1])[0];
     console.log(
-      `copy: ratios vs concurrency 1: 8 -> ${((rates.get(8) as number) / r1).toFixed(1)}x, 32 -> ${((rates.get(32) as number) / r1).toFixed(1)}x`,
+      `copy: ratios vs concurrency 1: 8 -> ${((rates.get(8) as number) / r1).toFixed(1)}x, ` +
+        `32 -> ${((rates.get(32) as number) / r1).toFixed(1)}x`,
     );
     const seconds = 1_000_000 / bestRate;
     console.log(
-      `copy: projected 1,000,000 objects at concurrency ${bestConcurrency} on this emulator: ${(seconds / 60).toFixed(0)} min (${bestRate.toFixed(0)} objects/s). ` +
+      `copy: projected 1,000,000 objects at concurrency ${bestConcurrency} on this emulator: ` +
+        `${(seconds / 60).toFixed(0)} min (${bestRate.toFixed(0)} objects/s). ` +
         "The emulator is one Python process on a shared 2-core machine: it, not the client, is the bound here.",
     );
   } finally {

@@ -174,7 +174,8 @@ function inChild(label: string, variant: Variant, all: boolean, stateFile: strin
 export async function changedOnlyBench(): Promise<void> {
   const stateFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rollout-changed-")), "backend.json");
   console.log(
-    `changed-only: ${ACCOUNTS} source accounts, concurrency ${CONCURRENCY}, in-memory engine: stack operation ${OP_MS} ms, stack-tag call ${TAG_MS} ms; each run a fresh process`,
+    `changed-only: ${ACCOUNTS} source accounts, concurrency ${CONCURRENCY}, in-memory engine: ` +
+      `stack operation ${OP_MS} ms, stack-tag call ${TAG_MS} ms; each run a fresh process`,
   );
   const { fingerprintBase } =
     require("../automation/driver/fingerprint") as typeof import("../automation/driver/fingerprint");
@@ -190,21 +191,41 @@ export async function changedOnlyBench(): Promise<void> {
     const same = await inChild("nothing changed", "changed", false, stateFile);
     const rows = [full, changed, same];
     console.log(
-      `${"run".padEnd(42)} ${"ms".padStart(7)} ${"ups".padStart(4)} ${"unchanged".padStart(9)} ${"tag reads".padStart(9)} ${"tag writes".padStart(10)} ${"renders".padStart(7)} ${"render ms".padStart(9)}`,
+      [
+        "run".padEnd(42),
+        "ms".padStart(7),
+        "ups".padStart(4),
+        "unchanged".padStart(9),
+        "tag reads".padStart(9),
+        "tag writes".padStart(10),
+        "renders".padStart(7),
+        "render ms".padStart(9),
+      ].join(" "),
     );
     for (const r of rows) {
       console.log(
-        `${r.label.padEnd(42)} ${r.runMs.toFixed(0).padStart(7)} ${String(r.ups).padStart(4)} ${String(r.unchanged).padStart(9)} ${String(r.tagReads).padStart(9)} ${String(r.tagWrites).padStart(10)} ${String(r.renders).padStart(7)} ${r.renderMs.toFixed(0).padStart(9)}`,
+        [
+          r.label.padEnd(42),
+          r.runMs.toFixed(0).padStart(7),
+          String(r.ups).padStart(4),
+          String(r.unchanged).padStart(9),
+          String(r.tagReads).padStart(9),
+          String(r.tagWrites).padStart(10),
+          String(r.renders).padStart(7),
+          r.renderMs.toFixed(0).padStart(9),
+        ].join(" "),
       );
     }
     const perStack = full.renders > 0 ? full.renderMs / full.renders : 0;
     console.log(
-      `fingerprint per stack (render + hash, first includes loading the program): ${perStack.toFixed(1)} ms mean over ${full.renders}`,
+      "fingerprint per stack (render + hash, first includes loading the program): " +
+        `${perStack.toFixed(1)} ms mean over ${full.renders}`,
     );
     console.log(`process start-up incl. the Automation API (not in the times above): ~${full.startupMs.toFixed(0)} ms`);
     const ratio = changed.runMs / full.runMs;
     console.log(
-      `changed-only / full = ${(ratio * 100).toFixed(2)}% (target <= 5%): ${ratio <= 0.05 ? "met" : "NOT met"}; nothing changed / full = ${((same.runMs / full.runMs) * 100).toFixed(2)}%`,
+      `changed-only / full = ${(ratio * 100).toFixed(2)}% (target <= 5%): ${ratio <= 0.05 ? "met" : "NOT met"}; ` +
+        `nothing changed / full = ${((same.runMs / full.runMs) * 100).toFixed(2)}%`,
     );
   } finally {
     fs.rmSync(path.dirname(stateFile), { recursive: true, force: true });

@@ -60,10 +60,18 @@ async function measure(
 async function main(): Promise<void> {
   const logRoot = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-bench-"));
   console.log(
-    `rollout: in-memory engine, L = ${LATENCY_MS} ms per stack operation, Node ${process.version}, ${os.cpus().length} CPUs`,
+    `rollout: in-memory engine, L = ${LATENCY_MS} ms per stack operation, ` +
+      `Node ${process.version}, ${os.cpus().length} CPUs`,
   );
   console.log(
-    `${"N".padStart(5)} ${"C".padStart(3)} ${"ideal ms".padStart(9)} ${"measured".padStart(9)} ${"ratio".padStart(6)} ${"max in flight".padStart(13)}`,
+    [
+      "N".padStart(5),
+      "C".padStart(3),
+      "ideal ms".padStart(9),
+      "measured".padStart(9),
+      "ratio".padStart(6),
+      "max in flight".padStart(13),
+    ].join(" "),
   );
   let worst = 0;
   try {
@@ -73,7 +81,14 @@ async function main(): Promise<void> {
         const { ms, ideal, maxInFlight } = await measure(accounts, concurrency, logRoot);
         worst = Math.max(worst, ms / ideal);
         console.log(
-          `${String(accounts).padStart(5)} ${String(concurrency).padStart(3)} ${String(ideal).padStart(9)} ${ms.toFixed(0).padStart(9)} ${(ms / ideal).toFixed(3).padStart(6)} ${String(maxInFlight).padStart(13)}`,
+          [
+            String(accounts).padStart(5),
+            String(concurrency).padStart(3),
+            String(ideal).padStart(9),
+            ms.toFixed(0).padStart(9),
+            (ms / ideal).toFixed(3).padStart(6),
+            String(maxInFlight).padStart(13),
+          ].join(" "),
         );
       }
     }

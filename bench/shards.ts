@@ -8,7 +8,16 @@ import { partition } from "../automation/driver/shard";
 
 function main(): void {
   console.log(
-    `${"accounts".padStart(8)} ${"N".padStart(3)} ${"mean".padStart(7)} ${"min".padStart(5)} ${"max".padStart(5)} ${"max/min".padStart(8)} ${"max/mean".padStart(9)} ${"ms".padStart(6)}`,
+    [
+      "accounts".padStart(8),
+      "N".padStart(3),
+      "mean".padStart(7),
+      "min".padStart(5),
+      "max".padStart(5),
+      "max/min".padStart(8),
+      "max/mean".padStart(9),
+      "ms".padStart(6),
+    ].join(" "),
   );
   for (const accounts of [100, 500, 1000, 5000]) {
     const ids = Array.from({ length: accounts }, (_, i) => String(100000000000 + i));
@@ -18,7 +27,16 @@ function main(): void {
       const ms = performance.now() - started;
       const [min, max, mean] = [Math.min(...sizes), Math.max(...sizes), accounts / n];
       console.log(
-        `${String(accounts).padStart(8)} ${String(n).padStart(3)} ${mean.toFixed(1).padStart(7)} ${String(min).padStart(5)} ${String(max).padStart(5)} ${(max / min).toFixed(2).padStart(8)} ${(max / mean).toFixed(2).padStart(9)} ${ms.toFixed(0).padStart(6)}`,
+        [
+          String(accounts).padStart(8),
+          String(n).padStart(3),
+          mean.toFixed(1).padStart(7),
+          String(min).padStart(5),
+          String(max).padStart(5),
+          (max / min).toFixed(2).padStart(8),
+          (max / mean).toFixed(2).padStart(9),
+          ms.toFixed(0).padStart(6),
+        ].join(" "),
       );
     }
   }

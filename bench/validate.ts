@@ -98,7 +98,9 @@ for (const broken of [false, true]) {
     }
     const label = `${size.toLocaleString("en-US")} accounts${broken ? " (every id unquoted)" : ""}`;
     process.stdout.write(
-      `${label.padEnd(36)} ${(text.length / 1024).toFixed(0).padStart(6)} KiB  median ${median(times).toFixed(1).padStart(7)} ms  (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}; ${RUNS} runs)  ${outcome}\n`,
+      `${label.padEnd(36)} ${(text.length / 1024).toFixed(0).padStart(6)} KiB  ` +
+        `median ${median(times).toFixed(1).padStart(7)} ms  ` +
+        `(min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}; ${RUNS} runs)  ${outcome}\n`,
     );
   }
 }
@@ -115,7 +117,8 @@ for (const { name, text: make } of HOSTILE) {
   const verdict = result.ok ? "ACCEPTED (wrong)" : ms <= TARGET_MS ? "ok" : "SLOW";
   if (verdict !== "ok") missed++;
   process.stdout.write(
-    `${name.padEnd(40)} ${(text.length / MB).toFixed(1).padStart(4)} MB  ${ms.toFixed(0).padStart(6)} ms  ${String(problems.length).padStart(7)} problems, longest message ${longest} chars  ${verdict}\n`,
+    `${name.padEnd(40)} ${(text.length / MB).toFixed(1).padStart(4)} MB  ${ms.toFixed(0).padStart(6)} ms  ` +
+      `${String(problems.length).padStart(7)} problems, longest message ${longest} chars  ${verdict}\n`,
   );
 }
 process.stdout.write(
