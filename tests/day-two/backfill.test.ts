@@ -23,6 +23,7 @@ import {
   batchReplicationPolicy,
 } from "../../infra/policies/backfill";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
+import { joinedRegExp } from "../support/regexp";
 import {
   type LocalServer,
   type Moto,
@@ -99,7 +100,8 @@ describe("backfill: the CreateJob request", () => {
     expect(backfillRefusals([enabled])).to.equal(undefined);
     const message = backfillRefusals([enabled, sourceAccount("222222222222", { name: "ledger" })]);
     expect(message).to.equal(
-      "backfill is not enabled for 222222222222 (ledger): set backfill.enabled: true for it in the inventory and deploy (up), which creates the Batch Operations role",
+      "backfill is not enabled for 222222222222 (ledger): " +
+        "set backfill.enabled: true for it in the inventory and deploy (up), which creates the Batch Operations role",
     );
   });
 
@@ -132,18 +134,26 @@ function listJobsXml(jobs: { id: string; description: string; status: string; cr
   const members = jobs
     .map(
       (j) =>
-        `<member><JobId>${j.id}</JobId><Description>${j.description}</Description><Operation>S3ReplicateObject</Operation><Priority>10</Priority><Status>${j.status}</Status><CreationTime>${j.created}</CreationTime></member>`,
+        `<member><JobId>${j.id}</JobId><Description>${j.description}</Description>` +
+        "<Operation>S3ReplicateObject</Operation><Priority>10</Priority>" +
+        `<Status>${j.status}</Status><CreationTime>${j.created}</CreationTime></member>`,
     )
     .join("");
   return `<?xml version="1.0" encoding="UTF-8"?><ListJobsResult ${XMLNS}><Jobs>${members}</Jobs></ListJobsResult>`;
 }
 function describeJobXml(id: string, status: string): string {
   return (
-    `<?xml version="1.0" encoding="UTF-8"?><DescribeJobResult ${XMLNS}><Job><JobId>${id}</JobId><Status>${status}</Status>` +
+    `<?xml version="1.0" encoding="UTF-8"?><DescribeJobResult ${XMLNS}>` +
+    `<Job><JobId>${id}</JobId><Status>${status}</Status>` +
     `<CreationTime>2026-11-20T10:00:00Z</CreationTime>` +
-    `<ProgressSummary><TotalNumberOfTasks>120</TotalNumberOfTasks><NumberOfTasksSucceeded>118</NumberOfTasksSucceeded><NumberOfTasksFailed>2</NumberOfTasksFailed></ProgressSummary>` +
-    `<FailureReasons><member><FailureCode>TaskFailed</FailureCode><FailureReason>2 objects could not be replicated</FailureReason></member></FailureReasons>` +
-    `<Report><Bucket>arn:aws:s3:::acme-data-111111111111</Bucket><Format>Report_CSV_20180820</Format><Enabled>true</Enabled><Prefix>org-s3-backup-batch-replication/reports</Prefix><ReportScope>AllTasks</ReportScope></Report>` +
+    "<ProgressSummary><TotalNumberOfTasks>120</TotalNumberOfTasks>" +
+    "<NumberOfTasksSucceeded>118</NumberOfTasksSucceeded><NumberOfTasksFailed>2</NumberOfTasksFailed>" +
+    "</ProgressSummary>" +
+    "<FailureReasons><member><FailureCode>TaskFailed</FailureCode>" +
+    "<FailureReason>2 objects could not be replicated</FailureReason></member></FailureReasons>" +
+    "<Report><Bucket>arn:aws:s3:::acme-data-111111111111</Bucket><Format>Report_CSV_20180820</Format>" +
+    "<Enabled>true</Enabled><Prefix>org-s3-backup-batch-replication/reports</Prefix>" +
+    "<ReportScope>AllTasks</ReportScope></Report>" +
     `</Job></DescribeJobResult>`
   );
 }
@@ -164,7 +174,9 @@ function s3ControlStub(state: StubState) {
     if (request.method === "POST" && url.pathname === "/v20180820/jobs") {
       return {
         status: 200,
-        body: `<?xml version="1.0" encoding="UTF-8"?><CreateJobResult ${XMLNS}><JobId>job-new-1</JobId></CreateJobResult>`,
+        body:
+          `<?xml version="1.0" encoding="UTF-8"?><CreateJobResult ${XMLNS}>` +
+          "<JobId>job-new-1</JobId></CreateJobResult>",
       };
     }
     const describe = /^\/v20180820\/jobs\/([\w-]+)$/.exec(url.pathname);
@@ -269,7 +281,14 @@ describe("backfill: S3 Control calls (local stub server)", () => {
       },
     });
     expect(formatBackfillTable([result])).to.match(
-      /^111111111111\s+payments\s+job\s+job-new\s+Complete\s+118\/120 ok, 2 failed\s+TaskFailed: 2 objects could not be replicated; report: s3:\/\/acme-data-111111111111\/org-s3-backup-batch-replication\/reports$/m,
+      joinedRegExp(
+        [
+          /^111111111111\s+payments\s+job\s+job-new\s+Complete\s+118\/120 ok, 2 failed\s+/,
+          /TaskFailed: 2 objects could not be replicated; /,
+          /report: s3:\/\/acme-data-111111111111\/org-s3-backup-batch-replication\/reports$/,
+        ],
+        "m",
+      ),
     );
   });
 
@@ -463,7 +482,7 @@ describe("BatchReplicationRole", () => {
 });
 
 describe("backfill: CLI", () => {
-  it("refuses accounts without backfill.enabled, and starting jobs without --accounts (exit 2), calling nothing", async () => {
+  it("refuses accounts without backfill.enabled, and jobs without --accounts (exit 2), calling nothing", async () => {
     const inv = inventory({ sources: [enabled, sourceAccount("222222222222", { name: "ledger" })] });
     const command = backfillCommand({
       loadInventory: async () => inv,

@@ -150,7 +150,9 @@ describe("discover: editing the inventory YAML", () => {
       "added by org-s3-backup discover on 2026-11-25",
     );
     const insertion =
-      '  # added by org-s3-backup discover on 2026-11-25\n  - id: "012345678901"\n    name: new-app\n  - id: "444444444444"\n    name: data\n';
+      "  # added by org-s3-backup discover on 2026-11-25\n" +
+      '  - id: "012345678901"\n    name: new-app\n' +
+      '  - id: "444444444444"\n    name: data\n';
     // Byte for byte the original, with the new entries right after the last one.
     expect(updated).to.equal(original.replace("    name: payments\n", `    name: payments\n${insertion}`));
     const accounts = parseDocument(updated).toJS().accounts;
@@ -170,7 +172,9 @@ describe("discover: editing the inventory YAML", () => {
       "added by org-s3-backup discover on 2026-11-25",
     );
     expect(updated).to.equal(
-      `${example}\n  # added by org-s3-backup discover on 2026-11-25\n  - id: "012345678901"\n    name: new-app\n\n  - id: "555555555555"\n    name: data\n`,
+      `${example}\n  # added by org-s3-backup discover on 2026-11-25\n` +
+        '  - id: "012345678901"\n    name: new-app\n\n' +
+        '  - id: "555555555555"\n    name: data\n',
     );
     const loaded = parseInventory(updated, EXAMPLE_INVENTORY);
     expect(loaded.ok, loaded.ok ? "" : loaded.problems.map(formatProblem).join("\n")).to.equal(true);
@@ -354,7 +358,8 @@ describe("discover: against the emulator's Organizations", () => {
     expect(await discoverCommand(deps).run(["--write"], io)).to.equal(2);
     expect(writes).to.equal(0);
     expect(io.err()).to.contain(
-      "not written: the inventory would not validate with the new accounts:\n  /work/config/accounts.yaml:9:5: accounts[0].region is required",
+      "not written: the inventory would not validate with the new accounts:\n" +
+        "  /work/config/accounts.yaml:9:5: accounts[0].region is required",
     );
   });
 

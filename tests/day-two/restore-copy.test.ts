@@ -503,7 +503,7 @@ describe("restore copy: the engine (in-memory S3)", () => {
     expect(outcome).to.deep.include({ copied: 2, stopped: "environment", notAttempted: 47 });
   });
 
-  it("copies in parts above the threshold, journals the upload while open, and aborts it when a part fails", async () => {
+  it("copies in parts above the threshold, journals the upload while open, aborts it when a part fails", async () => {
     const ok = fakeS3((command) =>
       command === "CreateMultipartUpload"
         ? { UploadId: "up-1" }
@@ -543,7 +543,7 @@ describe("restore copy: the engine (in-memory S3)", () => {
     expect(failed.lines).to.deep.equal(["upload up-2", "upload-end up-2"]);
   });
 
-  it("on Ctrl-C starts no new object or part, aborts the open upload, and counts the object as not attempted", async () => {
+  it("on Ctrl-C starts no new object or part, aborts the open upload, counts the object as not attempted", async () => {
     const abort = new AbortController();
     const { client, calls } = fakeS3((command) => {
       if (command === "UploadPartCopy") abort.abort();

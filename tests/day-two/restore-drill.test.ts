@@ -174,7 +174,8 @@ describe("verify --restore: the restore drill against the emulator", function ()
     expect(account.restore.status, account.restore.detail).to.equal("restored");
     expect(account.restore.detail).to.match(
       new RegExp(
-        `^restored from the central bucket to s3://acme-data-111111111111/${DRILL_FOLDER}/.*\\.txt and read back: \\d+ bytes identical$`,
+        `^restored from the central bucket to s3://acme-data-111111111111/${DRILL_FOLDER}/.*\\.txt ` +
+          "and read back: \\d+ bytes identical$",
       ),
     );
     // Nothing left behind in the source bucket: not the canary, not the drill's copy, no delete marker.

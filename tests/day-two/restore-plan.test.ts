@@ -299,7 +299,7 @@ describe("restore plan: the target", () => {
     expect(r.deleteMarkers).to.deep.equal([]);
   });
 
-  it("with --overwrite copies the differing objects too, and with --exact marks the keys that did not exist then", () => {
+  it("with --overwrite copies the differing objects too; with --exact marks the keys that did not exist then", () => {
     const r = reconcile(entries, [object("0-new"), object("c"), object("cc"), object("zz")], {
       done: new Set(),
       overwrite: true,
@@ -316,7 +316,7 @@ describe("restore plan: the target", () => {
     expect(r.deleteMarkers).to.deep.equal(["restored/0-new", "restored/cc", "restored/zz"]);
   });
 
-  it("when resuming, counts objects written since the journal began with the planned size as done by the killed run", () => {
+  it("on resume, counts objects written since the journal began with the planned size as done by the killed run", () => {
     const r = reconcile(
       entries,
       [
@@ -378,7 +378,8 @@ describe("restore plan: what a person reads", () => {
     );
     expect(text).to.contain("  classes   STANDARD 4 (80 B)");
     expect(text).to.contain(
-      "  skipped   1 key(s) created after the as-of time; 1 key(s) deleted at that time (a delete marker in the central bucket)",
+      "  skipped   1 key(s) created after the as-of time; " +
+        "1 key(s) deleted at that time (a delete marker in the central bucket)",
     );
     expect(text).to.contain("  target    4 to copy (80 B)");
     expect(text).to.contain("  note      deletions in the source are not replicated");

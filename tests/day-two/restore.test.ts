@@ -254,7 +254,7 @@ describe("restore: against the emulator", function () {
     expect(fs.existsSync(path.join(cwd, "logs"))).to.equal(false);
   });
 
-  it("restores the version current at --as-of, with its metadata, content headers and tags, comparing checksums; a rerun copies nothing", async () => {
+  it("restores the version current at --as-of with metadata, content headers and tags, checksums compared; a rerun copies nothing", async () => {
     const first = await run(["--account", A, "--prefix", "docs/", "--as-of", asOf, "--to", `s3://${TARGET}/happy`]);
     expect(first.code, first.err + first.out).to.equal(0);
     expect(first.out).to.match(/^ {2}select {4}2 objects/m);
@@ -307,7 +307,7 @@ describe("restore: against the emulator", function () {
     });
   });
 
-  it("reports archived objects (GLACIER) and does not copy them: exit 1, with the RestoreObject to request", async () => {
+  it("reports archived objects (GLACIER) without copying them: exit 1, with the RestoreObject to request", async () => {
     const { code, out } = await run([
       "--account",
       A,
@@ -397,7 +397,7 @@ describe("restore: against the emulator", function () {
     expect(readJournal(report.journal)?.complete).to.equal(true);
   });
 
-  it("Ctrl-C finishes the copies in flight, exits 130, and the rerun continues without copying anything twice", async () => {
+  it("Ctrl-C finishes the copies in flight, exits 130, and the rerun goes on without copying anything twice", async () => {
     const handlers = new Set<() => void>();
     const interrupts: Interrupts = {
       onInterrupt(handler) {
@@ -725,14 +725,18 @@ function s3ControlStub(jobs: { id: string; description: string; status: string }
     if (request.method === "POST" && url.pathname === "/v20180820/jobs") {
       return {
         status: 200,
-        body: `<?xml version="1.0" encoding="UTF-8"?><CreateJobResult ${XMLNS}><JobId>job-restore-1</JobId></CreateJobResult>`,
+        body:
+          `<?xml version="1.0" encoding="UTF-8"?><CreateJobResult ${XMLNS}>` +
+          "<JobId>job-restore-1</JobId></CreateJobResult>",
       };
     }
     if (request.method === "GET" && url.pathname === "/v20180820/jobs") {
       const members = jobs
         .map(
           (j) =>
-            `<member><JobId>${j.id}</JobId><Description>${j.description}</Description><Operation>S3PutObjectCopy</Operation><Status>${j.status}</Status><CreationTime>2026-11-25T10:00:00Z</CreationTime></member>`,
+            `<member><JobId>${j.id}</JobId><Description>${j.description}</Description>` +
+            `<Operation>S3PutObjectCopy</Operation><Status>${j.status}</Status>` +
+            "<CreationTime>2026-11-25T10:00:00Z</CreationTime></member>",
         )
         .join("");
       return {
@@ -745,8 +749,11 @@ function s3ControlStub(jobs: { id: string; description: string; status: string }
       return {
         status: 200,
         body:
-          `<?xml version="1.0" encoding="UTF-8"?><DescribeJobResult ${XMLNS}><Job><JobId>${describe[1]}</JobId><Status>Active</Status>` +
-          `<ProgressSummary><TotalNumberOfTasks>40</TotalNumberOfTasks><NumberOfTasksSucceeded>12</NumberOfTasksSucceeded><NumberOfTasksFailed>0</NumberOfTasksFailed></ProgressSummary></Job></DescribeJobResult>`,
+          `<?xml version="1.0" encoding="UTF-8"?><DescribeJobResult ${XMLNS}>` +
+          `<Job><JobId>${describe[1]}</JobId><Status>Active</Status>` +
+          "<ProgressSummary><TotalNumberOfTasks>40</TotalNumberOfTasks>" +
+          "<NumberOfTasksSucceeded>12</NumberOfTasksSucceeded><NumberOfTasksFailed>0</NumberOfTasksFailed>" +
+          "</ProgressSummary></Job></DescribeJobResult>",
       };
     }
     return {
@@ -802,7 +809,7 @@ describe("restore --batch and --status (S3 on the emulator, S3 Control on a stub
     return { code, out, err };
   }
 
-  it("uploads the CSV manifest (keys URL-encoded) and creates an S3PutObjectCopy job in the central account", async () => {
+  it("uploads the CSV manifest (keys URL-encoded), creates an S3PutObjectCopy job in the central account", async () => {
     const { code, out, err } = await run([
       "--account",
       A,
@@ -818,8 +825,10 @@ describe("restore --batch and --status (S3 on the emulator, S3 Control on a stub
     const create = server.requests.find((r) => r.method === "POST");
     expect(create?.headers["x-amz-account-id"]).to.equal("999999999999");
     for (const fragment of [
-      "<S3PutObjectCopy><TargetResource>arn:aws:s3:::acme-restore-target</TargetResource><MetadataDirective>COPY</MetadataDirective><TargetKeyPrefix>batch</TargetKeyPrefix></S3PutObjectCopy>",
-      "<Format>S3BatchOperations_CSV_20180820</Format><Fields><member>Bucket</member><member>Key</member><member>VersionId</member></Fields>",
+      "<S3PutObjectCopy><TargetResource>arn:aws:s3:::acme-restore-target</TargetResource>" +
+        "<MetadataDirective>COPY</MetadataDirective><TargetKeyPrefix>batch</TargetKeyPrefix></S3PutObjectCopy>",
+      "<Format>S3BatchOperations_CSV_20180820</Format>" +
+        "<Fields><member>Bucket</member><member>Key</member><member>VersionId</member></Fields>",
       "<RoleArn>arn:aws:iam::999999999999:role/restore-batch</RoleArn>",
       `<Description>org-s3-backup restore ${A}/ `,
     ]) {

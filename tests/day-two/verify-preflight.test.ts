@@ -48,7 +48,8 @@ describe("verify pre-flight: the causes every account shares", () => {
       ok: false,
       exitCode: 3,
       message:
-        "no AWS credentials: set AWS_PROFILE (aws sso login), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is attached; nothing was checked",
+        "no AWS credentials: set AWS_PROFILE (aws sso login), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, " +
+        "or run where a role is attached; nothing was checked",
     });
   });
 
@@ -83,7 +84,10 @@ describe("verify pre-flight: the causes every account shares", () => {
     expect(result).to.deep.equal({
       ok: false,
       exitCode: 1,
-      message: `cannot assume the central role ${CENTRAL.roleArn} as arn:aws:sts::123456789012:assumed-role/Admin/me: AccessDenied: User: me is not authorized to perform: sts:AssumeRole — every account's check reads the central bucket as this role; nothing was checked`,
+      message:
+        `cannot assume the central role ${CENTRAL.roleArn} as arn:aws:sts::123456789012:assumed-role/Admin/me: ` +
+        "AccessDenied: User: me is not authorized to perform: sts:AssumeRole — " +
+        "every account's check reads the central bucket as this role; nothing was checked",
     });
   });
 });

@@ -86,11 +86,13 @@ describe("adoption preflight: the decision", () => {
     expect(verdict).to.deep.equal({
       status: "refused",
       reasons: [
-        'it already replicates: rules "to-dr" (Enabled, to arn:aws:s3:::dr-bucket), "logs" (Enabled, to arn:aws:s3:::dr-bucket), ' +
-          "role arn:aws:iam::333333333333:role/dr-replication. Ours would replace them all: a bucket has one replication " +
-          "configuration, with one role for all its rules, so rules cannot be merged. To replace them, set " +
-          "existingReplication: replace in accounts[2].existingBucket of /fixture/accounts.yaml; to keep them, leave the " +
-          "account out (--exclude 333333333333)",
+        'it already replicates: rules "to-dr" (Enabled, to arn:aws:s3:::dr-bucket), ' +
+          '"logs" (Enabled, to arn:aws:s3:::dr-bucket), ' +
+          "role arn:aws:iam::333333333333:role/dr-replication. Ours would replace them all: " +
+          "a bucket has one replication configuration, with one role for all its rules, so rules cannot be merged. " +
+          "To replace them, set existingReplication: replace " +
+          "in accounts[2].existingBucket of /fixture/accounts.yaml; " +
+          "to keep them, leave the account out (--exclude 333333333333)",
       ],
     });
     // Another account's rule id is not ours.
@@ -104,7 +106,8 @@ describe("adoption preflight: the decision", () => {
     expect(decideAdoption(replacing, withRules("to-dr"), false, INVENTORY)).to.deep.equal({
       status: "ok",
       notes: [
-        'its replication rules "to-dr" (Enabled, to arn:aws:s3:::dr-bucket), role arn:aws:iam::333333333333:role/dr-replication will be REPLACED by ours (existingReplication: replace)',
+        'its replication rules "to-dr" (Enabled, to arn:aws:s3:::dr-bucket), ' +
+          "role arn:aws:iam::333333333333:role/dr-replication will be REPLACED by ours (existingReplication: replace)",
       ],
     });
   });
@@ -115,7 +118,8 @@ describe("adoption preflight: the decision", () => {
     expect(refused.status).to.equal("refused");
     expect(refused.status === "refused" && refused.reasons[0]).to.equal(
       "Object Lock is enabled on it, and S3 replicates a bucket with Object Lock only into a bucket with Object Lock " +
-        "(otherwise every object fails with DstBucketObjectLockConfigMissing): set central.objectLock in /fixture/accounts.yaml, " +
+        "(otherwise every object fails with DstBucketObjectLockConfigMissing): " +
+        "set central.objectLock in /fixture/accounts.yaml, " +
         "or leave the account out (--exclude 333333333333)",
     );
     expect(decideAdoption(target, locked, true, INVENTORY)).to.deep.equal({ status: "ok", notes: [] });
@@ -146,7 +150,7 @@ describe("adoption preflight: reading every adopted bucket", () => {
     expect(report).to.deep.equal({ checks: [], exitCode: 0 });
   });
 
-  it("exits 2 when a bucket refuses or the inventory names a bucket that is not there, 3 when it cannot read", async () => {
+  it("exits 2 when a bucket refuses or the inventory names a missing bucket, 3 when it cannot read", async () => {
     const two = inventory({
       sources: [legacy, adopting("444444444444", "archive"), adopting("555555555555", "ghost")],
     });

@@ -14,7 +14,8 @@ describe("brakes", () => {
     const emptied = checkPruneLimit(stacks(300), ["central", ...stacks(300)], undefined);
     expect(emptied.ok).to.equal(false);
     expect(!emptied.ok && emptied.message).to.contain(
-      "--prune would destroy 300 orphan stack(s), more than the limit of 30 (10% of the 300 account stacks in the backend): account-100000000000",
+      "--prune would destroy 300 orphan stack(s), " +
+        "more than the limit of 30 (10% of the 300 account stacks in the backend): account-100000000000",
     );
     expect(!emptied.ok && emptied.message)
       .to.contain("and 290 more")

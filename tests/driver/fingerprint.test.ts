@@ -171,7 +171,7 @@ describe("fingerprints", () => {
       expect(centralKey(unmonitored)).to.not.equal(centralKey(inventory));
     });
 
-    it("a source stack renders the same from its own entry as from the whole inventory (the real program)", async () => {
+    it("a source stack renders the same from its entry as from the whole inventory (the real program)", async () => {
       const inventory = makeInventory({
         sources: [
           sourceAccount("111111111111"),
@@ -232,7 +232,7 @@ describe("fingerprints", () => {
       expect(JSON.stringify(b)).to.equal(JSON.stringify(a));
     });
 
-    it("fingerprint: the rendered resources, config and versions; the same render gives the same fingerprint", async () => {
+    it("fingerprint: rendered resources, config and versions; the same render gives the same fingerprint", async () => {
       const inventory = makeInventory();
       const [, first] = planStacks(inventory);
       const render = fakeRenderer();
@@ -311,7 +311,7 @@ describe("fingerprints", () => {
         ),
       });
 
-    it("records every stack's fingerprint on its first up, then skips them all: unchanged, skipped, exit 0", async () => {
+    it("records each stack's fingerprint on its first up, then skips all: unchanged, skipped, exit 0", async () => {
       const { engine, render, run } = setup();
       await run("up");
       expect([...engine.tags.values()].every((tags) => decodeTag(tags[FINGERPRINT_TAG]) !== undefined)).to.equal(true);
@@ -359,7 +359,7 @@ describe("fingerprints", () => {
       expect(Object.values(statuses(report)).every((s) => s === "succeeded")).to.equal(true);
     });
 
-    it("a change of program that renders the same resources skips (after one render) and refreshes the tag", async () => {
+    it("a program change that renders the same resources skips (after one render) and refreshes the tag", async () => {
       const { render, run } = setup();
       await run("up");
       render.calls.length = 0;
@@ -393,7 +393,7 @@ describe("fingerprints", () => {
       expect(statuses(report)["account-111111111111"]).to.equal("unchanged");
     });
 
-    it("a failed up leaves the stack pending: reverting the inventory does not skip the half-applied stack", async () => {
+    it("a failed up leaves the stack pending: reverting the inventory does not skip the half-applied one", async () => {
       const { engine, run } = setup();
       await run("up");
       const failing = new MemoryEngine({

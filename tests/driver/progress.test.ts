@@ -60,7 +60,8 @@ describe("progress", () => {
       "2026-11-25T07:00:00.000Z account-111111111111 up started",
       "2026-11-25T07:00:00.000Z [1/2] account-111111111111 up succeeded +2 ~0 -1 in 1.5s",
       "2026-11-25T07:00:00.000Z account-222222222222 up started",
-      "2026-11-25T07:00:00.000Z [2/2] account-222222222222 up FAILED (stack locked): error: the stack is currently locked",
+      "2026-11-25T07:00:00.000Z [2/2] account-222222222222 up FAILED (stack locked): " +
+        "error: the stack is currently locked",
       "",
     ]);
     expect(fs.readFileSync(path.join(dir, "account-111111111111.log"), "utf8")).to.contain(

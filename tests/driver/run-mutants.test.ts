@@ -101,7 +101,7 @@ describe("run: behaviours found by mutation testing", () => {
       expect(report.mayHoldLock).to.deep.equal([]);
     });
 
-    it("interrupted while a stack is opened: no fingerprint is invalidated and the operation never starts", async () => {
+    it("interrupted while a stack opens: no fingerprint is invalidated and the operation never starts", async () => {
       const abort = new AbortController();
       const engine = new SetUpEngine({ stacks: { central: { outputs: CENTRAL_OUTPUTS } } }, (name) => {
         if (name === "central") abort.abort();
@@ -390,7 +390,8 @@ describe("run: behaviours found by mutation testing", () => {
         request(makeInventory(), engine, "drift", { flags: { stacks: "sources" } }),
       );
       const raw =
-        "account-111111111111: the stack does not exist in the backend (never deployed, or deployed with another --backend)";
+        "account-111111111111: the stack does not exist in the backend " +
+        "(never deployed, or deployed with another --backend)";
       expect(drift.results[0].failure).to.deep.equal({ category: "not-deployed", excerpt: [raw], raw });
     });
 

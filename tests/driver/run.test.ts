@@ -13,7 +13,8 @@ const CENTRAL_OUTPUTS: StackOutputs = {
   alarmTopicArn: { value: "arn:aws:sns:eu-west-1:999999999999:org-s3-backup-alarms", secret: false },
 };
 const ACCESS_DENIED =
-  "error: creating S3 Bucket (acme-data-222222222222): operation error S3: CreateBucket, https response error StatusCode: 403, RequestID: 4Q, HostID: x, api error AccessDenied: Access Denied";
+  "error: creating S3 Bucket (acme-data-222222222222): operation error S3: CreateBucket, " +
+  "https response error StatusCode: 403, RequestID: 4Q, HostID: x, api error AccessDenied: Access Denied";
 const _TOLERANCE_0: FailureTolerance = { kind: "count", count: 0 };
 
 const request = runRequest;
@@ -66,7 +67,7 @@ describe("run", () => {
       expect(engine.programEnv).to.deep.equal({ ORG_S3_BACKUP_INVENTORY: "/repo/config/accounts.yaml" });
     });
 
-    it("never has more operations in flight than the concurrency, and reaches it when there is enough work", async () => {
+    it("never has more operations in flight than the concurrency, and reaches it given enough work", async () => {
       for (const concurrency of [1, 3, 7]) {
         const engine = new MemoryEngine({ latencyMs: 3, stacks: { central: { outputs: CENTRAL_OUTPUTS } } });
         await runStacks(engine, {
@@ -191,7 +192,8 @@ describe("run", () => {
 
     it("reports the real cause when the central outputs cannot be read, never 'not deployed'", async () => {
       const passphrase =
-        "error: getting secrets manager: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables";
+        "error: getting secrets manager: " +
+        "passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables";
       const engine = new MemoryEngine({ existing: ["central"], stacks: { central: { fail: { open: passphrase } } } });
       const report = await runStacks(
         engine,
@@ -432,7 +434,7 @@ describe("run", () => {
   });
 
   describe("stack timeout", () => {
-    it("cancels a stack that runs too long, reports it timed out and may hold a lock, and the others go on", async () => {
+    it("cancels a stack that runs too long, reports it timed out and may hold a lock; the others go on", async () => {
       const inventory = makeInventory({ count: 4 });
       const engine = new MemoryEngine({
         latencyMs: 5,

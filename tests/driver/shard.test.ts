@@ -142,7 +142,8 @@ describe("shards (--shard K/N)", () => {
       expect(selectStacks(inventory, plans, { stacks: "central", shard })).to.deep.equal({
         ok: false,
         message:
-          "--shard 1/4 with --stacks central: the central stack is in no shard: run it in its own job with --stacks central, before the shards",
+          "--shard 1/4 with --stacks central: the central stack is in no shard: " +
+          "run it in its own job with --stacks central, before the shards",
       });
       expect(selectStacks(inventory, plans, { accounts: ["central"], shard }).ok).to.equal(false);
       expect(selectStacks(inventory, plans, { stacks: "central", accounts: [ids(1)[0]] })).to.deep.equal({

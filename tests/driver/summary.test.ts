@@ -169,7 +169,8 @@ describe("summary", () => {
         failure: {
           category: "access-denied",
           excerpt: [
-            "error: creating S3 Bucket (acme-data-111111111111): operation error S3: CreateBucket, https response error StatusCode: 403, RequestID: 4Q, HostID: x, api error AccessDenied: Access Denied",
+            "error: creating S3 Bucket (acme-data-111111111111): operation error S3: CreateBucket, " +
+              "https response error StatusCode: 403, RequestID: 4Q, HostID: x, api error AccessDenied: Access Denied",
           ],
           raw: "",
         },
@@ -207,14 +208,16 @@ describe("summary", () => {
         "org-s3-backup up --inventory 'my accounts.yaml' --accounts 200000000000,200000000001,300000000000",
       );
       expect(commands.unfinished).to.equal(
-        "org-s3-backup up --inventory 'my accounts.yaml' --accounts 200000000000,200000000001,300000000000,400000000000,400000000001,400000000002,400000000003",
+        "org-s3-backup up --inventory 'my accounts.yaml' --accounts 200000000000,200000000001,300000000000," +
+          "400000000000,400000000001,400000000002,400000000003",
       );
       const text = formatSummaryTable(report(results), { rerun: { args: [] } });
       expect(text).to.contain(
         "Rerun the 3 failed account(s):\n  org-s3-backup up --accounts 200000000000,200000000001,300000000000",
       );
       expect(text).to.contain(
-        "Skipped (4):\n  failure tolerance exceeded (3 failed, 2 tolerated): account-400000000000, account-400000000001,",
+        "Skipped (4):\n" +
+          "  failure tolerance exceeded (3 failed, 2 tolerated): account-400000000000, account-400000000001,",
       );
       const central = rerunCommands(report([{ ...ok, status: "failed", failure: failed.failure }]), { args: [] });
       expect(central.failed).to.equal("org-s3-backup up --accounts central");
@@ -232,8 +235,10 @@ describe("summary", () => {
   describe("locks", () => {
     const now = new Date("2026-11-25T10:00:00Z");
     const lockedRaw =
-      "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n" +
-      "  file:///state/.pulumi/locks/organization/org-s3-backup/account-111111111111/4b1c.json: created by ci@runner-7 (pid 4242) at 2026-11-25T07:00:00Z";
+      "error: the stack is currently locked by 1 lock(s). " +
+      "Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n" +
+      "  file:///state/.pulumi/locks/organization/org-s3-backup/account-111111111111/4b1c.json: " +
+      "created by ci@runner-7 (pid 4242) at 2026-11-25T07:00:00Z";
 
     it("names a locked stack with since when, by whom, and the command that releases it", () => {
       const locked: StackResult = {
@@ -253,7 +258,8 @@ describe("summary", () => {
         failure: {
           category: "cli-died",
           excerpt: [
-            "error: pulumi up was ended by SIGKILL from outside the driver (out of memory?); it may not have released the stack's lock",
+            "error: pulumi up was ended by SIGKILL from outside the driver (out of memory?); " +
+              "it may not have released the stack's lock",
           ],
           raw: "",
         },

@@ -196,8 +196,10 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
 
   it("wraps a failing invocation in a StackError that keeps the stack name and the raw CLI text", async () => {
     const stderr = [
-      "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.",
-      "  file:///repo/.pulumi-state/.pulumi/locks/organization/org-s3-backup/account-111111111111/3f1c.json: created by ci@runner (pid 4242) at 2026-11-25T06:00:00Z",
+      "error: the stack is currently locked by 1 lock(s). " +
+        "Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.",
+      "  file:///repo/.pulumi-state/.pulumi/locks/organization/org-s3-backup/account-111111111111/3f1c.json: " +
+        "created by ci@runner (pid 4242) at 2026-11-25T06:00:00Z",
     ].join("\n");
     fake.addStack("account-111111111111");
     fake.failures.push({ match: (args) => args[0] === "up", stdout: "Updating (account-111111111111):\n", stderr });

@@ -38,8 +38,10 @@ describe("locks", () => {
     const raw = [
       "code: 255",
       " stdout: ",
-      " stderr: error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.",
-      "  s3://state/.pulumi/locks/organization/org-s3-backup/central/x.json: created by ci@runner-7 (pid 4242) at 2026-11-25T07:00:00+02:00",
+      " stderr: error: the stack is currently locked by 1 lock(s). " +
+        "Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.",
+      "  s3://state/.pulumi/locks/organization/org-s3-backup/central/x.json: " +
+        "created by ci@runner-7 (pid 4242) at 2026-11-25T07:00:00+02:00",
     ].join("\n");
     expect(parseLockHolders(raw)).to.deep.equal([
       {

@@ -89,7 +89,10 @@ function asStackOutputs(outputs: Record<string, unknown> | undefined): StackOutp
 /** A run's outcome in one line, for assertion messages. */
 function outcome(r: HarnessRun): string {
   const errors = r.logs.filter((l) => l.severity === "error").map((l) => l.message);
-  return `exit ${r.exitCode}; errors ${JSON.stringify(errors)}; refused ${JSON.stringify(r.refused)}; stderr ${JSON.stringify(r.stderr.slice(0, 800))}`;
+  return (
+    `exit ${r.exitCode}; errors ${JSON.stringify(errors)}; refused ${JSON.stringify(r.refused)}; ` +
+    `stderr ${JSON.stringify(r.stderr.slice(0, 800))}`
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -233,7 +236,7 @@ describe("infra/index.ts under Pulumi's run harness", function () {
       syncDir: "/tmp/pipes",
     };
 
-    it("is node <nodeargs> <SDK>/cmd/run <flags> index.ts, from the program's folder, config in the environment", () => {
+    it("is node <nodeargs> <SDK>/cmd/run <flags> index.ts, in the program's folder, config in the environment", () => {
       const command = languageHostCommand(request);
       expect(command.programDir).to.equal(path.join(ROOT, "infra"));
       expect(command.argv).to.deep.equal([
@@ -560,7 +563,8 @@ describe("infra/index.ts under Pulumi's run harness", function () {
         await runInputError(stack, "update", {}, { [ProgramEnv.central]: CENTRAL_NOT_DEPLOYED }),
       );
       expect(message).to.equal(
-        "the central stack is not deployed: run `org-s3-backup up` (it deploys the central stack first), then this stack",
+        "the central stack is not deployed: " +
+          "run `org-s3-backup up` (it deploys the central stack first), then this stack",
       );
     });
   });

@@ -106,8 +106,10 @@ describe("monitoring policies", () => {
     expect(choice).to.deep.equal({
       ok: false,
       message:
-        "account 111111111111 (app-111) is in eu-central-1 but its alarm topic arn:aws:sns:eu-west-1:999999999999:given is in eu-west-1: " +
-        "CloudWatch alarms only notify topics in their own region; set monitoring.alarmTopicArn to a topic in eu-central-1",
+        "account 111111111111 (app-111) is in eu-central-1 " +
+        "but its alarm topic arn:aws:sns:eu-west-1:999999999999:given is in eu-west-1: " +
+        "CloudWatch alarms only notify topics in their own region; " +
+        "set monitoring.alarmTopicArn to a topic in eu-central-1",
     });
     const regional = "arn:aws:sns:eu-central-1:111111111111:alarms";
     expect(

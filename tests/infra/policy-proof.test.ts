@@ -185,7 +185,7 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
       expect(await replicate(a, "s3:PutObject", centralObject(b.accountId), request)).to.not.equal("Allowed");
     });
 
-    it("refuses account A's replication role under <central>/<B>/ even if its own policy allowed everything", async () => {
+    it("refuses A's replication role under <central>/<B>/ even if its own policy allowed everything", async () => {
       expect(
         await replicate(a, "s3:ReplicateObject", centralObject(b.accountId), { identityPolicies: [ALLOW_ALL] }),
       ).to.not.equal("Allowed");
@@ -203,7 +203,7 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
       expect(result).to.equal("Allowed");
     });
 
-    it("can fail: without s3:ObjectOwnerOverrideToBucketOwner in the bucket policy the override is refused", async () => {
+    it("can fail: a bucket policy without s3:ObjectOwnerOverrideToBucketOwner refuses the override", async () => {
       const stripped = mutate(world.central.bucketPolicy, (s) =>
         s.Effect === "Allow"
           ? { ...s, Action: [s.Action ?? []].flat().filter((x) => x !== "s3:ObjectOwnerOverrideToBucketOwner") }
@@ -930,7 +930,10 @@ describe("policy proof (iam-simulate on the rendered bundled inventory)", () => 
         resourcePolicy: policy,
         context: requestContext(principal, world.organizationId),
       });
-    /** The grant AWS's cross-account walkthrough shows, read-only: what docs/infrastructure.md says to add if a live `up` needs it. */
+    /**
+     * The grant AWS's cross-account walkthrough shows, read-only: what docs/infrastructure.md says to add if a
+     * live `up` needs it.
+     */
     const withVersioningRead = (): PolicyDocument => ({
       ...world.central.bucketPolicy,
       Statement: [

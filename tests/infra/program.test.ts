@@ -156,7 +156,7 @@ describe("program", () => {
       }
     });
 
-    it("replicates to the central bucket derived from the inventory with the central key it was given, and exports the contract's outputs", async () => {
+    it("replicates to the inventory's central bucket with the central key it was given, and exports the contract's outputs", async () => {
       const stack = await render(inv, "account-222222222222");
       const replication = stack.resources.find(
         (r) => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
@@ -274,7 +274,8 @@ describe("program", () => {
     it("refuses an unknown stack, listing the valid names", () => {
       expect(() => buildStack(inv, "account-444444444444", { kmsKeyArn: CENTRAL_KEY })).to.throw(
         UnknownStackError,
-        "stack 'account-444444444444': no such stack in /fixture/accounts.yaml; valid stacks: central, account-111111111111, account-222222222222, account-333333333333",
+        "stack 'account-444444444444': no such stack in /fixture/accounts.yaml; " +
+          "valid stacks: central, account-111111111111, account-222222222222, account-333333333333",
       );
       expect(() => buildStack(inv, "prod", { kmsKeyArn: CENTRAL_KEY })).to.throw(
         UnknownStackError,
@@ -288,7 +289,8 @@ describe("program", () => {
       });
       expect(planStacks(withDisabled).map((p) => p.name)).to.deep.equal(["central", "account-111111111111"]);
       expect(() => buildStack(withDisabled, "account-222222222222", { kmsKeyArn: CENTRAL_KEY })).to.throw(
-        "stack 'account-222222222222': account 222222222222 (app-222) is disabled in /fixture/accounts.yaml; valid stacks: central, account-111111111111",
+        "stack 'account-222222222222': account 222222222222 (app-222) is disabled in /fixture/accounts.yaml; " +
+          "valid stacks: central, account-111111111111",
       );
     });
 
@@ -371,7 +373,8 @@ describe("program", () => {
 
     it("refuses a central bucket ARN that is not the inventory's", () => {
       expect(() => centralRefs(inv, config(CENTRAL_KEY, "arn:aws:s3:::other"), false)).to.throw(
-        "config centralBucketArn is arn:aws:s3:::other but the inventory's central bucket is arn:aws:s3:::acme-org-backup-999999999999",
+        "config centralBucketArn is arn:aws:s3:::other " +
+          "but the inventory's central bucket is arn:aws:s3:::acme-org-backup-999999999999",
       );
     });
 

@@ -92,7 +92,8 @@ describe("SourceReplicatedBucket", () => {
         "aws:kms/alias:Alias account-111111111111-key-alias",
         "aws:s3/bucket:Bucket account-111111111111-bucket",
         "aws:s3/bucketVersioning:BucketVersioning account-111111111111-versioning",
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration account-111111111111-encryption",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration " +
+          "account-111111111111-encryption",
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock account-111111111111-public-access-block",
         "aws:s3/bucketPolicy:BucketPolicy account-111111111111-policy",
         "aws:iam/role:Role account-111111111111-replication-role",

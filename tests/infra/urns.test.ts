@@ -31,6 +31,7 @@ function urnsOf(stack: RenderedStack): string[] {
 
 const CENTRAL = "urn:pulumi:central::org-s3-backup::org-s3-backup:central:CentralBackupBucket$";
 const SOURCE = "urn:pulumi:account-111111111111::org-s3-backup::org-s3-backup:source:SourceReplicatedBucket$";
+const ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
 
 describe("URNs of stateful resources (refactor safety)", () => {
   let stacks: RenderedStack[];
@@ -47,7 +48,7 @@ describe("URNs of stateful resources (refactor safety)", () => {
       `${CENTRAL}aws:s3/bucketOwnershipControls:BucketOwnershipControls::central-ownership`,
       `${CENTRAL}aws:s3/bucketPolicy:BucketPolicy::central-policy`,
       `${CENTRAL}aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::central-public-access-block`,
-      `${CENTRAL}aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::central-encryption`,
+      `${CENTRAL}${ENCRYPTION}::central-encryption`,
       `${CENTRAL}aws:s3/bucketVersioning:BucketVersioning::central-versioning`,
     ]);
   });
@@ -59,7 +60,7 @@ describe("URNs of stateful resources (refactor safety)", () => {
       `${SOURCE}aws:s3/bucket:Bucket::account-111111111111-bucket (protected)`,
       `${SOURCE}aws:s3/bucketPolicy:BucketPolicy::account-111111111111-policy`,
       `${SOURCE}aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::account-111111111111-public-access-block`,
-      `${SOURCE}aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::account-111111111111-encryption`,
+      `${SOURCE}${ENCRYPTION}::account-111111111111-encryption`,
       `${SOURCE}aws:s3/bucketVersioning:BucketVersioning::account-111111111111-versioning`,
     ]);
   });

@@ -66,7 +66,9 @@ describe("render command", () => {
     const header = lines.findIndex((line) => line.startsWith("account-333333333333 (source"));
     expect(lines.slice(header + 1, header + 3)).to.deep.equal([
       "  bucket legacy-web-assets-prod: adopted, keys: partial — data outside 333333333333/ NOT backed up",
-      "    manages versioning, replication rule; keeps its own default encryption, public-access block, bucket policy; up refuses if the bucket already replicates",
+      "    manages versioning, replication rule; " +
+        "keeps its own default encryption, public-access block, bucket policy; " +
+        "up refuses if the bucket already replicates",
     ]);
     const rendered = JSON.parse(await fs.readFile(path.join(dir, "render", "account-333333333333.json"), "utf8"));
     expect(rendered.adoptedBucket).to.deep.include({ bucket: "legacy-web-assets-prod", keys: "partial" });

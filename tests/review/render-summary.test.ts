@@ -108,7 +108,8 @@ describe("render summary", () => {
     const text = formatStackSummary(stack).join("\n");
     expect(text).to.contain("central (central, account 999999999999 backup-central, eu-west-1): 2 resources");
     expect(text).to.contain(
-      "provider central-aws: assumes arn:aws:iam::999999999999:role/Deployer, allowedAccountIds 999999999999, region eu-west-1",
+      "provider central-aws: assumes arn:aws:iam::999999999999:role/Deployer, " +
+        "allowedAccountIds 999999999999, region eu-west-1",
     );
     expect(text).to.match(/aws:s3\/bucket:Bucket\s+central-bucket\s+protect/);
     expect(text).to.contain(

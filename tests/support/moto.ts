@@ -23,10 +23,16 @@ export const DUMMY_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "tes
 export function motoUnavailableReason(): string | undefined {
   const probe = spawnSync("moto_server", ["--help"], { stdio: "ignore" });
   if (probe.error)
-    return `moto_server not found on PATH (${(probe.error as NodeJS.ErrnoException).code}): the emulator tests need the Python package moto, pip install "moto[server]"`;
+    return (
+      `moto_server not found on PATH (${(probe.error as NodeJS.ErrnoException).code}): ` +
+      'the emulator tests need the Python package moto, pip install "moto[server]"'
+    );
   // A pyenv shim without moto behind it exists but fails.
   if (probe.status !== 0)
-    return `moto_server --help exited with ${probe.status ?? probe.signal}: the emulator tests need the Python package moto, pip install "moto[server]"`;
+    return (
+      `moto_server --help exited with ${probe.status ?? probe.signal}: ` +
+      'the emulator tests need the Python package moto, pip install "moto[server]"'
+    );
   return undefined;
 }
 

@@ -74,7 +74,10 @@ const grpc = sdkRequire("@grpc/grpc-js") as typeof grpcTypes;
 const { Struct } = sdkRequire("google-protobuf/google/protobuf/struct_pb") as typeof structTypes;
 const { Empty } = sdkRequire("google-protobuf/google/protobuf/empty_pb") as typeof emptyTypes;
 
-/** The SDK's wire sentinel of an unknown value (sdk/nodejs/runtime/rpc.ts `unknownValue`, plugin.UnknownStringValue). */
+/**
+ * The SDK's wire sentinel of an unknown value (sdk/nodejs/runtime/rpc.ts `unknownValue`,
+ * plugin.UnknownStringValue).
+ */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";

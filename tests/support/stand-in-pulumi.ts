@@ -35,8 +35,8 @@ export interface StandInOptions {
   /** What `pulumi version` prints (default v3.270.0). */
   readonly version?: string;
   /**
-   * Behaviour by `"<command> <stack>"`; `*` in `<stack>` matches anything (`account-*`). Commands: `up`, `preview`, `destroy`,
-   * `refresh`, `stack select`, `stack init`, `config set-all`, `stack output`, `stack ls`, `version`...
+   * Behaviour by `"<command> <stack>"`; `*` in `<stack>` matches anything (`account-*`). Commands: `up`, `preview`,
+   * `destroy`, `refresh`, `stack select`, `stack init`, `config set-all`, `stack output`, `stack ls`, `version`...
    */
   readonly rules?: Readonly<Record<string, Behaviour>>;
 }
@@ -57,10 +57,12 @@ export interface StandIn {
 }
 
 export const CENTRAL_OUTPUTS_JSON =
-  '{"bucketName":"acme-org-backup-999999999999","bucketArn":"arn:aws:s3:::acme-org-backup-999999999999","kmsKeyArn":"arn:aws:kms:eu-west-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab"}';
+  '{"bucketName":"acme-org-backup-999999999999","bucketArn":"arn:aws:s3:::acme-org-backup-999999999999",' +
+  '"kmsKeyArn":"arn:aws:kms:eu-west-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab"}';
 
 const HISTORY_JSON =
-  '[{"version":1,"kind":"update","result":"succeeded","message":"","environment":{},"config":{},"startTime":"2026-11-25T07:00:00Z","endTime":"2026-11-25T07:00:01Z","resourceChanges":{"create":2,"same":1}}]';
+  '[{"version":1,"kind":"update","result":"succeeded","message":"","environment":{},"config":{},' +
+  '"startTime":"2026-11-25T07:00:00Z","endTime":"2026-11-25T07:00:01Z","resourceChanges":{"create":2,"same":1}}]';
 
 const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
@@ -111,13 +113,15 @@ release() { rm -f "$lockfile"; }
 take_lock() {
   for existing in "$lockdir"/*.json; do
     if [ -f "$existing" ]; then
-      echo "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with \\\`pulumi cancel\\\`." >&2
+      echo "error: the stack is currently locked by 1 lock(s)." \\
+        "Either wait for the other process(es) to end or delete the lock file with \\\`pulumi cancel\\\`." >&2
       echo "  file://$existing: created by ci@standin-host (pid 4242) at 2026-11-25T07:00:00Z" >&2
       exit 255
     fi
   done
   mkdir -p "$lockdir"
-  printf '{"pid":%s,"username":"ci","hostname":"standin-host","timestamp":"%s"}\\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$lockfile"
+  printf '{"pid":%s,"username":"ci","hostname":"standin-host","timestamp":"%s"}\\n' \\
+    "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$lockfile"
 }
 
 case "$verb" in
@@ -132,7 +136,14 @@ case "$behaviour" in
   hang)
     sleep 1000 &
     sleeper=$!
-    trap 'kill $sleeper 2>/dev/null; echo "^C received; cancelling. If you would like to terminate immediately, press ^C again."; echo "error: update canceled" >&2; release; exit 255' INT
+    on_int() {
+      kill $sleeper 2>/dev/null
+      echo "^C received; cancelling. If you would like to terminate immediately, press ^C again."
+      echo "error: update canceled" >&2
+      release
+      exit 255
+    }
+    trap on_int INT
     wait $sleeper
     ;;
   hang-ignore-int)
@@ -168,7 +179,8 @@ case "$verb" in
   "stack history") echo ${quote(HISTORY_JSON)} ;;
   "stack export") echo '{"version":3,"deployment":{"manifest":{},"resources":[]}}' ;;
   "stack tag ls") echo '{}' ;;
-  up|destroy|preview|refresh) echo "Updating ($stack):"; echo "Resources:"; echo "    2 created"; echo "    1 unchanged" ;;
+  up|destroy|preview|refresh)
+    echo "Updating ($stack):"; echo "Resources:"; echo "    2 created"; echo "    1 unchanged" ;;
 esac
 release
 exit 0
