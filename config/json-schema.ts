@@ -15,7 +15,8 @@ export function renderJsonSchema(): string {
     ...schema,
     title: "org-s3-backup inventory",
     description:
-      "Generated from config/schema.ts by `npx tsx config/generate-schema.ts`; do not edit. Reference: docs/inventory.md.",
+      "Generated from config/schema.ts by `npx tsx config/generate-schema.ts`; " +
+      "do not edit. Reference: docs/inventory.md.",
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }

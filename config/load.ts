@@ -253,14 +253,17 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, locator: Locator):
       if ((issue.expected === "number" || issue.expected === "int") && typeof value === "number") {
         const message = Number.isFinite(value)
           ? issue.message
-          : `${shown(locator.sourceText(segments) ?? String(value))} is ${Number.isNaN(value) ? "not a number" : "too large a number to use"}`;
+          : `${shown(locator.sourceText(segments) ?? String(value))} is ` +
+            `${Number.isNaN(value) ? "not a number" : "too large a number to use"}`;
         return [{ path: segments, message: `${where}: ${message}` }];
       }
       if (issue.expected === "object" && segments[0] === "ignore" && segments.length === 2)
         return [
           {
             path: segments,
-            message: `${where}: an ignored account is a mapping; write - id: ${quoted(String(value))} (and optionally reason: ...)`,
+            message:
+              `${where}: an ignored account is a mapping; ` +
+              `write - id: ${quoted(String(value))} (and optionally reason: ...)`,
           },
         ];
       const unquote =
@@ -268,7 +271,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, locator: Locator):
       return [
         {
           path: segments,
-          message: `${where}: expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(value)}${unquote}`,
+          message:
+            `${where}: expected ${EXPECTED[issue.expected] ?? issue.expected}, ` +
+            `got ${describeValue(value)}${unquote}`,
         },
       ];
     }
@@ -282,7 +287,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, locator: Locator):
       return [
         {
           path: segments,
-          message: `${where}: ${what} ${typeof value === "string" ? quoted(value) : shown(String(JSON.stringify(value)))}${choices}${hint}`,
+          message:
+            `${where}: ${what} ` +
+            `${typeof value === "string" ? quoted(value) : shown(String(JSON.stringify(value)))}${choices}${hint}`,
         },
       ];
     }
@@ -317,7 +324,10 @@ function accountIdAt(raw: unknown, segments: readonly PathSegment[]): string | u
 function missingKeyHint(parent: readonly PathSegment[], key: string, raw: unknown): string {
   if (parent.at(-1) !== "existingBucket" || key !== "keys") return "";
   const prefix = `${accountIdAt(raw, parent) ?? "<accountId>"}/`;
-  return ` (under-account-prefix: every object is under ${prefix}; partial: objects outside ${prefix} exist and are NOT backed up)`;
+  return (
+    ` (under-account-prefix: every object is under ${prefix}; ` +
+    `partial: objects outside ${prefix} exist and are NOT backed up)`
+  );
 }
 
 /** YAML reads unquoted digits as a number: an account id loses its leading zeros, a tag becomes a number. */

@@ -100,7 +100,8 @@ const objectLock = z.strictObject({
   mode: z.enum(["GOVERNANCE", "COMPLIANCE"]),
   days: days(
     MAX_OBJECT_LOCK_DAYS,
-    `Object Lock retention is at most ${MAX_OBJECT_LOCK_DAYS.toLocaleString("en-US")} days (${MAX_OBJECT_LOCK_YEARS} years)`,
+    `Object Lock retention is at most ${MAX_OBJECT_LOCK_DAYS.toLocaleString("en-US")} days ` +
+      `(${MAX_OBJECT_LOCK_YEARS} years)`,
   ).optional(),
   years: z
     .number()
@@ -126,7 +127,8 @@ const storageClass = z
 
 const kmsKeyArn = z.string().regex(/^arn:(aws|aws-us-gov|aws-cn):kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]{1,128}$/, {
   error:
-    "must be a KMS key ARN: arn:aws:kms:<region>:<12-digit account>:key/<key id> (an alias cannot be granted kms:Decrypt)",
+    "must be a KMS key ARN: arn:aws:kms:<region>:<12-digit account>:key/<key id> " +
+    "(an alias cannot be granted kms:Decrypt)",
 });
 
 /** How the keys of an adopted bucket are laid out; only `<accountId>/` is ever replicated. */
@@ -143,8 +145,10 @@ const existingBucketSchema = z.strictObject({
   keys: z
     .enum(ADOPTED_KEY_LAYOUTS)
     .describe(
-      "Where the bucket's data lives. under-account-prefix: every object is under <accountId>/ (all of it is backed up). " +
-        "partial: objects outside <accountId>/ are NOT backed up (S3 replication cannot rename keys; `coverage` counts them).",
+      "Where the bucket's data lives. " +
+        "under-account-prefix: every object is under <accountId>/ (all of it is backed up). " +
+        "partial: objects outside <accountId>/ are NOT backed up " +
+        "(S3 replication cannot rename keys; `coverage` counts them).",
     ),
   manage: z
     .strictObject({
@@ -167,7 +171,8 @@ const existingBucketSchema = z.strictObject({
     .enum(EXISTING_REPLICATION_CHOICES)
     .default("refuse")
     .describe(
-      "The bucket already replicates elsewhere: refuse (up stops and names its rules) or replace (our rule replaces them all; " +
+      "The bucket already replicates elsewhere: refuse (up stops and names its rules) " +
+        "or replace (our rule replaces them all; " +
         "a bucket has one replication configuration with one role, so rules cannot be merged).",
     ),
   additionalKmsKeyArns: z
@@ -252,7 +257,8 @@ const accountSchema = z.strictObject({
   existingBucket: existingBucketSchema
     .optional()
     .describe(
-      "Adopt this existing bucket instead of creating one (never created nor deleted by us). A mapping: name and keys are required.",
+      "Adopt this existing bucket instead of creating one (never created nor deleted by us). " +
+        "A mapping: name and keys are required.",
     ),
   roleName: roleName.optional(),
   roleArn: roleArn.optional(),

@@ -87,7 +87,9 @@ export function checkSections(
       repeated.add(index);
       issues.push({
         path: ["accounts", index, "id"],
-        message: `${where}: account ${id} is already listed as accounts[${seenAt}] (line ${lineOf(["accounts", seenAt, "id"])})`,
+        message:
+          `${where}: account ${id} is already listed as accounts[${seenAt}] ` +
+          `(line ${lineOf(["accounts", seenAt, "id"])})`,
       });
     }
   });
@@ -102,7 +104,10 @@ export function checkSections(
     if (region && centralRegion && partitionOf(region) !== partitionOf(centralRegion)) {
       issues.push({
         path: account.region ? at("region") : at(),
-        message: `${where}: region ${region} is in partition ${partitionOf(region)} but the central bucket (${centralRegion}) is in ${partitionOf(centralRegion)}; S3 cannot replicate across partitions`,
+        message:
+          `${where}: region ${region} is in partition ${partitionOf(region)} ` +
+          `but the central bucket (${centralRegion}) ` +
+          `is in ${partitionOf(centralRegion)}; S3 cannot replicate across partitions`,
       });
     }
 
@@ -113,7 +118,9 @@ export function checkSections(
       else {
         issues.push({
           path: bucket.path,
-          message: `${where}: bucket name ${bucket.name} is already used by ${describePath(previous)} (line ${lineOf(previous)}); bucket names are global`,
+          message:
+            `${where}: bucket name ${bucket.name} is already used by ${describePath(previous)} ` +
+            `(line ${lineOf(previous)}); bucket names are global`,
         });
       }
     }
@@ -184,7 +191,9 @@ function checkIgnored(issues: Issue[], sections: Sections, lineOf: (path: readon
     if (seenAt !== undefined) {
       issues.push({
         path,
-        message: `${where}: account ${id} is already listed as ignore[${seenAt}] (line ${lineOf(["ignore", seenAt, "id"])})`,
+        message:
+          `${where}: account ${id} is already listed as ignore[${seenAt}] ` +
+          `(line ${lineOf(["ignore", seenAt, "id"])})`,
       });
       return;
     }
@@ -193,7 +202,11 @@ function checkIgnored(issues: Issue[], sections: Sections, lineOf: (path: readon
     if (source !== undefined) {
       issues.push({
         path,
-        message: `${where}: account ${id} is also a source account, accounts[${source}] (line ${lineOf(["accounts", source, "id"])}); an account is either backed up or ignored — remove one of the entries (enabled: false keeps an entry without a stack)`,
+        message:
+          `${where}: account ${id} is also a source account, accounts[${source}] ` +
+          `(line ${lineOf(["accounts", source, "id"])}); ` +
+          `an account is either backed up or ignored — ` +
+          `remove one of the entries (enabled: false keeps an entry without a stack)`,
       });
     }
   });
@@ -239,13 +252,17 @@ function checkAlarmTopicRegion(
     own !== undefined
       ? {
           path: ["accounts", index, "monitoring", "alarmTopicArn"],
-          message: `${where}.monitoring.alarmTopicArn: the topic is in ${topicRegion} but the account is in ${region}; CloudWatch alarms only notify topics in their own region`,
+          message:
+            `${where}.monitoring.alarmTopicArn: the topic is in ${topicRegion} but the account is in ${region}; ` +
+            `CloudWatch alarms only notify topics in their own region`,
         }
       : {
           path: account.region !== undefined ? ["accounts", index, "region"] : ["accounts", index],
           message:
-            `${where}: the account is in ${region} but central.alarmTopicArn is in ${topicRegion}; CloudWatch alarms only notify topics in their own region — ` +
-            `set ${where}.monitoring.alarmTopicArn to a topic in ${region}, or remove central.alarmTopicArn so a central topic is created in each region`,
+            `${where}: the account is in ${region} but central.alarmTopicArn is in ${topicRegion}; ` +
+            `CloudWatch alarms only notify topics in their own region — ` +
+            `set ${where}.monitoring.alarmTopicArn to a topic in ${region}, ` +
+            `or remove central.alarmTopicArn so a central topic is created in each region`,
         },
   );
 }
@@ -286,13 +303,17 @@ function checkRole(
   if (arnAccount !== accountId) {
     issues.push({
       path: [...at, "roleArn"],
-      message: `${where}.roleArn: the role is in account ${arnAccount} but the account is ${accountId}; the deployment must assume a role in the account it deploys to`,
+      message:
+        `${where}.roleArn: the role is in account ${arnAccount} but the account is ${accountId}; ` +
+        `the deployment must assume a role in the account it deploys to`,
     });
   }
   if (region && partition !== partitionOf(region)) {
     issues.push({
       path: [...at, "roleArn"],
-      message: `${where}.roleArn: partition ${partition} does not match region ${region} (partition ${partitionOf(region)})`,
+      message:
+        `${where}.roleArn: partition ${partition} does not match region ${region} ` +
+        `(partition ${partitionOf(region)})`,
     });
   }
 }
@@ -305,7 +326,9 @@ function checkNoncurrentVersions(issues: Issue[], lifecycle: InventoryFile["cent
   if (transitionAfterDays === undefined && expireAfterDays === undefined) {
     issues.push({
       path: ["central", "noncurrentVersions"],
-      message: `${where}: give transitionAfterDays (with transitionStorageClass) or expireAfterDays, or remove the section`,
+      message:
+        `${where}: give transitionAfterDays (with transitionStorageClass) ` +
+        `or expireAfterDays, or remove the section`,
     });
   }
   if ((transitionAfterDays === undefined) !== (transitionStorageClass === undefined)) {
@@ -316,7 +339,9 @@ function checkNoncurrentVersions(issues: Issue[], lifecycle: InventoryFile["cent
   if (transitionAfterDays !== undefined && expireAfterDays !== undefined && expireAfterDays <= transitionAfterDays) {
     issues.push({
       path: at("expireAfterDays"),
-      message: `${where}.expireAfterDays (${expireAfterDays}) must be later than transitionAfterDays (${transitionAfterDays})`,
+      message:
+        `${where}.expireAfterDays (${expireAfterDays}) ` +
+        `must be later than transitionAfterDays (${transitionAfterDays})`,
     });
   }
   if (
@@ -326,7 +351,9 @@ function checkNoncurrentVersions(issues: Issue[], lifecycle: InventoryFile["cent
   ) {
     issues.push({
       path: at("transitionAfterDays"),
-      message: `${where}.transitionAfterDays: S3 refuses transitions to ${transitionStorageClass} before ${IA_MINIMUM_DAYS} days`,
+      message:
+        `${where}.transitionAfterDays: S3 refuses transitions to ${transitionStorageClass} ` +
+        `before ${IA_MINIMUM_DAYS} days`,
     });
   }
 }
@@ -340,7 +367,9 @@ function checkTemplate(issues: Issue[], template: string): boolean {
     const hint = suggestion === undefined ? "" : ` (did you mean {${suggestion}}?)`;
     issues.push({
       path,
-      message: `defaults.bucket: unknown placeholder {${shown(name)}}${hint}; placeholders are {accountId}, {name}, {region}`,
+      message:
+        `defaults.bucket: unknown placeholder {${shown(name)}}${hint}; ` +
+        `placeholders are {accountId}, {name}, {region}`,
     });
   }
   if (unknown.length > 0) return false;
@@ -392,7 +421,9 @@ function resolveBucket(
   if (unknown.length > 0) {
     issues.push({
       path: ["accounts", index, "bucket"],
-      message: `${where}.bucket: unknown placeholder {${shown(unknown[0])}}; placeholders are {accountId}, {name}, {region}`,
+      message:
+        `${where}.bucket: unknown placeholder {${shown(unknown[0])}}; ` +
+        `placeholders are {accountId}, {name}, {region}`,
     });
     return undefined;
   }
@@ -428,7 +459,9 @@ function checkAdoptedKeys(issues: Issue[], account: AccountEntry, index: number,
     if (keyRegion !== region) {
       issues.push({
         path: at,
-        message: `${where}: the key is in ${keyRegion} but the bucket is in ${region}; S3 encrypts a bucket's objects only with keys of the bucket's region`,
+        message:
+          `${where}: the key is in ${keyRegion} but the bucket is in ${region}; ` +
+          `S3 encrypts a bucket's objects only with keys of the bucket's region`,
       });
     } else if (partition !== partitionOf(region)) {
       issues.push({

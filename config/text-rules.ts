@@ -23,7 +23,10 @@ export const RESERVED_TAG_PREFIX = /^aws:/i;
 /** Why `text` cannot be a tag key or value (its first character outside AWS's rule). */
 export function tagCharacterMessage(kind: "tag keys" | "tag values", text: string): string {
   const offending = [...text].find((character) => !TAG_CHARACTER.test(character)) ?? "";
-  return `${kind} may contain only letters, digits, spaces and _ . : / = + - @ (AWS's tag rule); this one contains ${describeCharacter(offending)}`;
+  return (
+    `${kind} may contain only letters, digits, spaces and _ . : / = + - @ (AWS's tag rule); ` +
+    `this one contains ${describeCharacter(offending)}`
+  );
 }
 
 /** True when `text` has no control, format (bidi, zero-width) or line-separator character. */

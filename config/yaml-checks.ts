@@ -55,7 +55,9 @@ export function textProblems(text: string): TextProblem[] {
   }
   return found.map(({ offset, character }) => ({
     offset,
-    message: `the character ${codePoint(character)} is not allowed in a YAML file; remove it (inside double quotes it may be written as \\u${hex(character)})`,
+    message:
+      `the character ${codePoint(character)} is not allowed in a YAML file; ` +
+      `remove it (inside double quotes it may be written as \\u${hex(character)})`,
   }));
 }
 
@@ -93,7 +95,9 @@ export function structureProblems(document: Document, lineOf: (offset: number) =
         if (key === undefined) {
           problems.push({
             offset,
-            message: `${where()}: a key must be text; a YAML complex key (\`? \` then a mapping or a list) is not allowed`,
+            message:
+              `${where()}: a key must be text; ` +
+              `a YAML complex key (\`? \` then a mapping or a list) is not allowed`,
           });
           continue;
         }
@@ -101,7 +105,9 @@ export function structureProblems(document: Document, lineOf: (offset: number) =
           if (!isMergeSource(document, pair.value as Node | null))
             problems.push({
               offset,
-              message: `${where()}: a merge key \`<<\` takes a mapping, an alias of one (\`<<: *name\`) or a list of them`,
+              message:
+                `${where()}: a merge key \`<<\` takes a mapping, ` +
+                `an alias of one (\`<<: *name\`) or a list of them`,
             });
           continue;
         }
@@ -110,7 +116,10 @@ export function structureProblems(document: Document, lineOf: (offset: number) =
         else
           problems.push({
             offset,
-            message: `${where()}: the key \`${shown(key)}\` is already given at line ${lineOf((first.key as Node | null)?.range?.[0] ?? 0)} of this mapping (YAML would keep only one of the values); remove one`,
+            message:
+              `${where()}: the key \`${shown(key)}\` ` +
+              `is already given at line ${lineOf((first.key as Node | null)?.range?.[0] ?? 0)} ` +
+              `of this mapping (YAML would keep only one of the values); remove one`,
           });
       }
     },

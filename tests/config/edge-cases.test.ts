@@ -77,7 +77,8 @@ describe("inventory edge cases: characters", () => {
       "12:11: accounts[0].name: must be plain text on one line; it contains a line break (\\n)",
     ]);
     expect(problemsOf(withLine(12, "    name: pay\u202Ements"))).to.deep.equal([
-      "12:11: accounts[0].name: must be plain text on one line; it contains a bidirectional control character (U+202E), which changes the order text is displayed in",
+      "12:11: accounts[0].name: must be plain text on one line; " +
+        "it contains a bidirectional control character (U+202E), which changes the order text is displayed in",
     ]);
     expect(problemsOf(withLine(4, '  name: "central\\u0007"'))).to.deep.equal([
       "4:9: central.name: must be plain text on one line; it contains a control character (U+0007)",
@@ -98,13 +99,20 @@ describe("inventory edge cases: characters", () => {
         .tags,
     ).to.include({ "cost-center": "4711", owner: "team@example.com", path: "a/b=c+d:e_f.g" });
     expect(problemsOf(tags('      team: "a\\nb"'))).to.deep.equal([
-      "14:13: accounts[0].tags.team: tag values may contain only letters, digits, spaces and _ . : / = + - @ (AWS's tag rule); this one contains a line break (\\n)",
+      "14:13: accounts[0].tags.team: " +
+        "tag values may contain only letters, digits, spaces and _ . : / = + - @ (AWS's tag rule); " +
+        "this one contains a line break (\\n)",
     ]);
     expect(problemsOf(tags("      team: payments (EU)"))).to.deep.equal([
-      "14:13: accounts[0].tags.team: tag values may contain only letters, digits, spaces and _ . : / = + - @ (AWS's tag rule); this one contains `(`",
+      "14:13: accounts[0].tags.team: " +
+        "tag values may contain only letters, digits, spaces and _ . : / = + - @ (AWS's tag rule); " +
+        "this one contains `(`",
     ]);
     expect(problemsOf(tags('      "a\\u202Eb": x'))).to.deep.equal([
-      "14:7: accounts[0].tags.a\\u202Eb: tag keys may contain only letters, digits, spaces and _ . : / = + - @ (AWS's tag rule); this one contains a bidirectional control character (U+202E), which changes the order text is displayed in",
+      "14:7: accounts[0].tags.a\\u202Eb: " +
+        "tag keys may contain only letters, digits, spaces and _ . : / = + - @ (AWS's tag rule); " +
+        "this one contains a bidirectional control character (U+202E), " +
+        "which changes the order text is displayed in",
     ]);
     expect(problemsOf(tags("      AWS:cost: x"))).to.deep.equal([
       "14:7: accounts[0].tags.AWS:cost: tag keys starting with aws: are reserved by AWS",
@@ -162,10 +170,12 @@ describe("inventory edge cases: YAML", () => {
 
   it("refuses a key given twice, naming the first, comparing keys as the text they become", () => {
     expect(problemsOf(afterLine(12, "    name: again"))).to.deep.equal([
-      "13:5: accounts[0]: the key `name` is already given at line 12 of this mapping (YAML would keep only one of the values); remove one",
+      "13:5: accounts[0]: the key `name` is already given at line 12 " +
+        "of this mapping (YAML would keep only one of the values); remove one",
     ]);
     expect(problemsOf(afterLine(12, '    tags:\n      1: a\n      "1": b'))).to.deep.equal([
-      "15:7: accounts[0].tags: the key `1` is already given at line 14 of this mapping (YAML would keep only one of the values); remove one",
+      "15:7: accounts[0].tags: the key `1` is already given at line 14 " +
+        "of this mapping (YAML would keep only one of the values); remove one",
     ]);
   });
 
@@ -187,13 +197,15 @@ describe("inventory edge cases: files that are not inventories", () => {
     expect(problems[0]).to.match(/^\d+:\d+: not a text YAML file: /);
     expect(problems[0].length).to.be.lessThan(160);
     expect(problemsOf(`a: 1\n${"\u0000".repeat(3)}`)).to.deep.equal([
-      "2:1: not a text YAML file: it contains NUL bytes (a binary file, or text saved as UTF-16); the inventory is UTF-8 text",
+      "2:1: not a text YAML file: it contains NUL bytes (a binary file, or text saved as UTF-16); " +
+        "the inventory is UTF-8 text",
     ]);
   });
 
   it("locates a few stray control characters one by one", () => {
     expect(problemsOf(afterLine(12, "    # a bell \u0007 in a comment"))).to.deep.equal([
-      "13:14: the character U+0007 is not allowed in a YAML file; remove it (inside double quotes it may be written as \\u0007)",
+      "13:14: the character U+0007 is not allowed in a YAML file; " +
+        "remove it (inside double quotes it may be written as \\u0007)",
     ]);
   });
 
@@ -210,7 +222,8 @@ describe("inventory edge cases: files that are not inventories", () => {
 
 describe("inventory edge cases: many problems", () => {
   const manyProblems = (count: number) =>
-    `${VALID_YAML}${Array.from({ length: count }, (_, i) => `  - id: ${100000000000 + i}\n    name: n${i}`).join("\n")}\n`;
+    `${VALID_YAML}` +
+    `${Array.from({ length: count }, (_, i) => `  - id: ${100000000000 + i}\n    name: n${i}`).join("\n")}\n`;
 
   it("orders problems by line, column, then message", () => {
     const problems: Problem[] = [
@@ -281,7 +294,9 @@ describe("inventory edge cases: ignore", () => {
       "    reson: typo",
     ].join("\n")}\n`;
     expect(problemsOf(text)).to.deep.equal([
-      "18:9: ignore[0].id: account 111111111111 is also a source account, accounts[0] (line 11); an account is either backed up or ignored — remove one of the entries (enabled: false keeps an entry without a stack)",
+      "18:9: ignore[0].id: account 111111111111 is also a source account, accounts[0] (line 11); " +
+        "an account is either backed up or ignored — " +
+        "remove one of the entries (enabled: false keeps an entry without a stack)",
       "19:9: ignore[1].id: 999999999999 is the central account, which discover never proposes; remove it",
       "21:9: ignore[3].id: account 444444444444 is already listed as ignore[2] (line 20)",
       '22:5: ignore[4]: an ignored account is a mapping; write - id: "555555555555" (and optionally reason: ...)',

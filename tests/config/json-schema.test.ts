@@ -6,7 +6,7 @@ import { JSON_SCHEMA_FILE, renderJsonSchema } from "../../config/json-schema";
 const COMMITTED = path.resolve(__dirname, "..", "..", "config", JSON_SCHEMA_FILE);
 
 describe("config/json-schema", () => {
-  it("config/accounts.schema.json is up to date with config/schema.ts (regenerate: npx tsx config/generate-schema.ts)", () => {
+  it("accounts.schema.json is up to date with config/schema.ts (regenerate: npx tsx config/generate-schema.ts)", () => {
     expect(fs.readFileSync(COMMITTED, "utf8")).to.equal(renderJsonSchema());
   });
 

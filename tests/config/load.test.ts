@@ -18,14 +18,16 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
     name: "unquoted id with a leading zero",
     yaml: withLine(11, "  - id: 011111111111"),
     problems: [
-      '11:9: accounts[0].id: account id 011111111111 must be quoted (YAML reads it as the number 11111111111 and drops the leading zero); write id: "011111111111"',
+      "11:9: accounts[0].id: account id 011111111111 must be quoted " +
+        '(YAML reads it as the number 11111111111 and drops the leading zero); write id: "011111111111"',
     ],
   },
   {
     name: "unquoted id without a leading zero",
     yaml: withLine(11, "  - id: 111111111111"),
     problems: [
-      '11:9: accounts[0].id: account id 111111111111 must be quoted (YAML reads it as a number); write id: "111111111111"',
+      "11:9: accounts[0].id: account id 111111111111 must be quoted " +
+        '(YAML reads it as a number); write id: "111111111111"',
     ],
   },
   {
@@ -122,21 +124,24 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
     name: "an account bucket equal to the central bucket",
     yaml: afterLine(12, "    bucket: acme-org-backup-999999999999"),
     problems: [
-      "13:13: accounts[0]: bucket name acme-org-backup-999999999999 is already used by central.bucket (line 6); bucket names are global",
+      "13:13: accounts[0]: bucket name acme-org-backup-999999999999 is already used by central.bucket " +
+        "(line 6); bucket names are global",
     ],
   },
   {
     name: "two accounts with the same bucket",
     yaml: afterLine(14, "    bucket: acme-data-111111111111"),
     problems: [
-      "15:13: accounts[1]: bucket name acme-data-111111111111 is already used by accounts[0] (line 11); bucket names are global",
+      "15:13: accounts[1]: bucket name acme-data-111111111111 is already used by accounts[0] " +
+        "(line 11); bucket names are global",
     ],
   },
   {
     name: "a template with an unknown placeholder",
     yaml: withLine(9, "  bucket: acme-data-{acountId}"),
     problems: [
-      "9:11: defaults.bucket: unknown placeholder {acountId} (did you mean {accountId}?); placeholders are {accountId}, {name}, {region}",
+      "9:11: defaults.bucket: unknown placeholder {acountId} (did you mean {accountId}?); " +
+        "placeholders are {accountId}, {name}, {region}",
     ],
   },
   {
@@ -150,21 +155,24 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
     name: "a template with an invalid fixed part",
     yaml: withLine(9, "  bucket: Acme-{accountId}"),
     problems: [
-      "9:11: defaults.bucket: names made from this template are invalid: Acme-111111111111 may contain only lowercase letters, digits, hyphens and dots",
+      "9:11: defaults.bucket: names made from this template are invalid: " +
+        "Acme-111111111111 may contain only lowercase letters, digits, hyphens and dots",
     ],
   },
   {
     name: "a {name} template and an account name unfit for a bucket",
     yaml: withLine(12, "    name: Payments Prod", withLine(9, "  bucket: acme-{name}")),
     problems: [
-      '11:5: accounts[0]: bucket name "acme-Payments Prod" (from defaults.bucket acme-{name}) may contain only lowercase letters, digits, hyphens and dots',
+      '11:5: accounts[0]: bucket name "acme-Payments Prod" (from defaults.bucket acme-{name}) ' +
+        "may contain only lowercase letters, digits, hyphens and dots",
     ],
   },
   {
     name: "a role ARN in another account",
     yaml: afterLine(12, "    roleArn: arn:aws:iam::222222222222:role/Deployer"),
     problems: [
-      "13:14: accounts[0].roleArn: the role is in account 222222222222 but the account is 111111111111; the deployment must assume a role in the account it deploys to",
+      "13:14: accounts[0].roleArn: the role is in account 222222222222 but the account is 111111111111; " +
+        "the deployment must assume a role in the account it deploys to",
     ],
   },
   {
@@ -203,21 +211,27 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
     name: "an unknown storage class",
     yaml: afterLine(9, "  replication:\n    storageClass: STANDARD-IA"),
     problems: [
-      '11:19: defaults.replication.storageClass: not allowed: "STANDARD-IA" (one of STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER, GLACIER_IR, DEEP_ARCHIVE, REDUCED_REDUNDANCY); did you mean `STANDARD_IA`?',
+      '11:19: defaults.replication.storageClass: not allowed: "STANDARD-IA" ' +
+        "(one of STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, " +
+        "GLACIER, GLACIER_IR, DEEP_ARCHIVE, REDUCED_REDUNDANCY); did you mean `STANDARD_IA`?",
     ],
   },
   {
     name: "metrics off with RTC on in the defaults",
     yaml: afterLine(9, "  replication:\n    metrics: false"),
     problems: [
-      "11:14: defaults.replication.metrics: replicationTimeControl is true but metrics is false — Replication Time Control always publishes replication metrics; remove `metrics: false` or set `replicationTimeControl: false`",
+      "11:14: defaults.replication.metrics: replicationTimeControl is true but metrics is false — " +
+        "Replication Time Control always publishes replication metrics; " +
+        "remove `metrics: false` or set `replicationTimeControl: false`",
     ],
   },
   {
     name: "metrics off with RTC on in an account",
     yaml: afterLine(12, "    replication:\n      metrics: false"),
     problems: [
-      "14:16: accounts[0].replication.metrics: replicationTimeControl is true but metrics is false — Replication Time Control always publishes replication metrics; remove `metrics: false` or set `replicationTimeControl: false`",
+      "14:16: accounts[0].replication.metrics: replicationTimeControl is true but metrics is false — " +
+        "Replication Time Control always publishes replication metrics; " +
+        "remove `metrics: false` or set `replicationTimeControl: false`",
     ],
   },
   {
@@ -228,21 +242,28 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
       afterLine(12, "    replication:\n      replicationTimeControl: true"),
     ),
     problems: [
-      "19:31: accounts[0].replication.replicationTimeControl: replicationTimeControl is true but metrics is false — Replication Time Control always publishes replication metrics; remove `metrics: false` or set `replicationTimeControl: false`",
+      "19:31: accounts[0].replication.replicationTimeControl: " +
+        "replicationTimeControl is true but metrics is false — " +
+        "Replication Time Control always publishes replication metrics; " +
+        "remove `metrics: false` or set `replicationTimeControl: false`",
     ],
   },
   {
     name: "monitoring on by default with metrics off by default",
     yaml: afterLine(9, "  replication:\n    replicationTimeControl: false\n    metrics: false"),
     problems: [
-      "12:14: defaults.replication.metrics: monitoring is on but replication metrics are off, so there is nothing to alarm on — set replication.metrics: true, or monitoring.enabled: false to go without alarms",
+      "12:14: defaults.replication.metrics: monitoring is on but replication metrics are off, " +
+        "so there is nothing to alarm on — " +
+        "set replication.metrics: true, or monitoring.enabled: false to go without alarms",
     ],
   },
   {
     name: "an account turning metrics off while monitored",
     yaml: afterLine(12, "    replication:\n      replicationTimeControl: false\n      metrics: false"),
     problems: [
-      "15:16: accounts[0].replication.metrics: monitoring is on but replication metrics are off, so there is nothing to alarm on — set replication.metrics: true, or monitoring.enabled: false to go without alarms",
+      "15:16: accounts[0].replication.metrics: monitoring is on but replication metrics are off, " +
+        "so there is nothing to alarm on — " +
+        "set replication.metrics: true, or monitoring.enabled: false to go without alarms",
     ],
   },
   {
@@ -253,7 +274,9 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
       afterLine(12, "    monitoring:\n      enabled: true"),
     ),
     problems: [
-      "19:16: accounts[0].monitoring.enabled: monitoring is on but replication metrics are off, so there is nothing to alarm on — set replication.metrics: true, or monitoring.enabled: false to go without alarms",
+      "19:16: accounts[0].monitoring.enabled: monitoring is on but replication metrics are off, " +
+        "so there is nothing to alarm on — " +
+        "set replication.metrics: true, or monitoring.enabled: false to go without alarms",
     ],
   },
   {
@@ -280,7 +303,8 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
     name: "a duplicate YAML key",
     yaml: afterLine(12, "    name: payments-again"),
     problems: [
-      "13:5: accounts[0]: the key `name` is already given at line 12 of this mapping (YAML would keep only one of the values); remove one",
+      "13:5: accounts[0]: the key `name` is already given at line 12 " +
+        "of this mapping (YAML would keep only one of the values); remove one",
     ],
   },
   {
@@ -318,9 +342,12 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
     name: "an adopted bucket given as a bare name (the old form)",
     yaml: afterLine(12, "    existingBucket: legacy-assets"),
     problems: [
-      "13:21: accounts[0].existingBucket: a bare bucket name is no longer accepted — adopting a bucket must state where its data lives; " +
-        "write existingBucket: { name: legacy-assets, keys: under-account-prefix } if every object is under 111111111111/, " +
-        "or existingBucket: { name: legacy-assets, keys: partial } if objects outside 111111111111/ exist (they are NOT backed up). " +
+      "13:21: accounts[0].existingBucket: a bare bucket name is no longer accepted — " +
+        "adopting a bucket must state where its data lives; " +
+        "write existingBucket: { name: legacy-assets, keys: under-account-prefix } " +
+        "if every object is under 111111111111/, " +
+        "or existingBucket: { name: legacy-assets, keys: partial } " +
+        "if objects outside 111111111111/ exist (they are NOT backed up). " +
         "Only versioning and the replication rule are then managed; see docs/inventory.md, Adopting an existing bucket",
     ],
   },
@@ -328,7 +355,9 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
     name: "an adopted bucket without its key layout",
     yaml: afterLine(12, "    existingBucket:\n      name: legacy-assets"),
     problems: [
-      "14:7: accounts[0].existingBucket: missing required key `keys` (under-account-prefix: every object is under 111111111111/; partial: objects outside 111111111111/ exist and are NOT backed up)",
+      "14:7: accounts[0].existingBucket: missing required key `keys` " +
+        "(under-account-prefix: every object is under 111111111111/; " +
+        "partial: objects outside 111111111111/ exist and are NOT backed up)",
     ],
   },
   {
@@ -342,7 +371,8 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
     name: "a misspelt setting to take over",
     yaml: afterLine(
       12,
-      "    existingBucket:\n      name: legacy-assets\n      keys: partial\n      manage:\n        bucketPolicies: true",
+      "    existingBucket:\n      name: legacy-assets\n      keys: partial\n" +
+        "      manage:\n        bucketPolicies: true",
     ),
     problems: ["17:9: accounts[0].existingBucket.manage: unknown key `bucketPolicies`; did you mean `bucketPolicy`?"],
   },
@@ -358,27 +388,35 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
     name: "a KMS alias ARN as an extra key of an adopted bucket",
     yaml: afterLine(
       12,
-      "    existingBucket:\n      name: legacy-assets\n      keys: partial\n      additionalKmsKeyArns:\n        - arn:aws:kms:eu-west-1:111111111111:alias/legacy",
+      "    existingBucket:\n      name: legacy-assets\n      keys: partial\n" +
+        "      additionalKmsKeyArns:\n        - arn:aws:kms:eu-west-1:111111111111:alias/legacy",
     ),
     problems: [
-      "17:11: accounts[0].existingBucket.additionalKmsKeyArns[0]: must be a KMS key ARN: arn:aws:kms:<region>:<12-digit account>:key/<key id> (an alias cannot be granted kms:Decrypt)",
+      "17:11: accounts[0].existingBucket.additionalKmsKeyArns[0]: " +
+        "must be a KMS key ARN: arn:aws:kms:<region>:<12-digit account>:key/<key id> " +
+        "(an alias cannot be granted kms:Decrypt)",
     ],
   },
   {
     name: "an extra key in another region than the adopted bucket",
     yaml: afterLine(
       12,
-      "    region: us-east-1\n    existingBucket:\n      name: legacy-assets\n      keys: partial\n      additionalKmsKeyArns: [arn:aws:kms:eu-west-1:111111111111:key/1111aaaa]",
+      "    region: us-east-1\n    existingBucket:\n      name: legacy-assets\n      keys: partial\n" +
+        "      additionalKmsKeyArns: [arn:aws:kms:eu-west-1:111111111111:key/1111aaaa]",
     ),
     problems: [
-      "17:30: accounts[0].existingBucket.additionalKmsKeyArns[0]: the key is in eu-west-1 but the bucket is in us-east-1; S3 encrypts a bucket's objects only with keys of the bucket's region",
+      "17:30: accounts[0].existingBucket.additionalKmsKeyArns[0]: " +
+        "the key is in eu-west-1 but the bucket is in us-east-1; " +
+        "S3 encrypts a bucket's objects only with keys of the bucket's region",
     ],
   },
   {
     name: "the same extra key twice",
     yaml: afterLine(
       12,
-      "    existingBucket:\n      name: legacy-assets\n      keys: partial\n      additionalKmsKeyArns:\n        - arn:aws:kms:eu-west-1:111111111111:key/k1\n        - arn:aws:kms:eu-west-1:111111111111:key/k1",
+      "    existingBucket:\n      name: legacy-assets\n      keys: partial\n" +
+        "      additionalKmsKeyArns:\n        - arn:aws:kms:eu-west-1:111111111111:key/k1\n" +
+        "        - arn:aws:kms:eu-west-1:111111111111:key/k1",
     ),
     problems: ["18:11: accounts[0].existingBucket.additionalKmsKeyArns[1]: the same key as additionalKmsKeyArns[0]"],
   },
@@ -386,7 +424,8 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
     name: "an adopted bucket named like another account's bucket",
     yaml: afterLine(12, "    existingBucket:\n      name: acme-data-222222222222\n      keys: under-account-prefix"),
     problems: [
-      "16:5: accounts[1]: bucket name acme-data-222222222222 is already used by accounts[0].existingBucket.name (line 14); bucket names are global",
+      "16:5: accounts[1]: bucket name acme-data-222222222222 is already used by accounts[0].existingBucket.name " +
+        "(line 14); bucket names are global",
     ],
   },
   {
@@ -410,7 +449,8 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
     name: "a source region in another partition",
     yaml: afterLine(12, "    region: cn-north-1"),
     problems: [
-      "13:13: accounts[0]: region cn-north-1 is in partition aws-cn but the central bucket (eu-west-1) is in aws; S3 cannot replicate across partitions",
+      "13:13: accounts[0]: region cn-north-1 is in partition aws-cn but the central bucket (eu-west-1) " +
+        "is in aws; S3 cannot replicate across partitions",
     ],
   },
   {
@@ -428,15 +468,18 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
       afterLine(6, "  alarmTopicArn: arn:aws:sns:eu-west-1:999999999999:alarms"),
     ),
     problems: [
-      "13:13: accounts[0]: the account is in us-east-1 but central.alarmTopicArn is in eu-west-1; CloudWatch alarms only notify topics in their own region — " +
-        "set accounts[0].monitoring.alarmTopicArn to a topic in us-east-1, or remove central.alarmTopicArn so a central topic is created in each region",
+      "13:13: accounts[0]: the account is in us-east-1 but central.alarmTopicArn is in eu-west-1; " +
+        "CloudWatch alarms only notify topics in their own region — " +
+        "set accounts[0].monitoring.alarmTopicArn to a topic in us-east-1, " +
+        "or remove central.alarmTopicArn so a central topic is created in each region",
     ],
   },
   {
     name: "an account's own alarm topic in another region than the account",
     yaml: afterLine(12, "    monitoring:\n      alarmTopicArn: arn:aws:sns:us-east-1:111111111111:alarms"),
     problems: [
-      "14:22: accounts[0].monitoring.alarmTopicArn: the topic is in us-east-1 but the account is in eu-west-1; CloudWatch alarms only notify topics in their own region",
+      "14:22: accounts[0].monitoring.alarmTopicArn: the topic is in us-east-1 but the account is in eu-west-1; " +
+        "CloudWatch alarms only notify topics in their own region",
     ],
   },
   {
@@ -456,7 +499,8 @@ const BROKEN: { name: string; yaml: string; problems: string[] }[] = [
     name: "a central role ARN in another account",
     yaml: afterLine(6, "  roleArn: arn:aws:iam::111111111111:role/Deployer"),
     problems: [
-      "7:12: central.roleArn: the role is in account 111111111111 but the account is 999999999999; the deployment must assume a role in the account it deploys to",
+      "7:12: central.roleArn: the role is in account 111111111111 but the account is 999999999999; " +
+        "the deployment must assume a role in the account it deploys to",
     ],
   },
   {
@@ -601,14 +645,15 @@ describe("config/load parseInventory: normalization", () => {
   it("adopts an existing bucket and keeps an overriding role ARN as written", () => {
     const text = afterLine(
       12,
-      "    existingBucket:\n      name: legacy-assets\n      keys: under-account-prefix\n    roleArn: arn:aws:iam::111111111111:role/platform/Deployer",
+      "    existingBucket:\n      name: legacy-assets\n      keys: under-account-prefix\n" +
+        "    roleArn: arn:aws:iam::111111111111:role/platform/Deployer",
     );
     const [payments] = parsed(text).sources;
     expect(payments.bucket).to.deep.equal({ name: "legacy-assets", existing: true });
     expect(payments.roleArn).to.equal("arn:aws:iam::111111111111:role/platform/Deployer");
   });
 
-  it("takes over nothing of an adopted bucket but versioning and replication unless asked, and refuses existing rules", () => {
+  it("takes over only versioning and replication of an adopted bucket unless asked, and refuses existing rules", () => {
     const text = afterLine(12, "    existingBucket: { name: legacy-assets, keys: partial }");
     expect(parsed(text).sources[0].existingBucket).to.deep.equal({
       name: "legacy-assets",

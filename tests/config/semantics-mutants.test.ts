@@ -29,7 +29,8 @@ describe("inventory semantics: behaviours found by mutation testing", () => {
   describe("central.noncurrentVersions", () => {
     it("locates each problem at the key to change", () => {
       expect(problems(lifecycle("    keepNewerVersions: 3"))).to.deep.equal([
-        "8:5: central.noncurrentVersions: give transitionAfterDays (with transitionStorageClass) or expireAfterDays, or remove the section",
+        "8:5: central.noncurrentVersions: give transitionAfterDays (with transitionStorageClass) " +
+          "or expireAfterDays, or remove the section",
       ]);
       expect(problems(lifecycle("    transitionStorageClass: GLACIER", "    expireAfterDays: 90"))).to.deep.equal([
         "8:29: central.noncurrentVersions.transitionStorageClass needs transitionAfterDays too",
@@ -78,7 +79,9 @@ describe("inventory semantics: behaviours found by mutation testing", () => {
     it("an ignored account that is also a source account listed twice: the first listing", () => {
       const text = `${withLine(13, '  - id: "111111111111"')}ignore:\n  - id: "111111111111"\n`;
       expect(problems(text)[1]).to.equal(
-        "18:9: ignore[0].id: account 111111111111 is also a source account, accounts[0] (line 11); an account is either backed up or ignored — remove one of the entries (enabled: false keeps an entry without a stack)",
+        "18:9: ignore[0].id: account 111111111111 is also a source account, accounts[0] (line 11); " +
+          "an account is either backed up or ignored — " +
+          "remove one of the entries (enabled: false keeps an entry without a stack)",
       );
     });
   });
@@ -91,10 +94,14 @@ describe("inventory semantics: behaviours found by mutation testing", () => {
       expect(problems(twice)).to.deep.equal([
         "13:9: accounts[1].id: account 111111111111 is already listed as accounts[0] (line 12)",
       ]);
-      const ignored = `${accounts}ignore:\n  - reason: sandbox\n    id: "444444444444"\n  - id: "444444444444"\n  - reason: x\n    id: "111111111111"\n`;
+      const ignored =
+        `${accounts}ignore:\n  - reason: sandbox\n` +
+        `    id: "444444444444"\n  - id: "444444444444"\n  - reason: x\n    id: "111111111111"\n`;
       expect(problems(ignored)).to.deep.equal([
         "21:9: ignore[1].id: account 444444444444 is already listed as ignore[0] (line 20)",
-        "23:9: ignore[2].id: account 111111111111 is also a source account, accounts[0] (line 12); an account is either backed up or ignored — remove one of the entries (enabled: false keeps an entry without a stack)",
+        "23:9: ignore[2].id: account 111111111111 is also a source account, accounts[0] (line 12); " +
+          "an account is either backed up or ignored — " +
+          "remove one of the entries (enabled: false keeps an entry without a stack)",
       ]);
     });
   });
@@ -103,7 +110,8 @@ describe("inventory semantics: behaviours found by mutation testing", () => {
     it("compares an account's partition with the central region taken from defaults", () => {
       const text = afterLine(12, "    region: cn-north-1", withLine(5, ""));
       expect(problems(text)).to.deep.equal([
-        "13:13: accounts[0]: region cn-north-1 is in partition aws-cn but the central bucket (eu-west-1) is in aws; S3 cannot replicate across partitions",
+        "13:13: accounts[0]: region cn-north-1 is in partition aws-cn but the central bucket (eu-west-1) " +
+          "is in aws; S3 cannot replicate across partitions",
       ]);
     });
 
@@ -118,7 +126,8 @@ describe("inventory semantics: behaviours found by mutation testing", () => {
         ].join("\n"),
       );
       expect(problems(text)).to.deep.equal([
-        "16:30: accounts[0].existingBucket.additionalKmsKeyArns[0]: partition aws-cn does not match region eu-west-1 (partition aws)",
+        "16:30: accounts[0].existingBucket.additionalKmsKeyArns[0]: " +
+          "partition aws-cn does not match region eu-west-1 (partition aws)",
       ]);
     });
   });
@@ -144,7 +153,8 @@ describe("inventory semantics: behaviours found by mutation testing", () => {
         afterLine(12, `    monitoring:\n      enabled: true\n      alarmTopicArn: ${US_TOPIC}`),
       );
       expect(problems(text)).to.deep.equal([
-        `17:22: accounts[0].monitoring.alarmTopicArn: the topic is in us-east-1 but the account is in eu-west-1; ${CROSS_REGION}`,
+        `17:22: accounts[0].monitoring.alarmTopicArn: the topic is in us-east-1 but the account is in eu-west-1; ` +
+          `${CROSS_REGION}`,
       ]);
     });
 
@@ -153,7 +163,10 @@ describe("inventory semantics: behaviours found by mutation testing", () => {
       const refused = problems(text);
       expect(refused).to.have.length(3);
       expect(refused[0]).to.equal(
-        `12:5: accounts[0]: the account is in eu-west-1 but central.alarmTopicArn is in us-east-1; ${CROSS_REGION} — set accounts[0].monitoring.alarmTopicArn to a topic in eu-west-1, or remove central.alarmTopicArn so a central topic is created in each region`,
+        `12:5: accounts[0]: the account is in eu-west-1 but central.alarmTopicArn is in us-east-1; ` +
+          `${CROSS_REGION} — ` +
+          `set accounts[0].monitoring.alarmTopicArn to a topic in eu-west-1, ` +
+          `or remove central.alarmTopicArn so a central topic is created in each region`,
       );
       expect(refused[1]).to.match(/^15:13: accounts\[1\]: the account is in eu-west-1 but central\.alarmTopicArn/);
     });
