@@ -4,11 +4,12 @@ import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { closest } from "../../config/suggest";
 import type { Inventory, SourceAccount } from "../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../infra/contract";
-import type { Io } from "./command";
+import type { Command, Io } from "./command";
 import { ExitCode } from "./exit-codes";
 import { planStacks } from "../driver/plan";
 import { parseIdList, selectStacks } from "../driver/selection";
 import type { Shard } from "../driver/shard";
+import type { Parsed } from "../driver/concurrency";
 
 /** Every command reads the inventory, so the option is added here rather than in each table. */
 const INVENTORY_OPTION = { inventory: { type: "string" } } as const;
@@ -67,6 +68,52 @@ export function parseArgsOrReport<Options extends ParseArgsOptionsConfig>(
     inventoryPath: path.resolve(io.cwd, inventory ?? DEFAULT_INVENTORY_PATH),
     usage,
   };
+}
+
+/** A command's texts and its own options (`--inventory` comes with every command). */
+export interface CommandDefinition<Options extends ParseArgsOptionsConfig> {
+  readonly name: string;
+  readonly summary: string;
+  readonly help: string;
+  readonly options: Options;
+}
+
+/**
+ * Every command's Command: its run parses argv with parseArgsOrReport against the definition's
+ * `options` (a usage error exits with ExitCode.BadInput) and hands the parsed arguments to `run`, with
+ * `deps` when given (the side effects a test replaces). A command file is then its options, its help
+ * and its run.
+ */
+export function defineCommand<Options extends ParseArgsOptionsConfig>(
+  definition: CommandDefinition<Options>,
+  run: (args: CommandArgs<Options>, io: Io) => Promise<number>,
+): Command;
+export function defineCommand<Options extends ParseArgsOptionsConfig, Deps>(
+  definition: CommandDefinition<Options>,
+  run: (args: CommandArgs<Options>, io: Io, deps: Deps) => Promise<number>,
+  deps: Deps,
+): Command;
+export function defineCommand<Options extends ParseArgsOptionsConfig, Deps>(
+  { options, ...texts }: CommandDefinition<Options>,
+  run: (args: CommandArgs<Options>, io: Io, deps?: Deps) => Promise<number>,
+  deps?: Deps,
+): Command {
+  return {
+    ...texts,
+    async run(argv, io) {
+      const args = parseArgsOrReport(texts.name, argv, io, options);
+      return args ? run(args, io, deps) : ExitCode.BadInput;
+    },
+  };
+}
+
+/** An option's value parsed with `parse`, or `fallback` when the option is not given. */
+export function optionOr<T, Fallback>(
+  text: string | undefined,
+  fallback: Fallback,
+  parse: (text: string) => Parsed<T>,
+): Parsed<T | Fallback> {
+  return text === undefined ? { ok: true, value: fallback } : parse(text);
 }
 
 /** node:util's message, plus the option most likely meant when an unknown one looks like a typo. */
@@ -128,4 +175,24 @@ export function selectSourceAccounts(
   if (selected.selection.centralNamed) return { ok: false, message: centralRefusal };
   const wanted = new Set(selected.selection.sources.map((plan) => plan.accountId));
   return { ok: true, sources: inventory.sources.filter((source) => wanted.has(source.accountId)) };
+}
+
+/**
+ * The inventory and its selected source accounts (selectSourceAccounts), or undefined once the problem
+ * is reported: the inventory's, or `args.usage`'s for the selection (the caller exits with BadInput).
+ */
+export async function loadSourceAccounts(
+  args: { readonly inventoryPath: string; usage(message: string): number },
+  io: Io,
+  loadInventory: (path: string, io: Io) => Promise<Inventory | undefined>,
+  selection: { accounts: string | undefined; centralRefusal: string; shard?: Shard },
+): Promise<{ inventory: Inventory; sources: SourceAccount[] } | undefined> {
+  const inventory = await loadInventory(args.inventoryPath, io);
+  if (!inventory) return undefined;
+  const selected = selectSourceAccounts(inventory, selection.accounts, selection.centralRefusal, selection.shard);
+  if (!selected.ok) {
+    args.usage(selected.message);
+    return undefined;
+  }
+  return { inventory, sources: selected.sources };
 }

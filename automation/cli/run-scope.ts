@@ -139,7 +139,9 @@ export function parseEngine(
   if (organization === undefined || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(organization)) {
     return {
       ok: false,
-      message: `--engine remote needs --pulumi-org ORG (the Pulumi Cloud organization of the stacks)${organization === undefined ? "" : `, got '${organization}'`}`,
+      message:
+        "--engine remote needs --pulumi-org ORG (the Pulumi Cloud organization of the stacks)" +
+        (organization === undefined ? "" : `, got '${organization}'`),
     };
   }
   const env: Record<string, string | { secret: string }> = {};

@@ -11,8 +11,8 @@ import {
   formatBackfillTable,
   startBackfill,
 } from "../../day-two/backfill";
+import { type CommandArgs, defineCommand, loadSourceAccounts } from "../args";
 import type { Command, Io } from "../command";
-import { parseArgsOrReport, selectSourceAccounts } from "../args";
 import { ExitCode } from "../exit-codes";
 import { loadInventoryOrReport } from "../inventory-arg";
 import { newRunId } from "../../day-two/verify";
@@ -40,6 +40,14 @@ export const defaultBackfillDeps: BackfillDeps = {
   now: () => new Date(),
 };
 
+const OPTIONS = {
+  accounts: { type: "string" },
+  status: { type: "boolean" },
+  json: { type: "boolean" },
+} as const;
+
+const SUMMARY = "Replicate objects that existed before replication (S3 Batch Replication)";
+
 const HELP = `Usage: org-s3-backup backfill --accounts ID,ID [options]
        org-s3-backup backfill --status [--accounts ID,ID] [options]
 
@@ -66,37 +74,24 @@ job, or its job failed, 2 bad input, 3 no credentials or endpoint unreachable. D
 `;
 
 export function backfillCommand(deps: BackfillDeps = defaultBackfillDeps): Command {
-  return {
-    name: "backfill",
-    summary: "Replicate objects that existed before replication (S3 Batch Replication)",
-    help: HELP,
-    run: (argv, io) => runBackfill(deps, argv, io),
-  };
+  return defineCommand({ name: "backfill", summary: SUMMARY, help: HELP, options: OPTIONS }, runBackfill, deps);
 }
 
 export const command = backfillCommand();
 
-async function runBackfill(deps: BackfillDeps, argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgsOrReport("backfill", argv, io, {
-    accounts: { type: "string" },
-    status: { type: "boolean" },
-    json: { type: "boolean" },
-  });
-  if (!args) return ExitCode.BadInput;
+async function runBackfill(args: CommandArgs<typeof OPTIONS>, io: Io, deps: BackfillDeps): Promise<number> {
   const { values, usage } = args;
   const statusOnly = values.status === true;
   // Starting jobs costs money per object: never for every account by default.
   if (!statusOnly && values.accounts === undefined) return usage("name the accounts to backfill with --accounts ID,ID");
 
-  const inventory = await deps.loadInventory(args.inventoryPath, io);
-  if (!inventory) return ExitCode.BadInput;
-  const selected = selectSourceAccounts(
-    inventory,
-    values.accounts,
-    "--accounts: the central account has no source bucket to backfill",
-  );
-  if (!selected.ok) return usage(selected.message);
-  let sources = selected.sources;
+  const selected = await loadSourceAccounts(args, io, deps.loadInventory, {
+    accounts: values.accounts,
+    centralRefusal: "--accounts: the central account has no source bucket to backfill",
+  });
+  if (!selected) return ExitCode.BadInput;
+  const { inventory } = selected;
+  let { sources } = selected;
   if (values.accounts === undefined) sources = sources.filter((source) => source.backfill.enabled);
   const refusal = backfillRefusals(sources);
   if (refusal) return usage(refusal);

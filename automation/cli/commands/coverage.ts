@@ -1,8 +1,8 @@
 import type { Inventory } from "../../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../../infra/contract";
 import { AwsClients } from "../../day-two/aws-clients";
+import { type CommandArgs, defineCommand, loadSourceAccounts, optionOr } from "../args";
 import type { Command, Io } from "../command";
-import { parseArgsOrReport, selectSourceAccounts } from "../args";
 import { parseConcurrency } from "../../driver/concurrency";
 import { ExitCode } from "../exit-codes";
 import { loadInventoryOrReport } from "../inventory-arg";
@@ -33,6 +33,16 @@ export const defaultCoverageDeps: CoverageDeps = {
   store: (env, runId) => awsCoverageStore(new AwsClients(env), runId),
   now: () => new Date(),
 };
+
+const OPTIONS = {
+  accounts: { type: "string" },
+  deep: { type: "boolean" },
+  sample: { type: "string" },
+  concurrency: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+const SUMMARY = "Count what each source bucket holds outside its replicated <accountId>/ prefix";
 
 const HELP = `Usage: org-s3-backup coverage [options]
 
@@ -70,47 +80,29 @@ Details: docs/day-two.md.
 `;
 
 export function coverageCommand(deps: CoverageDeps = defaultCoverageDeps): Command {
-  return {
-    name: "coverage",
-    summary: "Count what each source bucket holds outside its replicated <accountId>/ prefix",
-    help: HELP,
-    run: (argv, io) => runCoverage(deps, argv, io),
-  };
+  return defineCommand({ name: "coverage", summary: SUMMARY, help: HELP, options: OPTIONS }, runCoverage, deps);
 }
 
 export const command = coverageCommand();
 
-async function runCoverage(deps: CoverageDeps, argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgsOrReport("coverage", argv, io, {
-    accounts: { type: "string" },
-    deep: { type: "boolean" },
-    sample: { type: "string" },
-    concurrency: { type: "string" },
-    json: { type: "boolean" },
-  });
-  if (!args) return ExitCode.BadInput;
+async function runCoverage(args: CommandArgs<typeof OPTIONS>, io: Io, deps: CoverageDeps): Promise<number> {
   const { values, usage } = args;
-  const concurrency =
-    values.concurrency === undefined
-      ? { ok: true as const, value: DEFAULT_COVERAGE_CONCURRENCY }
-      : parseConcurrency(values.concurrency);
+  const concurrency = optionOr(values.concurrency, DEFAULT_COVERAGE_CONCURRENCY, parseConcurrency);
   if (!concurrency.ok) return usage(concurrency.message);
   const sample = values.sample === undefined ? DEFAULT_SAMPLE : Number(values.sample);
   if (!/^\d+$/.test(values.sample ?? "0") || sample > 1000)
     return usage(`--sample must be a whole number from 0 to 1000, got '${values.sample}'`);
 
-  const inventory = await deps.loadInventory(args.inventoryPath, io);
-  if (!inventory) return ExitCode.BadInput;
-  const selected = selectSourceAccounts(
-    inventory,
-    values.accounts,
-    "--accounts: the central account has no source bucket to check; name source accounts",
-  );
-  if (!selected.ok) return usage(selected.message);
-  if (selected.sources.length === 0) return usage(`no enabled source account to check in ${inventory.sourcePath}`);
+  const selected = await loadSourceAccounts(args, io, deps.loadInventory, {
+    accounts: values.accounts,
+    centralRefusal: "--accounts: the central account has no source bucket to check; name source accounts",
+  });
+  if (!selected) return ExitCode.BadInput;
+  const { inventory, sources } = selected;
+  if (sources.length === 0) return usage(`no enabled source account to check in ${inventory.sourcePath}`);
 
   const deep = values.deep === true;
-  const targets = coverageTargets(selected.sources);
+  const targets = coverageTargets(sources);
   if (!values.json) io.stderr.write(`coverage: ${targets.length} account(s)${deep ? ", deep" : ""}\n`);
   const results = await checkCoverage(targets, deps.store(io.env, newRunId(deps.now())), {
     deep,

@@ -4,7 +4,7 @@ import type { Inventory } from "../../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../../infra/contract";
 import { type Backend, missingPassphrase, resolveBackend } from "../../engine/backend";
 import type { Command, Io } from "../command";
-import { type ArgValues, parseArgsOrReport } from "../args";
+import { type ArgValues, type CommandArgs, defineCommand } from "../args";
 import {
   DEFAULT_FAILURE_TOLERANCE,
   defaultConcurrency,
@@ -202,13 +202,32 @@ const DEPLOY_OPTIONS = {
 /** Only `up` takes it (DeploySpec.prune): for the other commands --prune stays an unknown option. */
 const PRUNE_OPTION = { prune: { type: "boolean" } } as const;
 
+/** What the options of `spec`'s command parse to (--prune, --all: see deployOptions). */
+type DeployOptions = typeof DEPLOY_OPTIONS & typeof PRUNE_OPTION & typeof ALL_OPTION;
+
 export function deployCommand(spec: DeploySpec, deps: DeployDeps = defaultDeps): Command {
+  const command = defineCommand(
+    { name: spec.name, summary: spec.summary, help: deployHelp(spec), options: deployOptions(spec) },
+    (args, io) => runDeploy(spec, deps, args, io),
+  );
+  // A closed pipe or a full disk on stdout/stderr loses output, never the deployment.
+  return { ...command, run: (argv, io) => command.run(argv, survivingIo(io)) };
+}
+
+function deployHelp(spec: DeploySpec): string {
+  const all = CHANGED_ONLY_OPERATIONS.has(spec.name) ? `\n${ALL_HELP}\n` : "";
+  return `${spec.description.trim()}\n${confirmHelp(spec)}${all}${COMMON_OPTIONS_HELP}`;
+}
+
+/** --prune (up) and --all (preview, up) stay unknown options for the other commands. */
+function deployOptions(spec: DeploySpec): DeployOptions {
   return {
-    name: spec.name,
-    summary: spec.summary,
-    help: `${spec.description.trim()}\n${confirmHelp(spec)}${CHANGED_ONLY_OPERATIONS.has(spec.name) ? `\n${ALL_HELP}\n` : ""}${COMMON_OPTIONS_HELP}`,
-    run: (argv, io) => runDeploy(spec, deps, argv, io),
-  };
+    ...DEPLOY_OPTIONS,
+    ...SAFETY_OPTIONS,
+    ...(asksConfirmation(spec.name) ? CONFIRM_OPTION : {}),
+    ...(spec.prune ? { ...PRUNE_OPTION, ...MAX_PRUNE_OPTION } : {}),
+    ...(CHANGED_ONLY_OPERATIONS.has(spec.name) ? ALL_OPTION : {}),
+  } as DeployOptions;
 }
 
 interface Settings {
@@ -226,7 +245,7 @@ interface Settings {
 }
 
 function deploySettings(
-  values: ArgValues<typeof DEPLOY_OPTIONS & typeof PRUNE_OPTION & typeof ALL_OPTION>,
+  values: ArgValues<DeployOptions>,
   inventoryPath: string,
   operation: Operation,
   env: NodeJS.ProcessEnv,
@@ -265,23 +284,12 @@ function deploySettings(
   };
 }
 
-async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly string[], rawIo: Io): Promise<number> {
-  // A closed pipe or a full disk on stdout/stderr loses output, never the deployment.
-  const io = survivingIo(rawIo);
-  const args = parseArgsOrReport(
-    spec.name,
-    argv,
-    io,
-    // --prune (up) and --all (preview, up) stay unknown options for the other commands.
-    {
-      ...DEPLOY_OPTIONS,
-      ...SAFETY_OPTIONS,
-      ...(asksConfirmation(spec.name) ? CONFIRM_OPTION : {}),
-      ...(spec.prune ? { ...PRUNE_OPTION, ...MAX_PRUNE_OPTION } : {}),
-      ...(CHANGED_ONLY_OPERATIONS.has(spec.name) ? ALL_OPTION : {}),
-    } as typeof DEPLOY_OPTIONS & typeof PRUNE_OPTION & typeof ALL_OPTION,
-  );
-  if (!args) return ExitCode.BadInput;
+async function runDeploy(
+  spec: DeploySpec,
+  deps: DeployDeps,
+  args: CommandArgs<DeployOptions>,
+  io: Io,
+): Promise<number> {
   const { usage } = args;
   const parsed = deploySettings(args.values, args.inventoryPath, spec.name, io.env);
   if (!parsed.ok) return usage(parsed.message);
@@ -301,7 +309,8 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
     const relative = path.relative(deps.repoRoot, settings.inventoryPath);
     if (relative.startsWith("..") || path.isAbsolute(relative)) {
       return usage(
-        `--engine remote: the inventory ${settings.inventoryPath} must be a file of the repository (${deps.repoRoot}) that --git-url names: the runners read it from their checkout`,
+        `--engine remote: the inventory ${settings.inventoryPath} must be a file of the repository ` +
+          `(${deps.repoRoot}) that --git-url names: the runners read it from their checkout`,
       );
     }
   }
@@ -372,7 +381,8 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
       1,
     );
     io.stderr.write(
-      `org-s3-backup ${spec.name}: cannot install the provider plugins ${formatPlugins(plugins)}, nothing was changed.\n  ${cause[0] ?? "no output"}\n`,
+      `org-s3-backup ${spec.name}: cannot install the provider plugins ${formatPlugins(plugins)}, nothing was changed.\n` +
+        `  ${cause[0] ?? "no output"}\n`,
     );
     return ExitCode.Environment;
   }
@@ -403,7 +413,9 @@ async function runDeploy(spec: DeploySpec, deps: DeployDeps, argv: readonly stri
   });
 
   io.stderr.write(
-    `${spec.name}: ${selected.selection.sources.length} source account(s), concurrency ${concurrency}, failure tolerance ${formatTolerance(settings.tolerance)}, backend ${backend.url}${runScope(spec.name, settings, selected.selection.central)}\n`,
+    `${spec.name}: ${selected.selection.sources.length} source account(s), concurrency ${concurrency}, ` +
+      `failure tolerance ${formatTolerance(settings.tolerance)}, backend ${backend.url}` +
+      `${runScope(spec.name, settings, selected.selection.central)}\n`,
   );
   // Changed-only for preview and up; up and destroy keep the recorded fingerprints honest.
   const changes =

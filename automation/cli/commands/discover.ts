@@ -10,8 +10,8 @@ import {
   ORGANIZATIONS_REGION,
   sessionName,
 } from "../../day-two/aws-clients";
+import { type CommandArgs, defineCommand } from "../args";
 import type { Command, Io } from "../command";
-import { parseArgsOrReport } from "../args";
 import {
   addAccountsToYaml,
   compareWithOrganization,
@@ -61,6 +61,15 @@ export const defaultDiscoverDeps: DiscoverDeps = {
   now: () => new Date(),
 };
 
+const OPTIONS = {
+  ou: { type: "string", multiple: true },
+  "role-arn": { type: "string" },
+  write: { type: "boolean" },
+  json: { type: "boolean" },
+} as const;
+
+const SUMMARY = "Compare the organization's accounts with the inventory (and add the missing ones)";
+
 const HELP = `Usage: org-s3-backup discover [options]
 
 Compares the organization's accounts with the inventory: prints the ACTIVE accounts the inventory
@@ -85,24 +94,12 @@ Exit codes: 0 in step (or every missing account written), 1 accounts missing or 
 `;
 
 export function discoverCommand(deps: DiscoverDeps = defaultDiscoverDeps): Command {
-  return {
-    name: "discover",
-    summary: "Compare the organization's accounts with the inventory (and add the missing ones)",
-    help: HELP,
-    run: (argv, io) => runDiscover(deps, argv, io),
-  };
+  return defineCommand({ name: "discover", summary: SUMMARY, help: HELP, options: OPTIONS }, runDiscover, deps);
 }
 
 export const command = discoverCommand();
 
-async function runDiscover(deps: DiscoverDeps, argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgsOrReport("discover", argv, io, {
-    ou: { type: "string", multiple: true },
-    "role-arn": { type: "string" },
-    write: { type: "boolean" },
-    json: { type: "boolean" },
-  });
-  if (!args) return ExitCode.BadInput;
+async function runDiscover(args: CommandArgs<typeof OPTIONS>, io: Io, deps: DiscoverDeps): Promise<number> {
   const { values, usage, inventoryPath } = args;
   const ous = values.ou ?? [];
   const badOu = ous.find((ou) => !isParentId(ou));
@@ -138,7 +135,8 @@ async function runDiscover(deps: DiscoverDeps, argv: readonly string[], io: Io):
     const validation = deps.validate(updated, inventoryPath);
     if (!validation.ok) {
       io.stderr.write(
-        `org-s3-backup discover: not written: the inventory would not validate with the new accounts:\n${validation.problems.map((p) => `  ${p}`).join("\n")}\n` +
+        "org-s3-backup discover: not written: the inventory would not validate with the new accounts:\n" +
+          `${validation.problems.map((p) => `  ${p}`).join("\n")}\n` +
           "Add what they need (for example defaults for their bucket or role) and run again.\n",
       );
       return ExitCode.BadInput;
@@ -149,9 +147,15 @@ async function runDiscover(deps: DiscoverDeps, argv: readonly string[], io: Io):
 
   const exitCode = discoverExitCode(drift, written);
   if (values.json) {
-    io.stdout.write(
-      `${JSON.stringify({ operation: "discover", exitCode, inventory: inventoryPath, written, organizationAccounts: organization.length, ...drift }, null, 2)}\n`,
-    );
+    const document = {
+      operation: "discover",
+      exitCode,
+      inventory: inventoryPath,
+      written,
+      organizationAccounts: organization.length,
+      ...drift,
+    };
+    io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   } else io.stdout.write(formatDrift(drift, written, inventoryPath));
   return exitCode;
 }

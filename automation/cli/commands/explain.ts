@@ -1,11 +1,15 @@
 import { DEFAULT_INVENTORY_PATH } from "../../../infra/contract";
+import { type CommandArgs, defineCommand } from "../args";
 import type { Command, Io } from "../command";
-import { parseArgsOrReport } from "../args";
 import { ExitCode } from "../exit-codes";
 import { explainAccount, firstBrokenLink, formatExplanation } from "../../review/explain";
 import { planStacks } from "../../driver/plan";
 import { renderStacks } from "../../review/render";
 import { defaultRenderDeps, type RenderDeps } from "./render";
+
+const OPTIONS = { account: { type: "string" }, json: { type: "boolean" } } as const;
+
+const SUMMARY = "Show the chain of rights one account's replication needs, link by link";
 
 const HELP = `Usage: org-s3-backup explain --account ID [--inventory PATH] [--json]
 
@@ -26,19 +30,12 @@ Details: docs/review.md.
 `;
 
 export function explainCommand(deps: RenderDeps = defaultRenderDeps): Command {
-  return {
-    name: "explain",
-    summary: "Show the chain of rights one account's replication needs, link by link",
-    help: HELP,
-    run: (argv, io) => runExplain(deps, argv, io),
-  };
+  return defineCommand({ name: "explain", summary: SUMMARY, help: HELP, options: OPTIONS }, runExplain, deps);
 }
 
 export const command = explainCommand();
 
-async function runExplain(deps: RenderDeps, argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgsOrReport("explain", argv, io, { account: { type: "string" }, json: { type: "boolean" } });
-  if (!args) return ExitCode.BadInput;
+async function runExplain(args: CommandArgs<typeof OPTIONS>, io: Io, deps: RenderDeps): Promise<number> {
   const { values, usage } = args;
   if (values.account === undefined) return usage("--account ID is required");
   const inventory = await deps.loadInventory(args.inventoryPath, io);

@@ -9,10 +9,19 @@ import {
   permissionsFor,
   policyCharacters,
 } from "../../../infra/policies/deployer";
-import { parseArgsOrReport } from "../args";
+import { type CommandArgs, defineCommand } from "../args";
 import type { Command, Io } from "../command";
 import { ExitCode } from "../exit-codes";
 import { loadInventoryOrReport } from "../inventory-arg";
+
+const DEPLOYER_OPTIONS = {
+  account: { type: "string" },
+  "day-two": { type: "boolean" },
+  table: { type: "boolean" },
+  json: { type: "boolean" },
+} as const;
+
+const SUMMARY = "Print the least-privilege IAM policy of the per-account deploy role";
 
 const HELP = `Usage: org-s3-backup iam deployer --account central|source [options]
 
@@ -41,40 +50,40 @@ The policy goes to stdout; a one-line summary (statements, characters, limits) t
 Exit codes: 0 printed, 2 bad input. Details: docs/deploying.md.
 `;
 
-const SUBCOMMANDS = ["deployer"] as const;
+type LoadInventory = (file: string, io: Io) => Promise<Inventory | undefined>;
 
-export function iamCommand(
-  loadInventory: (file: string, io: Io) => Promise<Inventory | undefined> = loadInventoryOrReport,
-): Command {
+export function iamCommand(loadInventory: LoadInventory = loadInventoryOrReport): Command {
+  // One subcommand today; each parses its own options and names itself in its usage errors.
+  const subcommands: Record<string, Command> = {
+    deployer: defineCommand(
+      { name: "iam deployer", summary: SUMMARY, help: HELP, options: DEPLOYER_OPTIONS },
+      runDeployer,
+      loadInventory,
+    ),
+  };
   return {
     name: "iam",
-    summary: "Print the least-privilege IAM policy of the per-account deploy role",
+    summary: SUMMARY,
     help: HELP,
-    run: (argv, io) => runIam(loadInventory, argv, io),
+    async run([sub, ...rest], io) {
+      if (sub !== undefined && Object.hasOwn(subcommands, sub)) return subcommands[sub].run(rest, io);
+      const problem = sub === undefined ? "a subcommand is required" : `unknown subcommand '${sub}'`;
+      io.stderr.write(
+        `org-s3-backup iam: ${problem}; subcommands: ${Object.keys(subcommands).join(", ")}\n` +
+          "Run `org-s3-backup iam --help` for the options.\n",
+      );
+      return ExitCode.BadInput;
+    },
   };
 }
 
 export const command = iamCommand();
 
-async function runIam(
-  loadInventory: (file: string, io: Io) => Promise<Inventory | undefined>,
-  argv: readonly string[],
+async function runDeployer(
+  args: CommandArgs<typeof DEPLOYER_OPTIONS>,
   io: Io,
+  loadInventory: LoadInventory,
 ): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (!SUBCOMMANDS.includes(sub as (typeof SUBCOMMANDS)[number])) {
-    io.stderr.write(
-      `org-s3-backup iam: ${sub === undefined ? "a subcommand is required" : `unknown subcommand '${sub}'`}; subcommands: ${SUBCOMMANDS.join(", ")}\nRun \`org-s3-backup iam --help\` for the options.\n`,
-    );
-    return ExitCode.BadInput;
-  }
-  const args = parseArgsOrReport("iam deployer", rest, io, {
-    account: { type: "string" },
-    "day-two": { type: "boolean" },
-    table: { type: "boolean" },
-    json: { type: "boolean" },
-  });
-  if (!args) return ExitCode.BadInput;
   const { values, usage } = args;
   if (values.account === undefined) return usage(`--account is required: ${DEPLOYER_ACCOUNTS.join(" or ")}`);
   if (!DEPLOYER_ACCOUNTS.includes(values.account as DeployerAccount)) {
@@ -105,9 +114,11 @@ async function runIam(
     io.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
   }
   io.stderr.write(
-    `${account} deploy policy${options.dayTwo ? " with day-two commands" : ""}: ${policy.Statement.length} statements, ${characters.toLocaleString("en-US")} characters ` +
-      `(no white space) of IAM's ${IAM_POLICY_LIMITS.inlineRoleAggregate.toLocaleString("en-US")} for a role's inline policies ` +
-      `(${IAM_POLICY_LIMITS.managed.toLocaleString("en-US")} as a managed policy); ${table.filter((row) => !row.type.startsWith("org-s3-backup ")).length} resource types\n`,
+    `${account} deploy policy${options.dayTwo ? " with day-two commands" : ""}: ${policy.Statement.length} statements, ` +
+      `${characters.toLocaleString("en-US")} characters (no white space) of IAM's ` +
+      `${IAM_POLICY_LIMITS.inlineRoleAggregate.toLocaleString("en-US")} for a role's inline policies ` +
+      `(${IAM_POLICY_LIMITS.managed.toLocaleString("en-US")} as a managed policy); ` +
+      `${table.filter((row) => !row.type.startsWith("org-s3-backup ")).length} resource types\n`,
   );
   if (target.bucketsWidenedBecause) {
     io.stderr.write(`note: buckets are not listed by name: ${target.bucketsWidenedBecause}\n`);

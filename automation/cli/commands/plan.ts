@@ -1,11 +1,15 @@
 import { type AdoptionSummary, adoptionDetail, adoptionSummary } from "../../../config/adoption";
 import type { Inventory } from "../../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../../infra/contract";
-import type { Command, Io } from "../command";
-import { parseArgsOrReport } from "../args";
+import { type CommandArgs, defineCommand } from "../args";
+import type { Io } from "../command";
 import { ExitCode } from "../exit-codes";
 import { displayPath, loadInventoryOrReport } from "../inventory-arg";
 import { planStacks, type StackPlan } from "../../driver/plan";
+
+const OPTIONS = { json: { type: "boolean" } } as const;
+
+const SUMMARY = "List the stacks in deployment order, with account, region and role (offline)";
 
 const HELP = `Usage: org-s3-backup plan [--inventory PATH] [--json]
 
@@ -24,25 +28,18 @@ Options:
 Exit codes: 0 planned, 2 invalid inventory or usage. Format reference: docs/inventory.md.
 `;
 
-export const command: Command = {
-  name: "plan",
-  summary: "List the stacks in deployment order, with account, region and role (offline)",
-  help: HELP,
-  run: runPlan,
-};
+export const command = defineCommand({ name: "plan", summary: SUMMARY, help: HELP, options: OPTIONS }, runPlan);
 
-async function runPlan(argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgsOrReport("plan", argv, io, { json: { type: "boolean" } });
-  if (!args) return ExitCode.BadInput;
-  const inventory = await loadInventoryOrReport(args.inventoryPath, io);
+async function runPlan({ values, inventoryPath }: CommandArgs<typeof OPTIONS>, io: Io): Promise<number> {
+  const inventory = await loadInventoryOrReport(inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
   const stacks = planStacks(inventory);
   const disabled = inventory.sources
     .filter((source) => !source.enabled)
     .map((source) => ({ accountId: source.accountId, name: source.name }));
-  if (args.values.json) {
+  if (values.json) {
     const document = {
-      inventory: displayPath(args.inventoryPath, io.cwd),
+      inventory: displayPath(inventoryPath, io.cwd),
       organizationId: inventory.organizationId,
       stacks,
       adopted: adoptedStacks(stacks, inventory),

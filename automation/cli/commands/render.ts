@@ -2,8 +2,8 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { Inventory } from "../../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../../infra/contract";
+import { type CommandArgs, defineCommand } from "../args";
 import type { Command, Io } from "../command";
-import { parseArgsOrReport } from "../args";
 import { ExitCode } from "../exit-codes";
 import { displayPath } from "../inventory-arg";
 import { planStacks } from "../../driver/plan";
@@ -24,6 +24,15 @@ export const defaultRenderDeps: RenderDeps = {
     (require("../inventory-arg") as typeof import("../inventory-arg")).loadInventoryOrReport(file, io),
   program: () => (require("../../review/render-program") as typeof import("../../review/render-program")).stackProgram,
 };
+
+const OPTIONS = {
+  out: { type: "string" },
+  accounts: { type: "string" },
+  detail: { type: "boolean" },
+  json: { type: "boolean" },
+} as const;
+
+const SUMMARY = "Show every resource and policy each stack would create (no credentials)";
 
 const HELP = `Usage: org-s3-backup render [options]
 
@@ -52,24 +61,12 @@ Exit codes: 0 rendered, 2 bad input (inventory, unknown account, --out not a wri
 `;
 
 export function renderCommand(deps: RenderDeps = defaultRenderDeps): Command {
-  return {
-    name: "render",
-    summary: "Show every resource and policy each stack would create (no credentials)",
-    help: HELP,
-    run: (argv, io) => runRender(deps, argv, io),
-  };
+  return defineCommand({ name: "render", summary: SUMMARY, help: HELP, options: OPTIONS }, runRender, deps);
 }
 
 export const command = renderCommand();
 
-async function runRender(deps: RenderDeps, argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgsOrReport("render", argv, io, {
-    out: { type: "string" },
-    accounts: { type: "string" },
-    detail: { type: "boolean" },
-    json: { type: "boolean" },
-  });
-  if (!args) return ExitCode.BadInput;
+async function runRender(args: CommandArgs<typeof OPTIONS>, io: Io, deps: RenderDeps): Promise<number> {
   const { values, usage } = args;
   if (values.json && values.detail) return usage("--json and --detail exclude each other");
   // --json prints the stacks instead of the summary: files only when asked for with --out.

@@ -48,8 +48,8 @@ import {
   type RestoreScope,
 } from "../../day-two/restore-plan";
 import { newRunId } from "../../day-two/verify";
+import { type CommandArgs, defineCommand, optionOr } from "../args";
 import type { Command, Io } from "../command";
-import { parseArgsOrReport } from "../args";
 import { ExitCode } from "../exit-codes";
 import { type Interrupts, interruptName, terminationInterrupts } from "../interrupts";
 import { displayPath, loadInventoryOrReport } from "../inventory-arg";
@@ -76,6 +76,29 @@ export const defaultRestoreDeps: RestoreDeps = {
   exit: (code) => process.exit(code),
   now: () => new Date(),
 };
+
+const OPTIONS = {
+  account: { type: "string" },
+  prefix: { type: "string" },
+  "as-of": { type: "string" },
+  to: { type: "string" },
+  "keep-prefix": { type: "boolean" },
+  "dry-run": { type: "boolean" },
+  overwrite: { type: "boolean" },
+  exact: { type: "boolean" },
+  "kms-key": { type: "string" },
+  concurrency: { type: "string" },
+  "multipart-threshold": { type: "string" },
+  "part-size": { type: "string" },
+  "role-arn": { type: "string" },
+  journal: { type: "string" },
+  batch: { type: "boolean" },
+  "batch-role-arn": { type: "string" },
+  status: { type: "boolean" },
+  json: { type: "boolean" },
+} as const;
+
+const SUMMARY = "Get an account's objects back from the central bucket, as of a point in time";
 
 const HELP = `Usage: org-s3-backup restore --account ID --to s3://BUCKET[/PREFIX] [--prefix P] [--as-of TIME] [options]
        org-s3-backup restore --status [--account ID]
@@ -127,36 +150,10 @@ Details and the IAM each side needs: docs/day-two.md.
 `;
 
 export function restoreCommand(deps: RestoreDeps = defaultRestoreDeps): Command {
-  return {
-    name: "restore",
-    summary: "Get an account's objects back from the central bucket, as of a point in time",
-    help: HELP,
-    run: (argv, io) => runRestore(deps, argv, io),
-  };
+  return defineCommand({ name: "restore", summary: SUMMARY, help: HELP, options: OPTIONS }, runRestore, deps);
 }
 
 export const command = restoreCommand();
-
-const OPTIONS = {
-  account: { type: "string" },
-  prefix: { type: "string" },
-  "as-of": { type: "string" },
-  to: { type: "string" },
-  "keep-prefix": { type: "boolean" },
-  "dry-run": { type: "boolean" },
-  overwrite: { type: "boolean" },
-  exact: { type: "boolean" },
-  "kms-key": { type: "string" },
-  concurrency: { type: "string" },
-  "multipart-threshold": { type: "string" },
-  "part-size": { type: "string" },
-  "role-arn": { type: "string" },
-  journal: { type: "string" },
-  batch: { type: "boolean" },
-  "batch-role-arn": { type: "string" },
-  status: { type: "boolean" },
-  json: { type: "boolean" },
-} as const;
 
 const SIZE_UNITS: Record<string, number> = {
   "": 1,
@@ -182,16 +179,11 @@ export function parseSize(option: string, text: string): { ok: true; value: numb
 
 const ARN = /^arn:[\w-]+:[\w-]+:[\w-]*:\d{0,12}:.+$/;
 
-async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgsOrReport("restore", argv, io, OPTIONS);
-  if (!args) return ExitCode.BadInput;
+async function runRestore(args: CommandArgs<typeof OPTIONS>, io: Io, deps: RestoreDeps): Promise<number> {
   const { values: v, usage } = args;
   const json = v.json === true;
 
-  const concurrency =
-    v.concurrency === undefined
-      ? { ok: true as const, value: DEFAULT_RESTORE_CONCURRENCY }
-      : parseConcurrency(v.concurrency);
+  const concurrency = optionOr(v.concurrency, DEFAULT_RESTORE_CONCURRENCY, parseConcurrency);
   if (!concurrency.ok) return usage(concurrency.message);
   if (v.account !== undefined && !/^\d{12}$/.test(v.account))
     return usage(`--account: '${v.account}' is not a 12-digit account id`);
@@ -230,7 +222,8 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
   const account = inventory.sources.find((s) => s.accountId === v.account);
   if (!account) {
     return usage(
-      `--account: ${v.account} is not in ${displayPath(inventory.sourcePath, io.cwd)} (an account that left: keep it with enabled: false to restore its backup)`,
+      `--account: ${v.account} is not in ${displayPath(inventory.sourcePath, io.cwd)} ` +
+        "(an account that left: keep it with enabled: false to restore its backup)",
     );
   }
   if (v.to === undefined)
@@ -244,17 +237,13 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
   }
   const prefix = parsePrefix(v.prefix);
   if (!prefix.ok) return usage(prefix.message);
-  const threshold =
-    v["multipart-threshold"] === undefined
-      ? { ok: true as const, value: DEFAULT_MULTIPART_THRESHOLD }
-      : parseSize("--multipart-threshold", v["multipart-threshold"]);
+  const threshold = optionOr(v["multipart-threshold"], DEFAULT_MULTIPART_THRESHOLD, (text) =>
+    parseSize("--multipart-threshold", text),
+  );
   if (!threshold.ok) return usage(threshold.message);
   if (threshold.value > DEFAULT_MULTIPART_THRESHOLD)
     return usage("--multipart-threshold cannot exceed 5GiB: CopyObject copies at most 5 GiB");
-  const partSize =
-    v["part-size"] === undefined
-      ? { ok: true as const, value: DEFAULT_PART_SIZE }
-      : parseSize("--part-size", v["part-size"]);
+  const partSize = optionOr(v["part-size"], DEFAULT_PART_SIZE, (text) => parseSize("--part-size", text));
   if (!partSize.ok) return usage(partSize.message);
   if (partSize.value < MIN_PART_SIZE || partSize.value > 5 * 1024 ** 3)
     return usage("--part-size must be between 5MiB and 5GiB (S3's part limits)");
@@ -308,7 +297,8 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
     asOf = parsed.value;
     if (earlier && Date.parse(earlier.header.asOf) !== asOf) {
       return usage(
-        `--journal ${journalFile} is a restore as of ${earlier.header.asOf}, not ${new Date(asOf).toISOString()}: pass that --as-of to continue it, or another --journal`,
+        `--journal ${journalFile} is a restore as of ${earlier.header.asOf}, not ${new Date(asOf).toISOString()}: ` +
+          "pass that --as-of to continue it, or another --journal",
       );
     }
   } else asOf = earlier ? Date.parse(earlier.header.asOf) : now.getTime();
@@ -329,7 +319,8 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
   const log = (line: string) => io.stderr.write(`${line}\n`);
   if (resumedFrom)
     log(
-      `restore: continuing the unfinished restore as of ${new Date(asOf).toISOString()} (journal ${displayPath(resumedFrom, io.cwd)}); pass --as-of to start another`,
+      `restore: continuing the unfinished restore as of ${new Date(asOf).toISOString()} ` +
+        `(journal ${displayPath(resumedFrom, io.cwd)}); pass --as-of to start another`,
     );
 
   const aws = deps.aws(io.env, roleArn, runId, concurrency.value);
@@ -368,7 +359,9 @@ async function runRestore(deps: RestoreDeps, argv: readonly string[], io: Io): P
         `${JSON.stringify({ operation: "restore", exitCode: 2, refused: "objects exist at the target", ...planJson(plan) }, null, 2)}\n`,
       );
     io.stderr.write(
-      `org-s3-backup restore: ${formatCount(r.conflicts.length)} object(s) exist at ${plan.target} and differ (first: ${r.conflicts[0].entry.targetKey}); nothing was written. Restore to a fresh prefix, or pass --overwrite to replace them.\n`,
+      `org-s3-backup restore: ${formatCount(r.conflicts.length)} object(s) exist at ${plan.target} and differ ` +
+        `(first: ${r.conflicts[0].entry.targetKey}); nothing was written. ` +
+        "Restore to a fresh prefix, or pass --overwrite to replace them.\n",
     );
     return ExitCode.BadInput;
   }
@@ -581,7 +574,8 @@ export function formatOutcome(
   if (extra) lines.push(`restore: ${extra}`);
   if (markers)
     lines.push(
-      `restore: ${formatCount(markers.placed)} delete marker(s) placed (--exact)${markers.failures.length > 0 ? `, ${markers.failures.length} failed` : ""}`,
+      `restore: ${formatCount(markers.placed)} delete marker(s) placed (--exact)` +
+        (markers.failures.length > 0 ? `, ${markers.failures.length} failed` : ""),
     );
   if (outcome.failures.length > 0) {
     const byKind = new Map<string, number>();
@@ -604,7 +598,8 @@ export function formatOutcome(
     lines.push(`restore: interrupted; ${formatCount(outcome.notAttempted)} object(s) not copied yet`);
   if (stopped === "systematic")
     lines.push(
-      `restore: stopped after ${formatCount(outcome.failures.length)} failures in a row; ${formatCount(outcome.notAttempted)} object(s) not attempted: fix the cause, then rerun`,
+      `restore: stopped after ${formatCount(outcome.failures.length)} failures in a row; ` +
+        `${formatCount(outcome.notAttempted)} object(s) not attempted: fix the cause, then rerun`,
     );
   if (stopped === "environment")
     lines.push(
@@ -646,11 +641,13 @@ async function startBatch(io: Io, aws: RestoreAws, a: BatchArgs): Promise<number
       );
     } else {
       io.stdout.write(
-        `restore: started S3 Batch Operations job ${job.jobId} for ${formatCount(job.objects)} object(s) (manifest ${job.manifest}); follow it with: org-s3-backup restore --status --account ${a.plan.accountId}\n`,
+        `restore: started S3 Batch Operations job ${job.jobId} for ${formatCount(job.objects)} object(s) ` +
+          `(manifest ${job.manifest}); follow it with: org-s3-backup restore --status --account ${a.plan.accountId}\n`,
       );
       if (tooLarge.length > 0) {
         io.stdout.write(
-          `restore: ${formatCount(tooLarge.length)} object(s) over 5 GiB are not in the job (a copy job cannot copy them): rerun without --batch to copy them in parts\n`,
+          `restore: ${formatCount(tooLarge.length)} object(s) over 5 GiB are not in the job ` +
+            "(a copy job cannot copy them): rerun without --batch to copy them in parts\n",
         );
       }
     }

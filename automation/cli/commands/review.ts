@@ -5,11 +5,22 @@ import { planStacks } from "../../driver/plan";
 import { diffRenders } from "../../review/diff";
 import { DEFAULT_MARKDOWN_OPTIONS, formatReviewMarkdown, formatReviewText } from "../../review/diff-format";
 import { canonicalJson, type RenderedStack, renderStacks } from "../../review/render";
-import { parseArgsOrReport } from "../args";
+import { type CommandArgs, defineCommand } from "../args";
 import type { Command, Io } from "../command";
 import { ExitCode } from "../exit-codes";
 import { displayPath } from "../inventory-arg";
 import { defaultRenderDeps, type RenderDeps } from "./render";
+
+const OPTIONS = {
+  base: { type: "string" },
+  head: { type: "string" },
+  markdown: { type: "boolean" },
+  json: { type: "boolean" },
+  open: { type: "string" },
+  "max-chars": { type: "string" },
+} as const;
+
+const SUMMARY = "Show what a change does per stack against a base render (PR review, Markdown)";
 
 const HELP = `Usage: org-s3-backup review --base DIR [options]
 
@@ -41,28 +52,14 @@ Exit codes: 0 compared (read the output: security-relevant changes do not fail t
 `;
 
 export function reviewCommand(deps: RenderDeps = defaultRenderDeps): Command {
-  return {
-    name: "review",
-    summary: "Show what a change does per stack against a base render (PR review, Markdown)",
-    help: HELP,
-    run: (argv, io) => runReview(deps, argv, io),
-  };
+  return defineCommand({ name: "review", summary: SUMMARY, help: HELP, options: OPTIONS }, runReview, deps);
 }
 
 export const command = reviewCommand();
 
 const RENDER_FILE = /^(central|account-\d{12})\.json$/;
 
-async function runReview(deps: RenderDeps, argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgsOrReport("review", argv, io, {
-    base: { type: "string" },
-    head: { type: "string" },
-    markdown: { type: "boolean" },
-    json: { type: "boolean" },
-    open: { type: "string" },
-    "max-chars": { type: "string" },
-  });
-  if (!args) return ExitCode.BadInput;
+async function runReview(args: CommandArgs<typeof OPTIONS>, io: Io, deps: RenderDeps): Promise<number> {
   const { values, usage } = args;
   if (values.base === undefined) return usage("--base DIR is required (a directory written by `render --out DIR`)");
   if (values.markdown && values.json) return usage("--markdown and --json exclude each other");

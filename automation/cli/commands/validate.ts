@@ -1,10 +1,14 @@
 import { adoptionDetail, adoptionSummary } from "../../../config/adoption";
 import type { Inventory } from "../../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../../infra/contract";
-import type { Command, Io } from "../command";
-import { parseArgsOrReport } from "../args";
+import { type CommandArgs, defineCommand } from "../args";
+import type { Io } from "../command";
 import { ExitCode } from "../exit-codes";
 import { displayPath, loadInventoryOrReport } from "../inventory-arg";
+
+const OPTIONS = { json: { type: "boolean" } } as const;
+
+const SUMMARY = "Check the inventory (offline): every problem with its line and column";
 
 const HELP = `Usage: org-s3-backup validate [--inventory PATH] [--json]
 
@@ -23,27 +27,21 @@ Options:
 Exit codes: 0 valid, 2 invalid or unreadable. Format reference: docs/inventory.md.
 `;
 
-export const command: Command = {
-  name: "validate",
-  summary: "Check the inventory (offline): every problem with its line and column",
-  help: HELP,
-  run: runValidate,
-};
+export const command = defineCommand({ name: "validate", summary: SUMMARY, help: HELP, options: OPTIONS }, runValidate);
 
-async function runValidate(argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgsOrReport("validate", argv, io, { json: { type: "boolean" } });
-  if (!args) return ExitCode.BadInput;
-  const inventory = await loadInventoryOrReport(args.inventoryPath, io);
+async function runValidate({ values, inventoryPath }: CommandArgs<typeof OPTIONS>, io: Io): Promise<number> {
+  const inventory = await loadInventoryOrReport(inventoryPath, io);
   if (!inventory) return ExitCode.BadInput;
   const enabled = inventory.sources.filter((source) => source.enabled).length;
   const disabled = inventory.sources.length - enabled;
   const { central } = inventory;
-  if (args.values.json) {
-    io.stdout.write(`${JSON.stringify(validJson(inventory, displayPath(args.inventoryPath, io.cwd)), null, 2)}\n`);
+  const shown = displayPath(inventoryPath, io.cwd);
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify(validJson(inventory, shown), null, 2)}\n`);
     return ExitCode.Ok;
   }
   io.stdout.write(
-    `${displayPath(args.inventoryPath, io.cwd)}: valid — organization ${inventory.organizationId}, central ${central.accountId} (${central.region}), ` +
+    `${shown}: valid — organization ${inventory.organizationId}, central ${central.accountId} (${central.region}), ` +
       `${enabled} source account${enabled === 1 ? "" : "s"} enabled, ${disabled} disabled\n`,
   );
   io.stdout.write(adoptedBucketLines(inventory));

@@ -1,8 +1,8 @@
 import type { Inventory } from "../../../config/types";
 import { DEFAULT_INVENTORY_PATH } from "../../../infra/contract";
 import { AwsClients } from "../../day-two/aws-clients";
+import { type CommandArgs, defineCommand, loadSourceAccounts, optionOr } from "../args";
 import type { Command, Io } from "../command";
-import { parseArgsOrReport, selectSourceAccounts } from "../args";
 import { parseConcurrency } from "../../driver/concurrency";
 import { parseShard } from "../../driver/shard";
 import { ExitCode } from "../exit-codes";
@@ -55,6 +55,18 @@ export const defaultVerifyDeps: VerifyDeps = {
   preflight: (env, central, runId) => preflight(awsPreflightCalls(new AwsClients(env), runId), central),
 };
 
+const OPTIONS = {
+  accounts: { type: "string" },
+  shard: { type: "string" },
+  timeout: { type: "string" },
+  concurrency: { type: "string" },
+  cleanup: { type: "boolean" },
+  restore: { type: "boolean" },
+  json: { type: "boolean" },
+} as const;
+
+const SUMMARY = "Prove replication works with two canary objects per account (with and without an S3 Bucket Key)";
+
 const HELP = `Usage: org-s3-backup verify [options]
 
 Proves that replication works: puts two small canary objects under
@@ -102,48 +114,27 @@ or has an alarm missing or in ALARM, 2 bad input, 3 no credentials or endpoint u
 `;
 
 export function verifyCommand(deps: VerifyDeps = defaultVerifyDeps): Command {
-  return {
-    name: "verify",
-    summary: "Prove replication works with two canary objects per account (with and without an S3 Bucket Key)",
-    help: HELP,
-    run: (argv, io) => runVerify(deps, argv, io),
-  };
+  return defineCommand({ name: "verify", summary: SUMMARY, help: HELP, options: OPTIONS }, runVerify, deps);
 }
 
 export const command = verifyCommand();
 
-async function runVerify(deps: VerifyDeps, argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgsOrReport("verify", argv, io, {
-    accounts: { type: "string" },
-    shard: { type: "string" },
-    timeout: { type: "string" },
-    concurrency: { type: "string" },
-    cleanup: { type: "boolean" },
-    restore: { type: "boolean" },
-    json: { type: "boolean" },
-  });
-  if (!args) return ExitCode.BadInput;
+async function runVerify(args: CommandArgs<typeof OPTIONS>, io: Io, deps: VerifyDeps): Promise<number> {
   const { values, usage } = args;
   const timeout = parseTimeout(values.timeout ?? DEFAULT_VERIFY_TIMEOUT);
   if (!timeout.ok) return usage(timeout.message);
-  const concurrency =
-    values.concurrency === undefined
-      ? { ok: true as const, value: DEFAULT_VERIFY_CONCURRENCY }
-      : parseConcurrency(values.concurrency);
+  const concurrency = optionOr(values.concurrency, DEFAULT_VERIFY_CONCURRENCY, parseConcurrency);
   if (!concurrency.ok) return usage(concurrency.message);
-  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
-  if (shard && !shard.ok) return usage(shard.message);
+  const shard = optionOr(values.shard, undefined, parseShard);
+  if (!shard.ok) return usage(shard.message);
 
-  const inventory = await deps.loadInventory(args.inventoryPath, io);
-  if (!inventory) return ExitCode.BadInput;
-  const selected = selectSourceAccounts(
-    inventory,
-    values.accounts,
-    "--accounts: the central account has no source bucket to verify; name source accounts",
-    shard?.value,
-  );
-  if (!selected.ok) return usage(selected.message);
-  const { sources } = selected;
+  const selected = await loadSourceAccounts(args, io, deps.loadInventory, {
+    accounts: values.accounts,
+    centralRefusal: "--accounts: the central account has no source bucket to verify; name source accounts",
+    shard: shard.value,
+  });
+  if (!selected) return ExitCode.BadInput;
+  const { inventory, sources } = selected;
   if (sources.length === 0) return usage(`no enabled source account to verify in ${inventory.sourcePath}`);
 
   const runId = newRunId(deps.now());
