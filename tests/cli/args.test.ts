@@ -1,25 +1,16 @@
 import { expect } from "chai";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
 import { main } from "../../automation/cli/main";
-import type { Io } from "../../automation/cli/command";
 import { parseArgsOrReport, selectSourceAccounts } from "../../automation/cli/args";
 import { ExitCode } from "../../automation/cli/exit-codes";
 import { DEFAULT_INVENTORY_PATH } from "../../infra/contract";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
+import { capturedIo } from "./captured-io";
 
 const CWD = path.resolve("/srv/backups");
 const REPO = path.resolve(__dirname, "..", "..");
 
-function capture(cwd = CWD): { io: Io; stdout: () => string; stderr: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += String(chunk)));
-  stderr.on("data", (chunk) => (err += String(chunk)));
-  return { io: { stdout, stderr, env: {}, cwd }, stdout: () => out, stderr: () => err };
-}
+const capture = (cwd = CWD) => capturedIo({}, cwd);
 
 const usageText = (command: string, message: string) =>
   `org-s3-backup ${command}: ${message}\nRun \`org-s3-backup ${command} --help\` for the options.\n`;

@@ -2,12 +2,11 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
 import { parseDocument } from "yaml";
-import type { Io } from "../../automation/cli/command";
 import { ExitCode } from "../../automation/cli/exit-codes";
 import { main } from "../../automation/cli/main";
 import { type CliLine, cliLines } from "../support/workflow-lines";
+import { capturedMainIo } from "./captured-io";
 
 /**
  * The example workflow (examples/github-actions/org-s3-backup.yml) is valid YAML, has the shape docs/ci.md
@@ -47,13 +46,7 @@ interface Workflow {
   >;
 }
 
-function capture(cwd: string): Io & { out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
-  const stderr = new PassThrough().on("data", (c: Buffer) => (err += c.toString()));
-  return { stdout, stderr, env: {}, cwd, out: () => out, err: () => err };
-}
+const capture = capturedMainIo;
 
 /**
  * Runs one line through the CLI in a scratch checkout: directories named by --base/--head hold a stub

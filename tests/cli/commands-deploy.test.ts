@@ -2,9 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
 import { expect } from "chai";
-import type { Io } from "../../automation/cli/command";
 import {
   type DeployDeps,
   defaultDeps,
@@ -21,6 +19,7 @@ import { spec as previewSpec } from "../../automation/cli/commands/preview";
 import { missingCliMessage } from "../../automation/engine/pulumi-cli";
 import { FakePulumiCommand } from "../support/fake-pulumi-command";
 import { inventory as makeInventory } from "../support/inventory-fixture";
+import { capturedIo } from "./captured-io";
 
 const CENTRAL_OUTPUTS: StackOutputs = {
   bucketArn: { value: "arn:aws:s3:::acme-org-backup-999999999999", secret: false },
@@ -29,21 +28,7 @@ const CENTRAL_OUTPUTS: StackOutputs = {
 const UP: DeploySpec = { name: "up", summary: "", description: "up", prune: true };
 const PASSPHRASE = { PULUMI_CONFIG_PASSPHRASE: "correct horse" };
 
-interface Harness {
-  io: Io;
-  stdout: () => string;
-  stderr: () => string;
-}
-
-function harness(env: NodeJS.ProcessEnv = PASSPHRASE): Harness {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (c) => (stdout += c));
-  err.on("data", (c) => (stderr += c));
-  return { io: { stdout: out, stderr: err, env, cwd: "/work" }, stdout: () => stdout, stderr: () => stderr };
-}
+const harness = (env: NodeJS.ProcessEnv = PASSPHRASE) => capturedIo(env, "/work");
 
 describe("deploy commands", () => {
   let repoRoot: string;
@@ -87,6 +72,18 @@ describe("deploy commands", () => {
     };
   }
 
+  /** The real Automation API engine, driving the recording fake CLI. */
+  const automationDeps = (fake: FakePulumiCommand) =>
+    deps(undefined, {
+      async findEngine() {
+        return {
+          ok: true,
+          connect: (backend, env) =>
+            createAutomationEngine({ workDir: repoRoot, backend, env, pulumiCommand: fake.asPulumiCommand() }),
+        };
+      },
+    });
+
   const run = (argv: string[], d: DeployDeps, h = harness(), spec = UP) =>
     deployCommand(spec, d)
       .run(argv, h.io)
@@ -128,15 +125,7 @@ describe("deploy commands", () => {
 
   it("through the Automation API: one `plugin install` precedes every stack command (recording fake CLI)", async () => {
     const fake = new FakePulumiCommand();
-    const d = deps(undefined, {
-      async findEngine() {
-        return {
-          ok: true,
-          connect: (backend, env) =>
-            createAutomationEngine({ workDir: repoRoot, backend, env, pulumiCommand: fake.asPulumiCommand() }),
-        };
-      },
-    });
+    const d = automationDeps(fake);
     await run(["--concurrency", "4"], d);
     const calls = fake.invocations();
     const installs = calls.flatMap((args, index) => (args[0] === "plugin" && args[1] === "install" ? [index] : []));
@@ -167,15 +156,7 @@ describe("deploy commands", () => {
     fake.addStack("central", {
       outputs: { bucketArn: CENTRAL_OUTPUTS.bucketArn, kmsKeyArn: CENTRAL_OUTPUTS.kmsKeyArn },
     });
-    const d = deps(undefined, {
-      async findEngine() {
-        return {
-          ok: true,
-          connect: (backend, env) =>
-            createAutomationEngine({ workDir: repoRoot, backend, env, pulumiCommand: fake.asPulumiCommand() }),
-        };
-      },
-    });
+    const d = automationDeps(fake);
     const { code, stderr } = await run([], d);
     expect(code, stderr()).to.equal(0);
     expect(fake.invocations().filter((args) => args[0] === "up")).to.have.length(4);
@@ -189,7 +170,9 @@ describe("deploy commands", () => {
   it("exits 3 with the reason when the provider plugin cannot be had, having run nothing", async () => {
     const engine = new MemoryEngine({
       pluginFailure:
-        'error: installing plugin aws v7.48.0: Get "https://get.pulumi.com/releases/plugins/pulumi-resource-aws-v7.48.0-linux-amd64.tar.gz": dial tcp: lookup get.pulumi.com: no such host',
+        "error: installing plugin aws v7.48.0: " +
+        'Get "https://get.pulumi.com/releases/plugins/pulumi-resource-aws-v7.48.0-linux-amd64.tar.gz": ' +
+        "dial tcp: lookup get.pulumi.com: no such host",
     });
     const { code, stderr } = await run([], deps(engine));
     expect(code).to.equal(3);

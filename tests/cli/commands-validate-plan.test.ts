@@ -53,7 +53,8 @@ describe("validate and plan commands", () => {
         [
           "config/accounts.yaml: valid — organization o-a1b2c3d4e5, central 999999999999 (eu-west-1), 3 source accounts enabled, 1 disabled",
           "  333333333333 (legacy-web) adopts legacy-web-assets-prod: adopted, keys: partial — data outside 333333333333/ NOT backed up",
-          "    manages versioning, replication rule; keeps its own default encryption, public-access block, bucket policy; up refuses if the bucket already replicates",
+          "    manages versioning, replication rule; keeps its own default encryption, public-access block, bucket policy; " +
+            "up refuses if the bucket already replicates",
           "",
         ].join("\n"),
       );
@@ -66,7 +67,8 @@ describe("validate and plan commands", () => {
       expect(stderr).to.equal(
         [
           'bad.yaml:8:11: defaults.region: unknown region "eu-west-9"; did you mean `eu-west-1`?',
-          'bad.yaml:11:9: accounts[0].id: account id 011111111111 must be quoted (YAML reads it as the number 11111111111 and drops the leading zero); write id: "011111111111"',
+          "bad.yaml:11:9: accounts[0].id: account id 011111111111 must be quoted " +
+            '(YAML reads it as the number 11111111111 and drops the leading zero); write id: "011111111111"',
           "bad.yaml: invalid — 2 problems",
           "",
         ].join("\n"),
@@ -77,7 +79,8 @@ describe("validate and plan commands", () => {
       const { code, stdout } = await run(["validate", "--inventory", path.join(dir, "good.yaml")], REPO);
       expect(code).to.equal(0);
       expect(stdout).to.equal(
-        `${path.join(dir, "good.yaml")}: valid — organization o-a1b2c3d4e5, central 999999999999 (eu-west-1), 3 source accounts enabled, 0 disabled\n`,
+        `${path.join(dir, "good.yaml")}: valid — organization o-a1b2c3d4e5, central 999999999999 (eu-west-1), ` +
+          "3 source accounts enabled, 0 disabled\n",
       );
     });
 
@@ -110,14 +113,17 @@ describe("validate and plan commands", () => {
       expect({ code, stderr }).to.deep.equal({ code: 0, stderr: "" });
       expect(stdout).to.equal(
         [
-          "#  STACK                 ACCOUNT       NAME            REGION     ROLE                                                          DEPENDS ON  NOTE",
+          "#  STACK                 ACCOUNT       NAME            REGION     ROLE" +
+            "                                                          DEPENDS ON  NOTE",
           "1  central               999999999999  backup-central  eu-west-1  arn:aws:iam::999999999999:role/OrganizationAccountAccessRole  -",
           "2  account-111111111111  111111111111  payments        eu-west-1  arn:aws:iam::111111111111:role/OrganizationAccountAccessRole  central",
           "3  account-222222222222  222222222222  analytics       us-east-1  arn:aws:iam::222222222222:role/OrganizationAccountAccessRole  central",
-          "4  account-333333333333  333333333333  legacy-web      eu-west-1  arn:aws:iam::333333333333:role/platform/BackupDeployer        central     adopted, keys: partial — data outside 333333333333/ NOT backed up",
+          "4  account-333333333333  333333333333  legacy-web      eu-west-1  arn:aws:iam::333333333333:role/platform/BackupDeployer" +
+            "        central     adopted, keys: partial — data outside 333333333333/ NOT backed up",
           "",
           "4 stacks: central and 3 source accounts.",
-          "Adopted by account-333333333333: legacy-web-assets-prod — manages versioning, replication rule; keeps its own default encryption, public-access block, bucket policy; up refuses if the bucket already replicates.",
+          "Adopted by account-333333333333: legacy-web-assets-prod — manages versioning, replication rule; " +
+            "keeps its own default encryption, public-access block, bucket policy; up refuses if the bucket already replicates.",
           "Disabled (no stack): 444444444444 (sandbox).",
           "",
         ].join("\n"),
@@ -170,7 +176,8 @@ describe("validate and plan commands", () => {
     it("says when an adopted bucket holds all its data under the account's prefix, and what it opted in to", async () => {
       const adopting = withLine(
         16,
-        "    name: legacy-web\n    existingBucket:\n      name: legacy-web-data\n      keys: under-account-prefix\n      manage: { encryption: true }\n      existingReplication: replace",
+        "    name: legacy-web\n    existingBucket:\n      name: legacy-web-data\n      keys: under-account-prefix\n" +
+          "      manage: { encryption: true }\n      existingReplication: replace",
       );
       fs.writeFileSync(path.join(dir, "adopting.yaml"), adopting);
       const plan = await run(["plan", "--inventory", "adopting.yaml"], dir);
@@ -179,12 +186,14 @@ describe("validate and plan commands", () => {
         /^4 {2}account-333333333333 .* central {5}adopted, keys: under-account-prefix — all data under 333333333333\/ \(backed up\)$/m,
       );
       expect(plan.stdout).to.contain(
-        "Adopted by account-333333333333: legacy-web-data — manages versioning, replication rule, default encryption; keeps its own public-access block, bucket policy; existing replication rules are REPLACED.",
+        "Adopted by account-333333333333: legacy-web-data — manages versioning, replication rule, default encryption; " +
+          "keeps its own public-access block, bucket policy; existing replication rules are REPLACED.",
       );
       const validate = await run(["validate", "--inventory", "adopting.yaml"], dir);
       expect(validate.stdout.split("\n").slice(1)).to.deep.equal([
         "  333333333333 (legacy-web) adopts legacy-web-data: adopted, keys: under-account-prefix — all data under 333333333333/ (backed up)",
-        "    manages versioning, replication rule, default encryption; keeps its own public-access block, bucket policy; existing replication rules are REPLACED",
+        "    manages versioning, replication rule, default encryption; keeps its own public-access block, bucket policy; " +
+          "existing replication rules are REPLACED",
         "",
       ]);
     });

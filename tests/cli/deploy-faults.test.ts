@@ -1,9 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
 import { expect } from "chai";
-import type { Io } from "../../automation/cli/command";
 import {
   type DeployDeps,
   defaultDeps,
@@ -19,6 +17,7 @@ import { spec as destroySpec } from "../../automation/cli/commands/destroy";
 import type { Inventory } from "../../config/types";
 import { inventory as makeInventory } from "../support/inventory-fixture";
 import { type StandIn, type StandInOptions, writeStandIn } from "../support/stand-in-pulumi";
+import { capturedIo } from "./captured-io";
 
 /**
  * `up` and `destroy` under faults, in process: the real deploy command, the real CLI lookup and version
@@ -47,19 +46,7 @@ describe("deploy commands under faults (stand-in Pulumi CLI)", () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  function harness(): { io: Io; stdout: () => string; stderr: () => string } {
-    const out = new PassThrough();
-    const err = new PassThrough();
-    let stdout = "";
-    let stderr = "";
-    out.on("data", (c) => (stdout += c));
-    err.on("data", (c) => (stderr += c));
-    return {
-      io: { stdout: out, stderr: err, env: { PULUMI_CONFIG_PASSPHRASE: "x" }, cwd: root },
-      stdout: () => stdout,
-      stderr: () => stderr,
-    };
-  }
+  const harness = () => capturedIo({ PULUMI_CONFIG_PASSPHRASE: "x" }, root);
 
   function deps(standIn: StandIn, overrides: Partial<DeployDeps> & { inventory?: Inventory } = {}): DeployDeps {
     const { inventory = makeInventory(), ...rest } = overrides;
@@ -209,7 +196,10 @@ describe("deploy commands under faults (stand-in Pulumi CLI)", () => {
     const lines = stderr.trimEnd().split("\n");
     expect(lines).to.have.length(1);
     expect(lines[0]).to.match(
-      /^org-s3-backup up: the backend file:\/\/.* is not reachable, nothing was changed: failed to load checkpoint: .*NoCredentialProviders.* \(full error in .*backend\.log\)$/,
+      new RegExp(
+        "^org-s3-backup up: the backend file://.* is not reachable, nothing was changed: " +
+          "failed to load checkpoint: .*NoCredentialProviders.* \\(full error in .*backend\\.log\\)$",
+      ),
     );
     expect(lines[0]).to.not.contain("code: ").and.not.contain("stdout:");
     expect(fs.readFileSync(path.join(logDir(), "backend.log"), "utf8"))
@@ -233,7 +223,9 @@ describe("deploy commands under faults (stand-in Pulumi CLI)", () => {
       const refused = await run([...backendArgs(standIn), "--prune", "--yes"], empty);
       expect(refused.code).to.equal(2);
       expect(refused.stderr).to.contain(
-        "--prune would destroy 3 orphan stack(s), more than the limit of 1 (10% of the 3 account stacks in the backend): account-111111111111, account-222222222222, account-333333333333. Nothing was changed. Check the inventory; if it is right, allow it with --max-prune 3",
+        "--prune would destroy 3 orphan stack(s), more than the limit of 1 (10% of the 3 account stacks in the backend): " +
+          "account-111111111111, account-222222222222, account-333333333333. Nothing was changed. " +
+          "Check the inventory; if it is right, allow it with --max-prune 3",
       );
       expect(standIn.operationsOf("destroy")).to.deep.equal([]);
       const noTerminal = await run([...backendArgs(standIn), "--prune", "--max-prune", "3"], empty);

@@ -2,8 +2,7 @@ import { expect } from "chai";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
-import type { Io } from "../../automation/cli/command";
+import type { PassThrough } from "node:stream";
 import { explainCommand } from "../../automation/cli/commands/explain";
 import { ExitCode } from "../../automation/cli/exit-codes";
 import { jsonError, withJsonErrors } from "../../automation/cli/json-errors";
@@ -11,18 +10,13 @@ import { main } from "../../automation/cli/main";
 import { stackProgram } from "../../automation/review/render-program";
 import { inventory } from "../support/inventory-fixture";
 import { VALID_YAML, withLine } from "../support/inventory-yaml";
+import { capturedMainIo } from "./captured-io";
 
 /** The dispatcher: --version, "did you mean", and --json answering in JSON when a command fails (2, 3). */
 
 const REPO = path.resolve(__dirname, "..", "..");
 
-function capture(cwd = REPO): Io & { out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
-  const stderr = new PassThrough().on("data", (c: Buffer) => (err += c.toString()));
-  return { stdout, stderr, env: {}, cwd, out: () => out, err: () => err };
-}
+const capture = (cwd = REPO) => capturedMainIo(cwd);
 
 describe("org-s3-backup --version", () => {
   it("prints the package's version and exits 0", async () => {

@@ -1,9 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
 import { expect } from "chai";
-import type { Io } from "../../automation/cli/command";
 import {
   type DeployDeps,
   deployCommand,
@@ -20,6 +18,7 @@ import { FINGERPRINT_TAG } from "../../automation/driver/fingerprint";
 import type { StackOutputs } from "../../automation/engine/engine";
 import { MemoryEngine } from "../../automation/engine/memory";
 import { inventory as makeInventory } from "../support/inventory-fixture";
+import { capturedIo } from "./captured-io";
 
 const CENTRAL_OUTPUTS: StackOutputs = {
   bucketArn: { value: "arn:aws:s3:::acme-org-backup-999999999999", secret: false },
@@ -28,16 +27,7 @@ const CENTRAL_OUTPUTS: StackOutputs = {
 const INVENTORY = makeInventory({ count: 12 });
 const SOURCE_IDS = INVENTORY.sources.map((s) => s.accountId);
 
-function harness(env: NodeJS.ProcessEnv = { PULUMI_CONFIG_PASSPHRASE: "x" }) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (c) => (stdout += c));
-  err.on("data", (c) => (stderr += c));
-  const io: Io = { stdout: out, stderr: err, env, cwd: "/work" };
-  return { io, stdout: () => stdout, stderr: () => stderr };
-}
+const harness = (env: NodeJS.ProcessEnv = { PULUMI_CONFIG_PASSPHRASE: "x" }) => capturedIo(env, "/work");
 
 describe("deploy commands: --stacks, --shard, --all, --engine remote", () => {
   let repoRoot: string;
