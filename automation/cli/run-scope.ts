@@ -1,7 +1,7 @@
 import type { Operation } from "../driver/run";
 import { parseStackGroup, type StackGroup } from "../driver/selection";
 import { parseShard, type Shard } from "../driver/shard";
-import { parseRemoteEnv, REMOTE_UNSUPPORTED, type RemoteSource } from "../engine/remote";
+import { parseRemoteEnv, REMOTE_UNSUPPORTED, type RemoteSource } from "../engine/remote-options";
 
 /**
  * The deploy commands' options for running as a team from CI: which part of the stacks a run takes

@@ -21,6 +21,7 @@ import type {
   UpResult,
 } from "./engine";
 import { StackError } from "./errors";
+import { REMOTE_UNSUPPORTED, type RemoteSource } from "./remote-options";
 
 /**
  * The Engine over Pulumi Deployments: each stack's preview and up run on Pulumi's runners from a git
@@ -40,13 +41,6 @@ import { StackError } from "./errors";
  *   drift and destroy are refused; run them with the local engine.
  * - Stopping the local CLI does not stop a deployment: an abort also runs `pulumi cancel`.
  */
-
-export interface RemoteSource {
-  readonly gitUrl: string;
-  /** Exactly one of branch and commit. */
-  readonly branch?: string;
-  readonly commit?: string;
-}
 
 export interface RemoteEngineOptions {
   /** Pulumi Cloud organization the stacks live in. */
@@ -70,15 +64,6 @@ export interface RemoteEngineOptions {
 
 /** The project name (Pulumi.yaml `name`), the middle of a fully qualified stack name. */
 export const PROJECT = CONFIG_NAMESPACE;
-
-export const REMOTE_UNSUPPORTED = {
-  drift:
-    "drift is not run remotely: Pulumi Deployments has no preview-only refresh " +
-    "(`refresh --preview-only --remote` would refresh, and so change, the state); run drift with the local engine",
-  destroy:
-    "destroy is not run remotely: a remote destroy cannot keep protected resources " +
-    "(--exclude-protected is not sent to Pulumi Deployments); run destroy and up --prune with the local engine",
-} as const;
 
 export async function createRemoteEngine(options: RemoteEngineOptions): Promise<Engine> {
   const { source } = options;
@@ -285,14 +270,4 @@ export function repositoryPath(repoRoot: string, file: string): string {
     );
   }
   return relative.split(path.sep).join("/");
-}
-
-/** Parses `NAME=VALUE` (a `--remote-env`). */
-export function parseRemoteEnv(
-  text: string,
-): { ok: true; name: string; value: string } | { ok: false; message: string } {
-  const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(text);
-  return match
-    ? { ok: true, name: match[1], value: match[2] }
-    : { ok: false, message: `--remote-env must be NAME=VALUE, got '${text}'` };
 }

@@ -10,12 +10,12 @@ import type { Engine } from "../../automation/engine/engine";
 import { StackError } from "../../automation/engine/errors";
 import {
   createRemoteEngine,
-  REMOTE_UNSUPPORTED,
   type RemoteEngineOptions,
   remotePreRunCommands,
   repositoryPath,
   shellQuote,
 } from "../../automation/engine/remote";
+import { REMOTE_UNSUPPORTED } from "../../automation/engine/remote-options";
 import { FakePulumiCommand } from "../support/fake-pulumi-command";
 import { inventory as makeInventory } from "../support/inventory-fixture";
 
