@@ -5,6 +5,7 @@ import type { Inventory } from "../../config/types";
 import { CentralOutput, CONFIG_NAMESPACE, ConfigKey } from "../../infra/contract";
 import type { Engine, StackConfig } from "../engine/engine";
 import { describeFailure } from "../engine/errors";
+import { sortKeys } from "../review/canonical-json";
 import type { RenderedStack } from "../review/render";
 import type { StackPlan } from "./plan";
 
@@ -218,19 +219,6 @@ export function sha256(value: unknown): string {
   return createHash("sha256")
     .update(JSON.stringify(sortKeys(value)))
     .digest("hex");
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
 }
 
 /** What run.ts asks of changed-only tracking; only `invalidate` throws. */

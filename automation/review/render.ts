@@ -356,20 +356,3 @@ function answerCall(token: string, plan: StackPlan, inventory: Inventory): Recor
       return undefined;
   }
 }
-
-/** Canonical JSON: object keys sorted at every depth, two-space indent, final newline. */
-export function canonicalJson(value: unknown): string {
-  return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
-}

@@ -1,12 +1,7 @@
 import { expect } from "chai";
 import { planStacks } from "../../automation/driver/plan";
-import {
-  canonicalJson,
-  DEFAULT_PROVIDER,
-  placeholdersIn,
-  renderStacks,
-  type RenderedStack,
-} from "../../automation/review/render";
+import { canonicalJson } from "../../automation/review/canonical-json";
+import { DEFAULT_PROVIDER, placeholdersIn, renderStacks, type RenderedStack } from "../../automation/review/render";
 import { stackProgram } from "../../automation/review/render-program";
 import { policiesOf } from "../../automation/review/render-summary";
 import { bundledInventory } from "../support/bundled-inventory";

@@ -2,8 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { planStacks } from "../../automation/driver/plan";
+import { canonicalJson } from "../../automation/review/canonical-json";
 import {
-  canonicalJson,
   DEFAULT_PROVIDER,
   parseJsonStrings,
   placeholder,

@@ -7,7 +7,8 @@ import type { Command, Io } from "../command";
 import { ExitCode } from "../exit-codes";
 import { displayPath } from "../inventory-arg";
 import { planStacks } from "../../driver/plan";
-import { canonicalJson, type RenderedStack, renderStacks, type StackProgram } from "../../review/render";
+import { canonicalJson } from "../../review/canonical-json";
+import { type RenderedStack, renderStacks, type StackProgram } from "../../review/render";
 import { formatRenderOverview, formatRenderSummary } from "../../review/render-summary";
 import { parseIdList, selectStacks } from "../../driver/selection";
 
