@@ -114,7 +114,6 @@ function codeUnitRank(unit: number): number {
 interface Item {
   readonly key: string;
   readonly lastModified: number;
-  readonly isLatest: boolean;
   readonly version?: ObjectVersion;
 }
 
@@ -153,15 +152,10 @@ function* mergedItems(page: VersionPage): Generator<Item> {
     }
     if (takeVersion) {
       v++;
-      yield {
-        key: version.Key ?? "",
-        lastModified: timeOf(version.LastModified),
-        isLatest: version.IsLatest === true,
-        version,
-      };
+      yield { key: version.Key ?? "", lastModified: timeOf(version.LastModified), version };
     } else {
       m++;
-      yield { key: marker.Key ?? "", lastModified: timeOf(marker.LastModified), isLatest: marker.IsLatest === true };
+      yield { key: marker.Key ?? "", lastModified: timeOf(marker.LastModified) };
     }
   }
 }
@@ -247,11 +241,9 @@ export class VersionSelector {
       return;
     }
     const targetKey = targetKeyOf(this.scope, key);
-    if (
-      targetKey === "" ||
-      Buffer.byteLength(targetKey) > MAX_KEY_BYTES ||
-      (!this.scope.keepPrefix && key === this.accountPrefix)
-    ) {
+    // The account's own folder object (`<accountId>/`) with the account stripped is the only key that maps to ""
+    // (or, under a target prefix, to that prefix itself): refused with the keys too long for S3.
+    if (Buffer.byteLength(targetKey) > MAX_KEY_BYTES || (!this.scope.keepPrefix && key === this.accountPrefix)) {
       this.unmappable.push(key);
       return;
     }
@@ -728,7 +720,8 @@ export function parseS3Url(text: string): Parsed<S3Location> {
   if (!BUCKET_NAME.test(bucket) || bucket.includes(".."))
     return { ok: false, message: `--to: '${bucket}' is not a valid S3 bucket name` };
   if (slash === undefined) return { ok: true, value: { bucket, prefix: undefined } };
-  const prefix = rest ?? "";
+  // `(.*)` takes part whenever the slash does: rest is a string here ("" for `s3://bucket/`).
+  const prefix = rest;
   return { ok: true, value: { bucket, prefix: prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/` } };
 }
 
