@@ -235,33 +235,6 @@ describe("restore plan: selection as of a time", () => {
       { numRuns: 2000 },
     );
   });
-
-  it("is linear in the number of versions: twice the versions take about twice the time, not four times", () => {
-    const page = (start: number, count: number): VersionPage => ({
-      Versions: Array.from({ length: count }, (_, i) => {
-        const n = start + i;
-        return {
-          Key: `${ACCOUNT}/k${String(Math.floor(n / 4)).padStart(8, "0")}`,
-          VersionId: `v${n}`,
-          LastModified: at(-(n % 4)),
-          Size: 1,
-          StorageClass: "STANDARD",
-        };
-      }),
-    });
-    const time = (versions: number) => {
-      const pages = Array.from({ length: versions / 1000 }, (_, i) => page(i * 1000, 1000));
-      const started = performance.now();
-      const { entries } = selectVersions(scope(), pages);
-      expect(entries).to.have.length(versions / 4);
-      return performance.now() - started;
-    };
-    time(20_000); // warm-up
-    const small = Math.min(time(40_000), time(40_000));
-    const large = Math.min(time(160_000), time(160_000));
-    // 4x the versions; quadratic would be 16x. Generous bound for a shared 2-core machine.
-    expect(large / small).to.be.lessThan(8);
-  });
 });
 
 describe("restore plan: the target", () => {

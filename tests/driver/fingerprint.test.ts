@@ -10,7 +10,6 @@ import {
   encodeTag,
   FINGERPRINT_TAG,
   type FingerprintBase,
-  fingerprintBase,
   fingerprintOf,
   inputsKey,
   PENDING,
@@ -464,24 +463,5 @@ describe("fingerprints", () => {
       expect(setTags.filter((s) => s === "central")).to.have.length(2);
       expect(setTags).to.have.length(12);
     });
-  });
-
-  it("per-stack cost with the real program: render + hash, printed", async function () {
-    this.timeout(60_000);
-    const inventory = makeInventory({ count: 20 });
-    const plans = planStacks(inventory);
-    const base = fingerprintBase();
-    const render = programRenderer();
-    await fingerprintOf(base, inventory, plans[1], SOURCE_CONFIG, render); // loads the program
-    const started = performance.now();
-    for (const plan of plans.slice(1)) await fingerprintOf(base, inventory, plan, SOURCE_CONFIG, render);
-    const perStack = (performance.now() - started) / (plans.length - 1);
-    const keyStarted = performance.now();
-    for (const plan of plans.slice(1)) inputsKey(base, inventory, plan, SOURCE_CONFIG);
-    const perKey = (performance.now() - keyStarted) / (plans.length - 1);
-    console.log(
-      `      fingerprint (render + hash) ${perStack.toFixed(1)} ms per stack; inputs key ${perKey.toFixed(3)} ms`,
-    );
-    expect(perStack).to.be.below(1000);
   });
 });
