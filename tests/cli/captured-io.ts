@@ -18,8 +18,11 @@ export function capturedIo(env: NodeJS.ProcessEnv, cwd: string): CapturedIo {
   return { io: { stdout: out, stderr: err, env, cwd }, stdout: () => stdout, stderr: () => stderr };
 }
 
-/** The same as one Io with `out()` and `err()`, for tests that hand it to `main` as it is. */
-export function capturedMainIo(cwd: string): Io & { out(): string; err(): string } {
-  const { io, stdout, stderr } = capturedIo({}, cwd);
+/**
+ * The same as one Io with `out()` and `err()`, for tests that hand it to `main` or a command as it is; the
+ * environment is empty unless a test needs one (the emulator's, for the day-two commands).
+ */
+export function capturedMainIo(cwd: string, env: NodeJS.ProcessEnv = {}): Io & { out(): string; err(): string } {
+  const { io, stdout, stderr } = capturedIo(env, cwd);
   return { ...io, out: stdout, err: stderr };
 }

@@ -7,8 +7,6 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { PassThrough } from "node:stream";
-import type { Io } from "../../automation/cli/command";
 import { type CoverageDeps, coverageCommand } from "../../automation/cli/commands/coverage";
 import { main } from "../../automation/cli/main";
 import { AwsClients } from "../../automation/day-two/aws-clients";
@@ -28,6 +26,7 @@ import {
 import { awsCoverageStore } from "../../automation/day-two/coverage-aws";
 import { coverageExitCode, coverageJson, formatCoverageTable } from "../../automation/day-two/coverage-format";
 import type { AdoptedBucket, SourceAccount } from "../../config/types";
+import { capturedMainIo } from "../cli/captured-io";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
 import { type Moto, skipWithoutMoto, startMoto } from "../support/moto";
 import { joinedRegExp } from "../support/regexp";
@@ -487,15 +486,7 @@ describe("coverage: command against the emulator", () => {
     return arn;
   }
 
-  function capture(env: NodeJS.ProcessEnv): Io & { out: () => string; err: () => string } {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = "";
-    let err = "";
-    stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    return { stdout, stderr, env, cwd: "/work", out: () => out, err: () => err };
-  }
+  const capture = (env: NodeJS.ProcessEnv) => capturedMainIo("/work", env);
 
   async function run(argv: string[], sources: SourceAccount[], env = moto.env) {
     const io = capture(env);

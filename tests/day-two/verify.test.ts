@@ -12,7 +12,6 @@ import { main } from "../../automation/cli/main";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
 import { AwsClients } from "../../automation/day-two/aws-clients";
-import type { Io } from "../../automation/cli/command";
 import type { Interrupts } from "../../automation/cli/interrupts";
 import { command, type VerifyDeps, verifyCommand } from "../../automation/cli/commands/verify";
 import {
@@ -48,6 +47,7 @@ import {
 import { mapBounded } from "../../automation/driver/concurrency";
 import type { SourceAccount } from "../../config/types";
 import { type AlarmKind, alarmName } from "../../infra/policies/monitoring";
+import { capturedMainIo } from "../cli/captured-io";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
 import { freePort, type LocalServer, type Moto, skipWithoutMoto, startHeaderProxy, startMoto } from "../support/moto";
 import { joinedRegExp } from "../support/regexp";
@@ -937,15 +937,7 @@ describe("verify: command against the emulator", () => {
     }
   }
 
-  function capture(env: NodeJS.ProcessEnv): Io & { out: () => string; err: () => string } {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = "";
-    let err = "";
-    stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    return { stdout, stderr, env, cwd: "/work", out: () => out, err: () => err };
-  }
+  const capture = (env: NodeJS.ProcessEnv) => capturedMainIo("/work", env);
 
   function run(argv: string[], env: NodeJS.ProcessEnv, clock: Clock) {
     const io = capture(env);

@@ -2,26 +2,19 @@ import { expect } from "chai";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
 import { main } from "../../automation/cli/main";
-import type { Io } from "../../automation/cli/command";
 import { explainCommand } from "../../automation/cli/commands/explain";
 import { renderCommand, type RenderDeps } from "../../automation/cli/commands/render";
 import { ExitCode } from "../../automation/cli/exit-codes";
 import type { RenderedStack } from "../../automation/review/render";
 import { stackProgram } from "../../automation/review/render-program";
 import { bundledInventory } from "../support/bundled-inventory";
+import { capturedMainIo } from "../cli/captured-io";
 import { inventory } from "../support/inventory-fixture";
 
 /** The render and explain commands on a fixture inventory with the real program. */
 
-function capture(cwd: string): Io & { out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
-  const stderr = new PassThrough().on("data", (c: Buffer) => (err += c.toString()));
-  return { stdout, stderr, env: {}, cwd, out: () => out, err: () => err };
-}
+const capture = (cwd: string) => capturedMainIo(cwd);
 
 const deps = (sources = 3): RenderDeps => ({
   loadInventory: async () => inventory({ count: sources }),

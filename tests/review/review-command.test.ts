@@ -2,25 +2,18 @@ import { expect } from "chai";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
-import type { Io } from "../../automation/cli/command";
 import { renderCommand, type RenderDeps } from "../../automation/cli/commands/render";
 import { reviewCommand } from "../../automation/cli/commands/review";
 import { ExitCode } from "../../automation/cli/exit-codes";
 import { main } from "../../automation/cli/main";
 import { stackProgram } from "../../automation/review/render-program";
 import type { Inventory } from "../../config/types";
+import { capturedMainIo } from "../cli/captured-io";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
 
 /** `org-s3-backup review` against a base written by `render --out`, as CI runs it. */
 
-function capture(cwd: string): Io & { out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
-  const stderr = new PassThrough().on("data", (c: Buffer) => (err += c.toString()));
-  return { stdout, stderr, env: {}, cwd, out: () => out, err: () => err };
-}
+const capture = (cwd: string) => capturedMainIo(cwd);
 
 const deps = (inv: Inventory): RenderDeps => ({ loadInventory: async () => inv, program: () => stackProgram });
 
