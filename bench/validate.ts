@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { parseDocument } from "yaml";
 import { parseInventory } from "../config/load";
+import { INVENTORY_HEADER } from "../tests/support/inventory-yaml";
 
 /**
  * Parse + validate time of generated inventories (`npx tsx bench/validate.ts`). Target: 10,000 source
@@ -14,15 +15,7 @@ const RUNS = 5;
 function inventoryText(accounts: number, broken: boolean): string {
   const lines = [
     "# yaml-language-server: $schema=./accounts.schema.json",
-    "organization: o-a1b2c3d4e5",
-    "central:",
-    '  id: "999999999999"',
-    "  name: backup-central",
-    "  region: eu-west-1",
-    "  bucket: acme-org-backup-999999999999",
-    "defaults:",
-    "  region: eu-west-1",
-    "  bucket: acme-data-{accountId}",
+    ...INVENTORY_HEADER,
     "  tags:",
     "    managed-by: org-s3-backup",
     "accounts:",

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
+import { INVENTORY_HEADER } from "../support/inventory-yaml";
 import { type StandIn, type StandInOptions, writeStandIn } from "../support/stand-in-pulumi";
 
 /**
@@ -18,20 +19,7 @@ function inventoryYaml(count: number): string {
     const id = String(111111111111 * (i + 1)).slice(0, 12);
     return `  - id: "${id}"\n    name: app-${i + 1}`;
   });
-  return [
-    "organization: o-a1b2c3d4e5",
-    "central:",
-    '  id: "999999999999"',
-    "  name: backup-central",
-    "  region: eu-west-1",
-    "  bucket: acme-org-backup-999999999999",
-    "defaults:",
-    "  region: eu-west-1",
-    "  bucket: acme-data-{accountId}",
-    "accounts:",
-    ...accounts,
-    "",
-  ].join("\n");
+  return [...INVENTORY_HEADER, "accounts:", ...accounts, ""].join("\n");
 }
 
 interface Running {

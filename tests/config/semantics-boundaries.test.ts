@@ -1,26 +1,10 @@
 import { expect } from "chai";
-import { formatProblem, parseInventory } from "../../config/load";
-import type { Inventory } from "../../config/types";
-import { afterLine, VALID_YAML } from "../support/inventory-yaml";
+import { afterLine, problems, VALID_YAML, valid, withLifecycle } from "../support/inventory-yaml";
 
 /**
  * The inventory rules at their boundaries, and the rules that let a valid inventory through: each case
  * would pass unnoticed if a rule were off by one, inverted, or applied too widely (every account refused).
  */
-
-function problems(text: string): string[] {
-  const result = parseInventory(text, "inv.yaml");
-  return result.ok ? [] : result.problems.map((p) => formatProblem({ ...p, file: "" }).replace(/^:/, ""));
-}
-
-function valid(text: string): Inventory {
-  const result = parseInventory(text, "inv.yaml");
-  if (!result.ok) throw new Error(result.problems.map(formatProblem).join("\n"));
-  return result.inventory;
-}
-
-/** VALID_YAML with a central `noncurrentVersions` section (after line 6, the central bucket). */
-const withLifecycle = (...lines: string[]) => afterLine(6, ["  noncurrentVersions:", ...lines].join("\n"));
 
 describe("inventory semantics at the boundaries", () => {
   describe("central.noncurrentVersions", () => {

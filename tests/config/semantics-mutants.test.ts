@@ -1,7 +1,5 @@
 import { expect } from "chai";
-import { formatProblem, parseInventory } from "../../config/load";
-import type { Inventory } from "../../config/types";
-import { afterLine, VALID_YAML, withLine } from "../support/inventory-yaml";
+import { afterLine, problems, VALID_YAML, valid, withLifecycle, withLine } from "../support/inventory-yaml";
 
 /**
  * Inventory rules the mutation run (docs/mutation.md) showed untested: where each problem is located, the
@@ -9,18 +7,6 @@ import { afterLine, VALID_YAML, withLine } from "../support/inventory-yaml";
  * (one run reports every problem, and never a problem made of a value it could not know).
  */
 
-function problems(text: string): string[] {
-  const result = parseInventory(text, "inv.yaml");
-  return result.ok ? [] : result.problems.map((p) => formatProblem({ ...p, file: "" }).replace(/^:/, ""));
-}
-
-function valid(text: string): Inventory {
-  const result = parseInventory(text, "inv.yaml");
-  if (!result.ok) throw new Error(result.problems.map(formatProblem).join("\n"));
-  return result.inventory;
-}
-
-const lifecycle = (...lines: string[]) => afterLine(6, ["  noncurrentVersions:", ...lines].join("\n"));
 const US_TOPIC = "arn:aws:sns:us-east-1:999999999999:alarms";
 const EU_TOPIC = "arn:aws:sns:eu-west-1:999999999999:alarms";
 const CROSS_REGION = "CloudWatch alarms only notify topics in their own region";
@@ -28,19 +14,23 @@ const CROSS_REGION = "CloudWatch alarms only notify topics in their own region";
 describe("inventory semantics: behaviours found by mutation testing", () => {
   describe("central.noncurrentVersions", () => {
     it("locates each problem at the key to change", () => {
-      expect(problems(lifecycle("    keepNewerVersions: 3"))).to.deep.equal([
+      expect(problems(withLifecycle("    keepNewerVersions: 3"))).to.deep.equal([
         "8:5: central.noncurrentVersions: give transitionAfterDays (with transitionStorageClass) " +
           "or expireAfterDays, or remove the section",
       ]);
-      expect(problems(lifecycle("    transitionStorageClass: GLACIER", "    expireAfterDays: 90"))).to.deep.equal([
+      expect(problems(withLifecycle("    transitionStorageClass: GLACIER", "    expireAfterDays: 90"))).to.deep.equal([
         "8:29: central.noncurrentVersions.transitionStorageClass needs transitionAfterDays too",
       ]);
-      expect(problems(lifecycle("    transitionAfterDays: 60"))).to.deep.equal([
+      expect(problems(withLifecycle("    transitionAfterDays: 60"))).to.deep.equal([
         "8:26: central.noncurrentVersions.transitionAfterDays needs transitionStorageClass too",
       ]);
       expect(
         problems(
-          lifecycle("    transitionAfterDays: 60", "    transitionStorageClass: GLACIER", "    expireAfterDays: 60"),
+          withLifecycle(
+            "    transitionAfterDays: 60",
+            "    transitionStorageClass: GLACIER",
+            "    expireAfterDays: 60",
+          ),
         ),
       ).to.deep.equal([
         "10:22: central.noncurrentVersions.expireAfterDays (60) must be later than transitionAfterDays (60)",
@@ -48,16 +38,20 @@ describe("inventory semantics: behaviours found by mutation testing", () => {
     });
 
     it("accepts expiry alone, and expiry one day after the transition", () => {
-      expect(problems(lifecycle("    expireAfterDays: 1"))).to.deep.equal([]);
-      expect(problems(lifecycle("    transitionAfterDays: 30", "    transitionStorageClass: GLACIER"))).to.deep.equal(
-        [],
-      );
-      expect(valid(lifecycle("    expireAfterDays: 1")).central.noncurrentVersions).to.deep.include({
+      expect(problems(withLifecycle("    expireAfterDays: 1"))).to.deep.equal([]);
+      expect(
+        problems(withLifecycle("    transitionAfterDays: 30", "    transitionStorageClass: GLACIER")),
+      ).to.deep.equal([]);
+      expect(valid(withLifecycle("    expireAfterDays: 1")).central.noncurrentVersions).to.deep.include({
         expireAfterDays: 1,
       });
       expect(
         problems(
-          lifecycle("    transitionAfterDays: 60", "    transitionStorageClass: GLACIER", "    expireAfterDays: 61"),
+          withLifecycle(
+            "    transitionAfterDays: 60",
+            "    transitionStorageClass: GLACIER",
+            "    expireAfterDays: 61",
+          ),
         ),
       ).to.deep.equal([]);
     });

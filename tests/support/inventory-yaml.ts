@@ -1,3 +1,6 @@
+import { formatProblem, parseInventory } from "../../config/load";
+import type { Inventory } from "../../config/types";
+
 /**
  * A small valid inventory as YAML text, and a way to break one line of it, for the loader's tests.
  * Line numbers matter to the tests: the comment at the right of each line is its number.
@@ -22,6 +25,12 @@ export const VALID_YAML = [
   "",
 ].join("\n");
 
+/**
+ * Lines 1-9 of VALID_YAML: the organization, the central account and the defaults, for tests and benches
+ * that write their own `accounts:` list (many accounts, other ids) under the same header.
+ */
+export const INVENTORY_HEADER: readonly string[] = VALID_YAML.split("\n").slice(0, 9);
+
 /** VALID_YAML with line `line` (1-based) replaced by `replacement` (which may span several lines). */
 export function withLine(line: number, replacement: string, text = VALID_YAML): string {
   const lines = text.split("\n");
@@ -34,4 +43,20 @@ export function afterLine(line: number, extra: string, text = VALID_YAML): strin
   const lines = text.split("\n");
   lines.splice(line, 0, extra);
   return lines.join("\n");
+}
+
+/** VALID_YAML with a central `noncurrentVersions` section (after line 6, the central bucket). */
+export const withLifecycle = (...lines: string[]) => afterLine(6, ["  noncurrentVersions:", ...lines].join("\n"));
+
+/** The loader's problems with `text`, each as `LINE:COL: message` (no file name); none when it is valid. */
+export function problems(text: string): string[] {
+  const result = parseInventory(text, "inv.yaml");
+  return result.ok ? [] : result.problems.map((p) => formatProblem({ ...p, file: "" }).replace(/^:/, ""));
+}
+
+/** The inventory `text` describes; throws with the loader's problems when it is not valid. */
+export function valid(text: string): Inventory {
+  const result = parseInventory(text, "inv.yaml");
+  if (!result.ok) throw new Error(result.problems.map(formatProblem).join("\n"));
+  return result.inventory;
 }
