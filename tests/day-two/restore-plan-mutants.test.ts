@@ -1,4 +1,3 @@
-import type { DeleteMarkerEntry, ObjectVersion } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import {
   compareKeys,
@@ -20,6 +19,7 @@ import {
   type TargetObject,
   type VersionPage,
 } from "../../automation/day-two/restore-plan";
+import { ACCOUNT, at, cls, entry, marker, object, scope, T0, version } from "../support/restore-listing";
 
 /**
  * Behaviours of restore planning that the mutation run (docs/mutation.md) showed untested: the merge of
@@ -27,55 +27,9 @@ import {
  * boundaries of the target reconciliation, the totals, and every line of the plan a person reads.
  */
 
-const ACCOUNT = "111111111111";
-const T0 = Date.parse("2026-11-20T10:00:00Z");
-const at = (minutes: number) => new Date(T0 + minutes * 60_000);
-
-function version(key: string, id: string, minutes: number, extra: Partial<ObjectVersion> = {}): ObjectVersion {
-  return {
-    Key: `${ACCOUNT}/${key}`,
-    VersionId: id,
-    LastModified: at(minutes),
-    Size: 10,
-    ETag: `"etag-${id}"`,
-    StorageClass: "STANDARD",
-    ...extra,
-  };
-}
-function marker(key: string, id: string, minutes: number, isLatest = false): DeleteMarkerEntry {
-  return { Key: `${ACCOUNT}/${key}`, VersionId: id, LastModified: at(minutes), IsLatest: isLatest };
-}
-const cls = (name: string) => name as ObjectVersion["StorageClass"];
-
-const scope = (overrides: Partial<RestoreScope> = {}): RestoreScope => ({
-  accountId: ACCOUNT,
-  prefix: "",
-  keepPrefix: false,
-  targetPrefix: "restored/",
-  asOf: at(30).getTime(),
-  ...overrides,
-});
 const chosen = (page: VersionPage, overrides: Partial<RestoreScope> = {}) =>
   selectVersions(scope(overrides), [page]).entries.map((e) => e.versionId);
 
-const entry = (key: string, extra: Partial<RestoreEntry> = {}): RestoreEntry => ({
-  key: `${ACCOUNT}/${key}`,
-  versionId: `v-${key}`,
-  targetKey: `restored/${key}`,
-  size: 10,
-  lastModified: T0,
-  storageClass: "STANDARD",
-  etag: `"e-${key}"`,
-  archived: false,
-  ...extra,
-});
-const object = (key: string, extra: Partial<TargetObject> = {}): TargetObject => ({
-  key: `restored/${key}`,
-  size: 10,
-  etag: '"other"',
-  lastModified: T0,
-  ...extra,
-});
 const noOptions = { done: new Set<string>(), overwrite: false, exact: false };
 
 const noStats: SelectionStats = {

@@ -11,48 +11,29 @@ import {
   parseS3Url,
   planJson,
   reconcile,
-  type RestoreEntry,
   type RestorePlan,
-  type RestoreScope,
   selectVersions,
   summarize,
   targetKeyOf,
   targetScopePrefix,
-  type TargetObject,
   type VersionPage,
   VersionSelector,
 } from "../../automation/day-two/restore-plan";
+import {
+  ACCOUNT,
+  at,
+  cls,
+  entry,
+  version as listedVersion,
+  marker,
+  object,
+  scope,
+  T0,
+} from "../support/restore-listing";
 
-const ACCOUNT = "111111111111";
-const T0 = Date.parse("2026-11-20T10:00:00Z");
-const at = (minutes: number) => new Date(T0 + minutes * 60_000);
-
-function version(key: string, id: string, minutes: number, extra: Partial<ObjectVersion> = {}): ObjectVersion {
-  return {
-    Key: `${ACCOUNT}/${key}`,
-    VersionId: id,
-    LastModified: at(minutes),
-    Size: id.length * 10,
-    ETag: `"etag-${id}"`,
-    StorageClass: "STANDARD",
-    ...extra,
-  };
-}
-function marker(key: string, id: string, minutes: number, isLatest = false): DeleteMarkerEntry {
-  return { Key: `${ACCOUNT}/${key}`, VersionId: id, LastModified: at(minutes), IsLatest: isLatest };
-}
-
-/** The SDK types ObjectVersion.StorageClass as "STANDARD" only; S3 answers every class. */
-const cls = (name: string) => name as ObjectVersion["StorageClass"];
-
-const scope = (overrides: Partial<RestoreScope> = {}): RestoreScope => ({
-  accountId: ACCOUNT,
-  prefix: "",
-  keepPrefix: false,
-  targetPrefix: "restored/",
-  asOf: at(30).getTime(),
-  ...overrides,
-});
+/** Sizes here are ten times the version id's length, so that the byte totals below tell versions apart. */
+const version = (key: string, id: string, minutes: number, extra: Partial<ObjectVersion> = {}): ObjectVersion =>
+  listedVersion(key, id, minutes, { Size: id.length * 10, ...extra });
 
 /**
  * The central bucket as ListObjectVersions would page it: keys ascending, versions newest first, markers
@@ -238,25 +219,7 @@ describe("restore plan: selection as of a time", () => {
 });
 
 describe("restore plan: the target", () => {
-  const entry = (key: string, size = 10, extra: Partial<RestoreEntry> = {}): RestoreEntry => ({
-    key: `${ACCOUNT}/${key}`,
-    versionId: `v-${key}`,
-    targetKey: `restored/${key}`,
-    size,
-    lastModified: T0,
-    storageClass: "STANDARD",
-    etag: `"e-${key}"`,
-    archived: false,
-    ...extra,
-  });
-  const object = (key: string, extra: Partial<TargetObject> = {}): TargetObject => ({
-    key: `restored/${key}`,
-    size: 10,
-    etag: '"other"',
-    lastModified: T0,
-    ...extra,
-  });
-  const entries = [entry("a"), entry("b"), entry("c"), entry("d"), entry("e", 10, { archived: true }), entry("f")];
+  const entries = [entry("a"), entry("b"), entry("c"), entry("d"), entry("e", { archived: true }), entry("f")];
 
   it("copies what is missing, skips what the journal did and what is identical, refuses what differs", () => {
     const r = reconcile(entries, [object("b", { etag: '"e-b"' }), object("c"), object("zz")], {
