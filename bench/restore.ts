@@ -18,9 +18,8 @@ import { PassThrough } from "node:stream";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { restoreCommand } from "../automation/cli/commands/restore";
 import { AwsClients } from "../automation/day-two/aws-clients";
-import { listVersions, restoreAws } from "../automation/day-two/restore-aws";
+import { listVersions } from "../automation/day-two/restore-aws";
 import {
   type RestoreScope,
   selectVersions,
@@ -28,6 +27,7 @@ import {
   VersionSelector,
 } from "../automation/day-two/restore-plan";
 import { inventory, sourceAccount } from "../tests/support/inventory-fixture";
+import { inProcessRestoreCommand } from "../tests/support/restore-command";
 import { motoUnavailableReason, startMoto } from "../tests/support/moto";
 
 const ACCOUNT = "111111111111";
@@ -251,13 +251,7 @@ async function benchCopy(count: number): Promise<void> {
     for (const concurrency of [1, 8, 32]) {
       let out = "";
       const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
-      const command = restoreCommand({
-        loadInventory: async () => inv,
-        aws: restoreAws,
-        interrupts: { onInterrupt: () => () => {} },
-        exit: () => {},
-        now: () => new Date(),
-      });
+      const command = inProcessRestoreCommand(inv);
       const started = performance.now();
       const cpu = process.cpuUsage();
       const code = await command.run(

@@ -17,14 +17,15 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import type { Io } from "../../automation/cli/command";
 import type { Interrupts } from "../../automation/cli/interrupts";
 import { main } from "../../automation/cli/main";
 import { type RestoreDeps, restoreCommand } from "../../automation/cli/commands/restore";
 import { AwsClients } from "../../automation/day-two/aws-clients";
 import { type RestoreAws, restoreAws } from "../../automation/day-two/restore-aws";
 import { readJournal } from "../../automation/day-two/restore-journal";
+import { capturedMainIo } from "../cli/captured-io";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
+import { inProcessRestoreCommand } from "../support/restore-command";
 import {
   freePort,
   type LocalServer,
@@ -88,6 +89,24 @@ function tapped(aws: RestoreAws, tap: Tap): RestoreAws {
       return client;
     },
     s3Control: (region) => aws.s3Control(region),
+  };
+}
+
+/** Interrupts the test presses itself: `press()` calls every handler registered now, as one Ctrl-C would. */
+function ctrlC(): { handlers: Set<() => void>; interrupts: Interrupts; press: () => void } {
+  const handlers = new Set<() => void>();
+  const interrupts: Interrupts = {
+    onInterrupt(handler) {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+  };
+  return {
+    handlers,
+    interrupts,
+    press: () => {
+      for (const handler of handlers) handler();
+    },
   };
 }
 
@@ -165,13 +184,7 @@ describe("restore: against the emulator", function () {
   });
   afterEach(() => fs.rmSync(cwd, { recursive: true, force: true }));
 
-  function capture(env: NodeJS.ProcessEnv = moto.env): Io & { out: () => string; err: () => string } {
-    let out = "";
-    let err = "";
-    const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
-    const stderr = new PassThrough().on("data", (c: Buffer) => (err += c.toString()));
-    return { stdout, stderr, env, cwd, out: () => out, err: () => err };
-  }
+  const capture = (env: NodeJS.ProcessEnv = moto.env) => capturedMainIo(cwd, env);
 
   function deps(tap: Tap, overrides: Partial<RestoreDeps> = {}): RestoreDeps {
     return {
@@ -398,18 +411,12 @@ describe("restore: against the emulator", function () {
   });
 
   it("Ctrl-C finishes the copies in flight, exits 130, and the rerun goes on without copying anything twice", async () => {
-    const handlers = new Set<() => void>();
-    const interrupts: Interrupts = {
-      onInterrupt(handler) {
-        handlers.add(handler);
-        return () => handlers.delete(handler);
-      },
-    };
+    const { handlers, interrupts, press } = ctrlC();
     const tap: Tap = {
       calls: [],
       copied: [],
       afterCopy: (n) => {
-        if (n === 7) for (const handler of handlers) handler();
+        if (n === 7) press();
       },
     };
     const first = await run(
@@ -428,19 +435,13 @@ describe("restore: against the emulator", function () {
   });
 
   it("a second Ctrl-C syncs the journal and exits at once", async () => {
-    const handlers = new Set<() => void>();
+    const { interrupts, press } = ctrlC();
     const exits: number[] = [];
-    const interrupts: Interrupts = {
-      onInterrupt(handler) {
-        handlers.add(handler);
-        return () => handlers.delete(handler);
-      },
-    };
     const tap: Tap = {
       calls: [],
       copied: [],
       afterCopy: (n) => {
-        if (n === 3) for (let press = 0; press < 2; press++) for (const handler of handlers) handler();
+        if (n === 3) for (let presses = 0; presses < 2; presses++) press();
       },
     };
     const { err } = await run(
@@ -789,24 +790,9 @@ describe("restore --batch and --status (S3 on the emulator, S3 Control on a stub
   });
 
   async function run(argv: string[]) {
-    let out = "";
-    let err = "";
-    const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
-    const stderr = new PassThrough().on("data", (c: Buffer) => (err += c.toString()));
-    const command = restoreCommand({
-      loadInventory: async () => inv,
-      aws: restoreAws,
-      interrupts: { onInterrupt: () => () => {} },
-      exit: () => {},
-      now: () => new Date(),
-    });
-    const code = await command.run(argv, {
-      stdout,
-      stderr,
-      env: { ...moto.env, AWS_ENDPOINT_URL_S3_CONTROL: server.endpoint },
-      cwd,
-    });
-    return { code, out, err };
+    const io = capturedMainIo(cwd, { ...moto.env, AWS_ENDPOINT_URL_S3_CONTROL: server.endpoint });
+    const code = await inProcessRestoreCommand(inv).run(argv, io);
+    return { code, out: io.out(), err: io.err() };
   }
 
   it("uploads the CSV manifest (keys URL-encoded), creates an S3PutObjectCopy job in the central account", async () => {
