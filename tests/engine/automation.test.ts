@@ -30,6 +30,14 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
 
   const last = () => fake.invocations().at(-1);
 
+  /** What `up` of account-111111111111 throws when the CLI fails with this output. */
+  async function failedUp(output: { stdout?: string; stderr: string }): Promise<StackError> {
+    fake.addStack("account-111111111111");
+    fake.failures.push({ match: (args) => args[0] === "up", ...output });
+    const stack = await engine.openStack("account-111111111111", { create: false });
+    return (await stack.up().catch((e: unknown) => e)) as StackError;
+  }
+
   it("runs every command in the repository with the backend, passphrase and no update check", async () => {
     await engine.listStacks();
     const call = fake.calls.at(-1)!;
@@ -201,10 +209,7 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
       "  file:///repo/.pulumi-state/.pulumi/locks/organization/org-s3-backup/account-111111111111/3f1c.json: " +
         "created by ci@runner (pid 4242) at 2026-11-25T06:00:00Z",
     ].join("\n");
-    fake.addStack("account-111111111111");
-    fake.failures.push({ match: (args) => args[0] === "up", stdout: "Updating (account-111111111111):\n", stderr });
-    const stack = await engine.openStack("account-111111111111", { create: false });
-    const error = (await stack.up().catch((e: unknown) => e)) as StackError;
+    const error = await failedUp({ stdout: "Updating (account-111111111111):\n", stderr });
     expect(error).to.be.instanceOf(StackError);
     expect(error.message).to.match(/^account-111111111111: up failed: error: the stack is currently locked/);
     expect(error.raw).to.contain("Updating (account-111111111111)").and.contain("pid 4242");
@@ -220,25 +225,15 @@ describe("engine-automation (LocalWorkspace over a recording fake CLI)", () => {
   });
 
   it("maps the Pulumi Cloud conflict (ConcurrentUpdateError) to a locked stack by its class", async () => {
-    fake.addStack("account-111111111111");
-    fake.failures.push({
-      match: (args) => args[0] === "up",
-      stderr: "error: [409] Conflict: Another update is currently in progress.",
-    });
-    const stack = await engine.openStack("account-111111111111", { create: false });
-    const error = (await stack.up().catch((e: unknown) => e)) as StackError;
+    const error = await failedUp({ stderr: "error: [409] Conflict: Another update is currently in progress." });
     expect(error.category).to.equal("locked");
     expect(describeFailure(error).category).to.equal("locked");
   });
 
   it("leaves a plain CommandError to the text rules (an AWS message inside a failed update)", async () => {
-    fake.addStack("account-111111111111");
-    fake.failures.push({
-      match: (args) => args[0] === "up",
+    const error = await failedUp({
       stderr: "error: creating S3 Bucket Replication Configuration: api error AccessDenied: Access Denied",
     });
-    const stack = await engine.openStack("account-111111111111", { create: false });
-    const error = (await stack.up().catch((e: unknown) => e)) as StackError;
     expect(error.category).to.equal(undefined);
     expect(describeFailure(error).category).to.equal("access-denied");
   });
