@@ -29,6 +29,7 @@ import { MemoryEngine } from "../../automation/engine/memory";
 import { renderStacks } from "../../automation/review/render";
 import { stackProgram } from "../../automation/review/render-program";
 import { inventory as makeInventory, sourceAccount } from "../support/inventory-fixture";
+import { renderedStack } from "../support/rendered-stack";
 
 const KEY_ARN = "arn:aws:kms:eu-west-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const CENTRAL_OUTPUTS: StackOutputs = {
@@ -49,14 +50,7 @@ function fakeRenderer(): Renderer & { calls: string[] } {
   const calls: string[] = [];
   const render: Renderer = async (inventory, plan, kmsKeyArn) => {
     calls.push(plan.name);
-    return {
-      stack: plan.name,
-      kind: plan.kind,
-      accountId: plan.accountId,
-      accountName: plan.accountName,
-      region: plan.region,
-      roleArn: plan.roleArn,
-      providers: {},
+    return renderedStack(plan, {
       // Like the real program: the central bucket from the central settings, a source's rule from its entry.
       resources:
         plan.kind === "central"
@@ -75,7 +69,7 @@ function fakeRenderer(): Renderer & { calls: string[] } {
               inputs: { storageClass: source.replication.storageClass, kmsKeyArn },
             })),
       outputs: {},
-    };
+    });
   };
   return Object.assign(render, { calls });
 }

@@ -16,23 +16,15 @@ import { createAutomationEngine } from "../../automation/engine/automation";
 import type { Engine } from "../../automation/engine/engine";
 import { FakePulumiCommand } from "../support/fake-pulumi-command";
 import { inventory as makeInventory } from "../support/inventory-fixture";
+import { renderedStack } from "../support/rendered-stack";
 
 const BASE: FingerprintBase = {
   versions: { tool: "0.1.0", pulumi: "3.270.0", aws: "7.48.0" },
   program: "0".repeat(64),
 };
 const KEY_ARN = "arn:aws:kms:eu-west-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-const render: Renderer = async (inventory, plan) => ({
-  stack: plan.name,
-  kind: plan.kind,
-  accountId: plan.accountId,
-  accountName: plan.accountName,
-  region: plan.region,
-  roleArn: plan.roleArn,
-  providers: {},
-  resources: [],
-  outputs: { sources: inventory.sources.length },
-});
+const render: Renderer = async (inventory, plan) =>
+  renderedStack(plan, { resources: [], outputs: { sources: inventory.sources.length } });
 
 /** Changed-only runs through the Automation API engine: the exact CLI calls (recording fake CLI). */
 describe("fingerprints in the backend: stack tags through the Pulumi CLI", () => {
