@@ -22,6 +22,7 @@ import {
   batchOperationsTrustPolicy,
   batchReplicationPolicy,
 } from "../../infra/policies/backfill";
+import { capturedMainIo } from "../cli/captured-io";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
 import { joinedRegExp } from "../support/regexp";
 import {
@@ -500,22 +501,17 @@ describe("backfill: CLI", () => {
       [["--accounts", "central"], "the central account has no source bucket"],
       [["--status", "--accounts", "999"], "'999' is not a 12-digit account id"],
     ] as const) {
-      let err = "";
-      const stderr = new PassThrough().on("data", (c: Buffer) => (err += c.toString()));
-      expect(
-        await command.run(argv, { stdout: new PassThrough(), stderr, env: {}, cwd: "/work" }),
-        argv.join(" "),
-      ).to.equal(2);
-      expect(err).to.contain(message);
+      const io = capturedMainIo("/work");
+      expect(await command.run(argv, io), argv.join(" ")).to.equal(2);
+      expect(io.err()).to.contain(message);
     }
   });
 
   it("is a command of org-s3-backup, with its help", async () => {
-    let out = "";
-    const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
-    const code = await main(["backfill", "--help"], { stdout, stderr: new PassThrough(), env: {}, cwd: "/work" });
+    const io = capturedMainIo("/work");
+    const code = await main(["backfill", "--help"], io);
     expect(code).to.equal(0);
-    expect(out).to.match(/^Usage: org-s3-backup backfill /);
-    expect(out).to.contain("docs/day-two.md");
+    expect(io.out()).to.match(/^Usage: org-s3-backup backfill /);
+    expect(io.out()).to.contain("docs/day-two.md");
   });
 });

@@ -27,6 +27,7 @@ import {
   listOrganizationAccounts,
   type OrgAccount,
 } from "../../automation/day-two/discover";
+import { capturedMainIo } from "../cli/captured-io";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
 import { freePort, type Moto, skipWithoutMoto, startMoto } from "../support/moto";
 
@@ -388,22 +389,17 @@ describe("discover: CLI", () => {
       [["--role-arn", "admin"], "--role-arn: 'admin' is not an IAM role ARN"],
       [["--bogus"], "Unknown option '--bogus'"],
     ] as const) {
-      let err = "";
-      const stderr = new PassThrough().on("data", (c: Buffer) => (err += c.toString()));
-      expect(
-        await discoverCommand(deps).run(argv, { stdout: new PassThrough(), stderr, env: {}, cwd: "/work" }),
-        argv.join(" "),
-      ).to.equal(2);
-      expect(err).to.contain(message);
+      const io = capturedMainIo("/work");
+      expect(await discoverCommand(deps).run(argv, io), argv.join(" ")).to.equal(2);
+      expect(io.err()).to.contain(message);
     }
   });
 
   it("is a command of org-s3-backup, with its help", async () => {
-    let out = "";
-    const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
-    const code = await main(["discover", "--help"], { stdout, stderr: new PassThrough(), env: {}, cwd: "/work" });
+    const io = capturedMainIo("/work");
+    const code = await main(["discover", "--help"], io);
     expect(code).to.equal(0);
-    expect(out).to.match(/^Usage: org-s3-backup discover /);
-    expect(out).to.contain("docs/day-two.md");
+    expect(io.out()).to.match(/^Usage: org-s3-backup discover /);
+    expect(io.out()).to.contain("docs/day-two.md");
   });
 });

@@ -3,7 +3,6 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -852,11 +851,10 @@ describe("restore --batch and --status (S3 on the emulator, S3 Control on a stub
 
 describe("restore: CLI", () => {
   it("is a command of org-s3-backup, with its help", async () => {
-    let out = "";
-    const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
-    expect(await main(["restore", "--help"], { stdout, stderr: new PassThrough(), env: {}, cwd: "/work" })).to.equal(0);
-    expect(out).to.match(/^Usage: org-s3-backup restore --account ID --to s3:\/\/BUCKET/);
-    expect(out).to.contain("docs/day-two.md");
+    const io = capturedMainIo("/work");
+    expect(await main(["restore", "--help"], io)).to.equal(0);
+    expect(io.out()).to.match(/^Usage: org-s3-backup restore --account ID --to s3:\/\/BUCKET/);
+    expect(io.out()).to.contain("docs/day-two.md");
   });
 });
 

@@ -1238,8 +1238,7 @@ describe("verify: CLI", () => {
       ["--concurrency", "0"],
       ["--frobnicate"],
     ]) {
-      let err = "";
-      const stderr = new PassThrough().on("data", (c: Buffer) => (err += c.toString()));
+      const io = capturedMainIo("/work");
       const command = verifyCommand({
         loadInventory: async () => inventory(),
         aws: () => {
@@ -1250,18 +1249,17 @@ describe("verify: CLI", () => {
         exit: () => {},
         now: () => new Date("2026-11-25T07:00:00Z"),
       });
-      const code = await command.run(argv, { stdout: new PassThrough(), stderr, env: {}, cwd: "/work" });
+      const code = await command.run(argv, io);
       expect(code, argv.join(" ")).to.equal(2);
-      expect(err).to.contain("org-s3-backup verify:");
+      expect(io.err()).to.contain("org-s3-backup verify:");
     }
   });
 
   it("is a command of org-s3-backup, with its help", async () => {
-    let out = "";
-    const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
-    const code = await main(["verify", "--help"], { stdout, stderr: new PassThrough(), env: {}, cwd: "/work" });
+    const io = capturedMainIo("/work");
+    const code = await main(["verify", "--help"], io);
     expect(code).to.equal(0);
-    expect(out).to.match(/^Usage: org-s3-backup verify /);
-    expect(out).to.contain("docs/day-two.md");
+    expect(io.out()).to.match(/^Usage: org-s3-backup verify /);
+    expect(io.out()).to.contain("docs/day-two.md");
   });
 });
