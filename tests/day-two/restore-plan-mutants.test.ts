@@ -19,7 +19,7 @@ import {
   type TargetObject,
   type VersionPage,
 } from "../../automation/day-two/restore-plan";
-import { ACCOUNT, at, cls, entry, marker, object, scope, T0, version } from "../support/restore-listing";
+import { ACCOUNT, at, cls, entry, marker, object, planOrigin, scope, T0, version } from "../support/restore-listing";
 
 /**
  * Behaviours of restore planning that the mutation run (docs/mutation.md) showed untested: the merge of
@@ -54,12 +54,7 @@ const nothingReconciled: Reconciled = {
 /** A plan of the given entries: all to copy unless `reconciled` says otherwise. */
 function plan(entries: readonly RestoreEntry[], overrides: Partial<RestorePlan> = {}): RestorePlan {
   return {
-    accountId: ACCOUNT,
-    accountName: "payments",
-    source: `s3://central/${ACCOUNT}/`,
-    target: "s3://target/restored/",
-    keepPrefix: false,
-    asOf: at(30).toISOString(),
+    ...planOrigin(),
     summary: summarize(entries),
     stats: { ...noStats, versionsListed: entries.length, keysSeen: entries.length },
     reconciled: { ...nothingReconciled, toCopy: entries },

@@ -27,6 +27,7 @@ import {
   version as listedVersion,
   marker,
   object,
+  planOrigin,
   scope,
   T0,
 } from "../support/restore-listing";
@@ -281,12 +282,7 @@ describe("restore plan: the target", () => {
 describe("restore plan: what a person reads", () => {
   const selection = selectVersions(scope(), [history]);
   const plan = (overrides: Partial<RestorePlan> = {}): RestorePlan => ({
-    accountId: ACCOUNT,
-    accountName: "payments",
-    source: `s3://central/${ACCOUNT}/`,
-    target: "s3://target/restored/",
-    keepPrefix: false,
-    asOf: at(30).toISOString(),
+    ...planOrigin(),
     summary: summarize(selection.entries),
     stats: selection.stats,
     reconciled: reconcile(selection.entries, [{ key: "restored/zzz", size: 1, lastModified: T0 }], {

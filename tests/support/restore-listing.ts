@@ -1,5 +1,5 @@
 import type { DeleteMarkerEntry, ObjectVersion } from "@aws-sdk/client-s3";
-import type { RestoreEntry, RestoreScope, TargetObject } from "../../automation/day-two/restore-plan";
+import type { RestoreEntry, RestorePlan, RestoreScope, TargetObject } from "../../automation/day-two/restore-plan";
 
 /**
  * What restore planning's unit tests feed it, for one account: versions and delete markers as
@@ -38,6 +38,19 @@ export const scope = (overrides: Partial<RestoreScope> = {}): RestoreScope => ({
   targetPrefix: "restored/",
   asOf: at(30).getTime(),
   ...overrides,
+});
+
+/** The fields of a plan that say where from, where to and as of when: those of `scope()`, for "payments". */
+export const planOrigin = (): Pick<
+  RestorePlan,
+  "accountId" | "accountName" | "source" | "target" | "keepPrefix" | "asOf"
+> => ({
+  accountId: ACCOUNT,
+  accountName: "payments",
+  source: `s3://central/${ACCOUNT}/`,
+  target: "s3://target/restored/",
+  keepPrefix: false,
+  asOf: at(30).toISOString(),
 });
 
 /** A chosen version of `key`, 10 bytes, to be copied to `restored/KEY`. */
