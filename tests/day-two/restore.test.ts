@@ -185,6 +185,19 @@ describe("restore: against the emulator", function () {
 
   const capture = (env: NodeJS.ProcessEnv = moto.env) => capturedMainIo(cwd, env);
 
+  /** argv restoring payments' docs/ as of `asOf` (after a.txt v2, before v3 and b.txt) to `to`, then `rest`. */
+  const docsAsOf = (to: string, ...rest: string[]) => [
+    "--account",
+    A,
+    "--prefix",
+    "docs/",
+    "--as-of",
+    asOf,
+    "--to",
+    to,
+    ...rest,
+  ];
+
   function deps(tap: Tap, overrides: Partial<RestoreDeps> = {}): RestoreDeps {
     return {
       loadInventory: async () => inv,
@@ -267,7 +280,7 @@ describe("restore: against the emulator", function () {
   });
 
   it("restores the version current at --as-of with metadata, content headers and tags, checksums compared; a rerun copies nothing", async () => {
-    const first = await run(["--account", A, "--prefix", "docs/", "--as-of", asOf, "--to", `s3://${TARGET}/happy`]);
+    const first = await run(docsAsOf(`s3://${TARGET}/happy`));
     expect(first.code, first.err + first.out).to.equal(0);
     expect(first.out).to.match(/^ {2}select {4}2 objects/m);
     expect(first.out).to.contain("restore: copied 2 object(s)");
@@ -282,7 +295,7 @@ describe("restore: against the emulator", function () {
     const tags = await central().send(new GetObjectTaggingCommand({ Bucket: TARGET, Key: "happy/docs/a.txt" }));
     expect(tags.TagSet).to.deep.equal([{ Key: "team", Value: "blue" }]);
 
-    const again = await run(["--account", A, "--prefix", "docs/", "--as-of", asOf, "--to", `s3://${TARGET}/happy`]);
+    const again = await run(docsAsOf(`s3://${TARGET}/happy`));
     expect(again.code, again.err).to.equal(0);
     expect(again.out).to.contain("2 already restored (journal)");
     expect(again.err).to.contain("nothing left to do");
@@ -292,7 +305,7 @@ describe("restore: against the emulator", function () {
   });
 
   it("refuses to overwrite what exists at the target (exit 2, nothing written); --overwrite replaces it and versioning keeps the old", async () => {
-    const setup = await run(["--account", A, "--prefix", "docs/", "--as-of", asOf, "--to", `s3://${TARGET}/over`]);
+    const setup = await run(docsAsOf(`s3://${TARGET}/over`));
     expect(setup.code, setup.err).to.equal(0);
     // A later point in time: a.txt is v3 now, which differs from what the target holds.
     const refused = await run(["--account", A, "--prefix", "docs/", "--to", `s3://${TARGET}/over`]);
@@ -460,12 +473,9 @@ describe("restore: against the emulator", function () {
     let throttled = 0;
     const proxy = await startThrottlingProxy(moto.endpoint, () => throttled++ < 3);
     try {
-      const { code, err, out } = await run(
-        ["--account", A, "--prefix", "docs/", "--as-of", asOf, "--to", `s3://${TARGET}/throttled`],
-        {
-          env: { ...moto.env, AWS_ENDPOINT_URL_S3: proxy.endpoint },
-        },
-      );
+      const { code, err, out } = await run(docsAsOf(`s3://${TARGET}/throttled`), {
+        env: { ...moto.env, AWS_ENDPOINT_URL_S3: proxy.endpoint },
+      });
       expect(code, err + out).to.equal(0);
       expect(throttled).to.be.greaterThan(3);
       expect((await currentKeys(TARGET, "throttled/")).sort()).to.deep.equal([
@@ -556,31 +566,11 @@ describe("restore: against the emulator", function () {
       new PutObjectCommand({ Bucket: TARGET, Key: "exact/docs/zzz.txt", Body: "written after the incident" }),
     );
     await central().send(new PutObjectCommand({ Bucket: TARGET, Key: "exact/docs/b.txt", Body: "also later" }));
-    const unversioned = await run([
-      "--account",
-      A,
-      "--prefix",
-      "docs/",
-      "--as-of",
-      asOf,
-      "--to",
-      "s3://acme-restore-unversioned/exact",
-      "--exact",
-    ]);
+    const unversioned = await run(docsAsOf("s3://acme-restore-unversioned/exact", "--exact"));
     expect(unversioned.code).to.equal(2);
     expect(unversioned.err).to.contain("--exact needs a versioned target");
 
-    const { code, out, err } = await run([
-      "--account",
-      A,
-      "--prefix",
-      "docs/",
-      "--as-of",
-      asOf,
-      "--to",
-      `s3://${TARGET}/exact`,
-      "--exact",
-    ]);
+    const { code, out, err } = await run(docsAsOf(`s3://${TARGET}/exact`, "--exact"));
     expect(code, err + out).to.equal(0);
     const lines = out.split("\n");
     expect(lines[2]).to.match(/^ {2}exact {5}2 key\(s\) at the target did not exist at/);
@@ -592,17 +582,7 @@ describe("restore: against the emulator", function () {
   });
 
   it("restores into the account's own source bucket only when --to names it, and says so", async () => {
-    const { code, out, err } = await run([
-      "--account",
-      A,
-      "--prefix",
-      "docs/",
-      "--as-of",
-      asOf,
-      "--to",
-      `s3://${PAYMENTS.bucket.name}/`,
-      "--keep-prefix",
-    ]);
+    const { code, out, err } = await run(docsAsOf(`s3://${PAYMENTS.bucket.name}/`, "--keep-prefix"));
     expect(code, err).to.equal(0);
     expect(out).to.contain("the target is the account's own source bucket");
     expect((await currentKeys(PAYMENTS.bucket.name, `${A}/docs/`)).sort()).to.deep.equal([
@@ -612,16 +592,7 @@ describe("restore: against the emulator", function () {
   });
 
   it("writes to a fresh prefix when --to names only a bucket", async () => {
-    const { code, out, err } = await run([
-      "--account",
-      A,
-      "--prefix",
-      "docs/",
-      "--as-of",
-      asOf,
-      "--to",
-      `s3://${TARGET}`,
-    ]);
+    const { code, out, err } = await run(docsAsOf(`s3://${TARGET}`));
     expect(code, err).to.equal(0);
     const stamp = asOf.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
     expect(out).to.contain(`to        s3://${TARGET}/restored-${A}-${stamp}/`);
