@@ -5,7 +5,7 @@ import { parseArgsOrReport, selectSourceAccounts } from "../../automation/cli/ar
 import { ExitCode } from "../../automation/cli/exit-codes";
 import { DEFAULT_INVENTORY_PATH } from "../../infra/contract";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
-import { capturedIo } from "./captured-io";
+import { capturedIo } from "../support/captured-io";
 
 const CWD = path.resolve("/srv/backups");
 const REPO = path.resolve(__dirname, "..", "..");

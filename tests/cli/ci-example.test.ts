@@ -6,7 +6,7 @@ import { parseDocument } from "yaml";
 import { ExitCode } from "../../automation/cli/exit-codes";
 import { main } from "../../automation/cli/main";
 import { type CliLine, cliLines } from "../support/workflow-lines";
-import { capturedMainIo } from "./captured-io";
+import { capturedMainIo } from "../support/captured-io";
 
 /**
  * The example workflow (examples/github-actions/org-s3-backup.yml) is valid YAML, has the shape docs/ci.md

@@ -19,7 +19,7 @@ import { spec as previewSpec } from "../../automation/cli/commands/preview";
 import { missingCliMessage } from "../../automation/engine/pulumi-cli";
 import { FakePulumiCommand } from "../support/fake-pulumi-command";
 import { inventory as makeInventory } from "../support/inventory-fixture";
-import { capturedIo } from "./captured-io";
+import { capturedIo } from "../support/captured-io";
 
 const CENTRAL_OUTPUTS: StackOutputs = {
   bucketArn: { value: "arn:aws:s3:::acme-org-backup-999999999999", secret: false },

@@ -17,7 +17,7 @@ import { spec as destroySpec } from "../../automation/cli/commands/destroy";
 import type { Inventory } from "../../config/types";
 import { inventory as makeInventory } from "../support/inventory-fixture";
 import { type StandIn, type StandInOptions, writeStandIn } from "../support/stand-in-pulumi";
-import { capturedIo } from "./captured-io";
+import { capturedIo } from "../support/captured-io";
 
 /**
  * `up` and `destroy` under faults, in process: the real deploy command, the real CLI lookup and version

@@ -10,7 +10,7 @@ import { main } from "../../automation/cli/main";
 import { stackProgram } from "../../automation/review/render-program";
 import { inventory } from "../support/inventory-fixture";
 import { VALID_YAML, withLine } from "../support/inventory-yaml";
-import { capturedMainIo } from "./captured-io";
+import { capturedMainIo } from "../support/captured-io";
 
 /** The dispatcher: --version, "did you mean", and --json answering in JSON when a command fails (2, 3). */
 

@@ -18,7 +18,7 @@ import { FINGERPRINT_TAG } from "../../automation/driver/fingerprint";
 import type { StackOutputs } from "../../automation/engine/engine";
 import { MemoryEngine } from "../../automation/engine/memory";
 import { inventory as makeInventory } from "../support/inventory-fixture";
-import { capturedIo } from "./captured-io";
+import { capturedIo } from "../support/captured-io";
 
 const CENTRAL_OUTPUTS: StackOutputs = {
   bucketArn: { value: "arn:aws:s3:::acme-org-backup-999999999999", secret: false },

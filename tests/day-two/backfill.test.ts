@@ -22,7 +22,7 @@ import {
   batchOperationsTrustPolicy,
   batchReplicationPolicy,
 } from "../../infra/policies/backfill";
-import { capturedMainIo } from "../cli/captured-io";
+import { capturedMainIo } from "../support/captured-io";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
 import { joinedRegExp } from "../support/regexp";
 import {

@@ -26,7 +26,7 @@ import {
 import { awsCoverageStore } from "../../automation/day-two/coverage-aws";
 import { coverageExitCode, coverageJson, formatCoverageTable } from "../../automation/day-two/coverage-format";
 import type { AdoptedBucket, SourceAccount } from "../../config/types";
-import { capturedMainIo } from "../cli/captured-io";
+import { capturedMainIo } from "../support/captured-io";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
 import { type Moto, skipWithoutMoto, startMoto } from "../support/moto";
 import { joinedRegExp } from "../support/regexp";

@@ -27,7 +27,7 @@ import {
   listOrganizationAccounts,
   type OrgAccount,
 } from "../../automation/day-two/discover";
-import { capturedMainIo } from "../cli/captured-io";
+import { capturedMainIo } from "../support/captured-io";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
 import { freePort, type Moto, skipWithoutMoto, startMoto } from "../support/moto";
 

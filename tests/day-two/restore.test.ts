@@ -22,7 +22,7 @@ import { type RestoreDeps, restoreCommand } from "../../automation/cli/commands/
 import { AwsClients } from "../../automation/day-two/aws-clients";
 import { type RestoreAws, restoreAws } from "../../automation/day-two/restore-aws";
 import { readJournal } from "../../automation/day-two/restore-journal";
-import { capturedMainIo } from "../cli/captured-io";
+import { capturedMainIo } from "../support/captured-io";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
 import { inProcessRestoreCommand } from "../support/restore-command";
 import {

@@ -47,7 +47,7 @@ import {
 import { mapBounded } from "../../automation/driver/concurrency";
 import type { SourceAccount } from "../../config/types";
 import { type AlarmKind, alarmName } from "../../infra/policies/monitoring";
-import { capturedMainIo } from "../cli/captured-io";
+import { capturedMainIo } from "../support/captured-io";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
 import { freePort, type LocalServer, type Moto, skipWithoutMoto, startHeaderProxy, startMoto } from "../support/moto";
 import { joinedRegExp } from "../support/regexp";

@@ -9,7 +9,7 @@ import { ExitCode } from "../../automation/cli/exit-codes";
 import type { RenderedStack } from "../../automation/review/render";
 import { stackProgram } from "../../automation/review/render-program";
 import { bundledInventory } from "../support/bundled-inventory";
-import { capturedMainIo } from "../cli/captured-io";
+import { capturedMainIo } from "../support/captured-io";
 import { inventory } from "../support/inventory-fixture";
 
 /** The render and explain commands on a fixture inventory with the real program. */

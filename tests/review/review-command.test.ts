@@ -8,7 +8,7 @@ import { ExitCode } from "../../automation/cli/exit-codes";
 import { main } from "../../automation/cli/main";
 import { stackProgram } from "../../automation/review/render-program";
 import type { Inventory } from "../../config/types";
-import { capturedMainIo } from "../cli/captured-io";
+import { capturedMainIo } from "../support/captured-io";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
 
 /** `org-s3-backup review` against a base written by `render --out`, as CI runs it. */
