@@ -8,8 +8,6 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
-import type { Io } from "../../automation/cli/command";
 import { type DeployDeps, deployCommand } from "../../automation/cli/commands/deploy-common";
 import { spec as upSpec } from "../../automation/cli/commands/up";
 import { AwsClients } from "../../automation/day-two/aws-clients";
@@ -27,6 +25,7 @@ import { awsAdoptedBucketReader } from "../../automation/driver/adoption-preflig
 import type { StackOutputs } from "../../automation/engine/engine";
 import { MemoryEngine } from "../../automation/engine/memory";
 import type { AdoptedBucket, Inventory, SourceAccount } from "../../config/types";
+import { capturedMainIo } from "../support/captured-io";
 import { inventory, sourceAccount } from "../support/inventory-fixture";
 import { type Moto, skipWithoutMoto, startMoto } from "../support/moto";
 
@@ -189,13 +188,7 @@ describe("adoption preflight: up deploys nothing on refusal (in-memory engine)",
   });
   afterEach(() => fs.rmSync(repoRoot, { recursive: true, force: true }));
 
-  function harness(): Io & { out: () => string; err: () => string } {
-    let out = "";
-    let err = "";
-    const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
-    const stderr = new PassThrough().on("data", (c: Buffer) => (err += c.toString()));
-    return { stdout, stderr, env: { PULUMI_CONFIG_PASSPHRASE: "x" }, cwd: "/work", out: () => out, err: () => err };
-  }
+  const harness = () => capturedMainIo("/work", { PULUMI_CONFIG_PASSPHRASE: "x" });
 
   function deps(engine: MemoryEngine, inv: Inventory, states: Record<string, AdoptedBucketState>): DeployDeps {
     return {

@@ -1,6 +1,4 @@
 import { expect } from "chai";
-import { PassThrough } from "node:stream";
-import type { Io } from "../../automation/cli/command";
 import { iamCommand } from "../../automation/cli/commands/iam";
 import { ExitCode } from "../../automation/cli/exit-codes";
 import { CANARY_FOLDER as VERIFY_CANARY_FOLDER, canaryKey } from "../../automation/day-two/verify";
@@ -30,6 +28,7 @@ import {
   policyDocument,
 } from "../../infra/policies/document";
 import { bundledInventory } from "../support/bundled-inventory";
+import { capturedIo } from "../support/captured-io";
 import { ALLOW_ALL, concretize, type Decision, decide, requestContext } from "../support/iam-proof";
 import { centralAccount, inventory, ORG_ID, sourceAccount } from "../support/inventory-fixture";
 
@@ -320,11 +319,8 @@ describe("deploy role policy (iam deployer)", () => {
 
   describe("the iam command", () => {
     const io = () => {
-      let out = "";
-      let err = "";
-      const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
-      const stderr = new PassThrough().on("data", (c: Buffer) => (err += c.toString()));
-      return { io: { stdout, stderr, env: {}, cwd: "/" } as Io, out: () => out, err: () => err };
+      const captured = capturedIo({}, "/");
+      return { io: captured.io, out: captured.stdout, err: captured.stderr };
     };
     const command = iamCommand(async () => inventory({ central: centralAccount() }));
 

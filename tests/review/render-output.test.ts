@@ -2,26 +2,18 @@ import { expect } from "chai";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
-import type { Io } from "../../automation/cli/command";
 import { prepareOutputDir, renderCommand, type RenderDeps } from "../../automation/cli/commands/render";
 import { ExitCode } from "../../automation/cli/exit-codes";
 import { stackProgram } from "../../automation/review/render-program";
 import { commonSettings, sourceSettings } from "../../automation/review/render-summary";
 import type { Inventory } from "../../config/types";
+import { capturedMainIo } from "../support/captured-io";
 import { centralAccount, inventory, sourceAccount } from "../support/inventory-fixture";
 
 /** What `render` prints for a person at 300 accounts, and where it may write (issue 14). */
 
-function capture(cwd: string, tty = false): Io & { out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  const stdout = new PassThrough().on("data", (c: Buffer) => (out += c.toString()));
-  const stderr = Object.assign(
-    new PassThrough().on("data", (c: Buffer) => (err += c.toString())),
-    tty ? { isTTY: true } : {},
-  );
-  return { stdout, stderr, env: {}, cwd, out: () => out, err: () => err };
+function capture(cwd: string, tty = false) {
+  return capturedMainIo(cwd, {}, { stderrIsTTY: tty });
 }
 
 /** Three sources alike, one in another region with another storage class; central with Object Lock. */

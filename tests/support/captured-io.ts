@@ -20,9 +20,15 @@ export function capturedIo(env: NodeJS.ProcessEnv, cwd: string): CapturedIo {
 
 /**
  * The same as one Io with `out()` and `err()`, for tests that hand it to `main` or a command as it is; the
- * environment is empty unless a test needs one (the emulator's, for the day-two commands).
+ * environment is empty unless a test needs one (the emulator's, for the day-two commands). `stderrIsTTY`
+ * makes stderr look like a terminal, where commands show live progress.
  */
-export function capturedMainIo(cwd: string, env: NodeJS.ProcessEnv = {}): Io & { out(): string; err(): string } {
+export function capturedMainIo(
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+  { stderrIsTTY = false } = {},
+): Io & { out(): string; err(): string } {
   const { io, stdout, stderr } = capturedIo(env, cwd);
+  if (stderrIsTTY) Object.assign(io.stderr, { isTTY: true });
   return { ...io, out: stdout, err: stderr };
 }
