@@ -3,6 +3,7 @@ import { type AdoptionSummary, adoptionSummary } from "../../config/adoption";
 import type { Inventory } from "../../config/types";
 import { CONFIG_NAMESPACE } from "../../infra/contract";
 import type { StackPlan } from "../driver/plan";
+import { withoutStackTraces } from "./stack-traces";
 
 /**
  * Renders what a stack would create by running the Pulumi program under Pulumi's mock runtime: no CLI,
@@ -132,7 +133,9 @@ export async function renderStacks(
   const rendered: RenderedStack[] = [];
   let central: Record<string, unknown> | undefined;
   for (const plan of plans) {
-    const stack = await renderStack(inventory, plan, plan.kind === "central" ? undefined : central, program);
+    const render = () => renderStack(inventory, plan, plan.kind === "central" ? undefined : central, program);
+    // A failure is rendered again with stack traces on: the error that reaches the user keeps its stack.
+    const stack = await withoutStackTraces(render).catch(render);
     if (plan.kind === "central") central = stack.outputs;
     rendered.push(stack);
     onRendered?.(rendered.length, plans.length, stack);

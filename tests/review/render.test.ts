@@ -125,6 +125,55 @@ describe("render engine", () => {
     expect(error?.message).to.contain("aws:index/getAvailabilityZones:getAvailabilityZones");
   });
 
+  describe("stack traces (off while rendering: the SDK captures one per promise)", () => {
+    const limit = Error.stackTraceLimit;
+    afterEach(() => {
+      Error.stackTraceLimit = limit;
+      delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+    });
+
+    it("are off while the program runs and back to the caller's limit afterwards", async () => {
+      Error.stackTraceLimit = 7;
+      const seen: number[] = [];
+      const probing: StackProgram = (inv, plan, central) => {
+        seen.push(Error.stackTraceLimit);
+        return program(inv, plan, central);
+      };
+      await renderStacks(inv, plans, probing);
+      expect(seen).to.deep.equal([0, 0, 0]);
+      expect(Error.stackTraceLimit).to.equal(7);
+    });
+
+    it("a program that throws is rendered again with them on: the error reaches the caller with its stack", async () => {
+      const limits: number[] = [];
+      const throwing: StackProgram = () => {
+        limits.push(Error.stackTraceLimit);
+        throw new Error("the program is broken");
+      };
+      let error: Error | undefined;
+      try {
+        await renderStacks(inv, plans.slice(0, 1), throwing);
+      } catch (caught) {
+        error = caught as Error;
+      }
+      expect(error?.message).to.equal("the program is broken");
+      expect(limits).to.deep.equal([0, limit]);
+      expect(error?.stack).to.match(/\n\s+at throwing \(.*render\.test\.ts:\d+:\d+\)/);
+      expect(Error.stackTraceLimit).to.equal(limit);
+    });
+
+    it("stay on when the SDK's promise-leak report asks for them (PULUMI_DEBUG_PROMISE_LEAKS)", async () => {
+      process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
+      const seen: number[] = [];
+      const probing: StackProgram = (inv, plan, central) => {
+        seen.push(Error.stackTraceLimit);
+        return program(inv, plan, central);
+      };
+      await renderStacks(inv, plans.slice(0, 1), probing);
+      expect(seen).to.deep.equal([limit]);
+    });
+  });
+
   it("answers getCallerIdentity with the stack's own account", async () => {
     const identity: StackProgram = () => ({ account: aws.getCallerIdentityOutput().accountId });
     const [, source] = await renderStacks(inv, plans.slice(0, 2), identity);

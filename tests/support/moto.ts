@@ -19,8 +19,18 @@ export interface Moto {
 
 export const DUMMY_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" } as const;
 
-/** Why the emulator tests cannot run here, or undefined when moto_server is on PATH. */
+/**
+ * Why the emulator tests cannot run here, or undefined when moto_server is on PATH. Asked once per process:
+ * the probe starts Python and imports moto (0.4 s of CPU), and a mocha worker runs many emulator suites.
+ */
 export function motoUnavailableReason(): string | undefined {
+  probed ??= { reason: probeMoto() };
+  return probed.reason;
+}
+
+let probed: { reason: string | undefined } | undefined;
+
+function probeMoto(): string | undefined {
   const probe = spawnSync("moto_server", ["--help"], { stdio: "ignore" });
   if (probe.error)
     return (

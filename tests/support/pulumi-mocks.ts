@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { withoutStackTraces } from "../../automation/review/stack-traces";
 
 /**
  * Pulumi mocks (preview = false, so every Output resolves) that record each resource's type, name,
@@ -81,23 +82,28 @@ export async function setPulumiMocks(
     resources,
     options,
     async run(program) {
-      const outputs = await pulumi.runtime.runInPulumiStack(async () => {
-        pulumi.runtime.registerStackTransformation(({ type, name, opts }) => {
-          const parent = opts.parent as unknown as { __name?: string; __pulumiType?: string } | undefined;
-          options.set(`${type} ${name}`, {
-            protect: opts.protect,
-            retainOnDelete: opts.retainOnDelete,
-            parent: parent?.__pulumiType === "pulumi:pulumi:Stack" ? undefined : parent?.__name,
-            ...(opts.dependsOn
-              ? { dependsOn: [opts.dependsOn].flat().map((r) => (r as unknown as { __name?: string }).__name ?? "?") }
-              : {}),
+      // As render does (see withoutStackTraces): an error the program throws comes without its stack; set
+      // PULUMI_DEBUG_PROMISE_LEAKS=1 to have it back.
+      const outputs = await withoutStackTraces(async () => {
+        const stackOutputs = await pulumi.runtime.runInPulumiStack(async () => {
+          pulumi.runtime.registerStackTransformation(({ type, name, opts }) => {
+            const parent = opts.parent as unknown as { __name?: string; __pulumiType?: string } | undefined;
+            options.set(`${type} ${name}`, {
+              protect: opts.protect,
+              retainOnDelete: opts.retainOnDelete,
+              parent: parent?.__pulumiType === "pulumi:pulumi:Stack" ? undefined : parent?.__name,
+              ...(opts.dependsOn
+                ? { dependsOn: [opts.dependsOn].flat().map((r) => (r as unknown as { __name?: string }).__name ?? "?") }
+                : {}),
+            });
+            return undefined;
           });
-          return undefined;
+          return program() as Record<string, unknown>;
         });
-        return program() as Record<string, unknown>;
+        // Registrations are asynchronous RPCs: wait for all of them.
+        await pulumi.runtime.disconnect();
+        return stackOutputs;
       });
-      // Registrations are asynchronous RPCs: wait for all of them.
-      await pulumi.runtime.disconnect();
       if (unexpectedCalls.length > 0) {
         throw new Error(`the program made unexpected provider function calls: ${unexpectedCalls.join(", ")}`);
       }
