@@ -3,7 +3,7 @@ import type { FailureTolerance } from "../../automation/driver/concurrency";
 import type { StackChanges } from "../../automation/driver/fingerprint";
 import { planStacks } from "../../automation/driver/plan";
 import { type Operation, type RunReport, type RunRequest, runStacks } from "../../automation/driver/run";
-import { type SelectionFlags } from "../../automation/driver/selection";
+import type { SelectionFlags } from "../../automation/driver/selection";
 import { centralStackConfig } from "../../automation/driver/stack-config";
 import type { EngineStack, StackConfig, StackOutputs } from "../../automation/engine/engine";
 import { StackError } from "../../automation/engine/errors";
