@@ -3,9 +3,9 @@ import * as http from "node:http";
 import * as net from "node:net";
 
 /**
- * A local AWS emulator (moto_server) for tests, on 127.0.0.1 and a free port, started and stopped by the
- * test itself. Nothing here ever talks to a real AWS endpoint: the environment it hands out names the
- * emulator as the endpoint and carries dummy credentials.
+ * A local AWS emulator (moto_server) for tests, on 127.0.0.1 and a free port. Nothing here ever talks to a
+ * real AWS endpoint: the environment it hands out names the emulator as the endpoint and carries dummy
+ * credentials.
  */
 
 export interface Moto {
@@ -14,6 +14,7 @@ export interface Moto {
   readonly env: NodeJS.ProcessEnv;
   /** Forgets every resource (moto's reset API), so tests do not see each other's buckets. */
   reset(): Promise<void>;
+  /** The suite is done with the emulator; the process's server stays up for the next suite (see startMoto). */
   stop(): Promise<void>;
 }
 
@@ -82,7 +83,28 @@ export function emulatorEnv(endpoint: string): NodeJS.ProcessEnv {
   };
 }
 
+/**
+ * The emulator, empty. One server per process, started on first use and shared by the suites that run in
+ * it one after the other (a mocha worker runs many, and each start costs Python half a second of CPU): each
+ * call resets it, so a suite starts from an empty emulator as it would with a server of its own. The server
+ * ends with the process; one that died is started again.
+ */
 export async function startMoto(): Promise<Moto> {
+  if (server === undefined || (await server).child.exitCode !== null) {
+    server = launchMoto();
+    server.catch(() => {
+      server = undefined;
+    });
+  }
+  const { endpoint } = await server;
+  const reset = () => post(`${endpoint}/moto-api/reset`);
+  await reset();
+  return { endpoint, env: emulatorEnv(endpoint), reset, stop: async () => {} };
+}
+
+let server: Promise<{ endpoint: string; child: ChildProcess }> | undefined;
+
+async function launchMoto(): Promise<{ endpoint: string; child: ChildProcess }> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
@@ -92,22 +114,20 @@ export async function startMoto(): Promise<Moto> {
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // Mocha ends its workers with process.exit: 'exit' handlers run, and kill() is synchronous.
+  const stopAtExit = () => child.kill("SIGTERM");
+  process.once("exit", stopAtExit);
+  child.once("exit", () => process.removeListener("exit", stopAtExit));
+  // The server must not keep an otherwise finished process (a benchmark) alive.
+  child.unref();
+  (child.stderr as net.Socket | null)?.unref();
   try {
     await waitUntilAnswering(`${endpoint}/moto-api/`, child, 15_000);
   } catch (error) {
     child.kill();
     throw new Error(`${(error as Error).message}\n${stderr}`);
   }
-  return {
-    endpoint,
-    env: emulatorEnv(endpoint),
-    reset: () => post(`${endpoint}/moto-api/reset`),
-    async stop() {
-      if (child.exitCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
+  return { endpoint, child };
 }
 
 async function waitUntilAnswering(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
