@@ -20,7 +20,7 @@ import { inventory, sourceAccount } from "../tests/support/inventory-fixture";
 import { motoUnavailableReason, startMoto } from "../tests/support/moto";
 
 async function benchVerify(count: number): Promise<void> {
-  const reason = motoUnavailableReason();
+  const reason = await motoUnavailableReason();
   if (reason) {
     console.log(`verify: skipped (${reason})`);
     return;

@@ -219,7 +219,7 @@ async function benchPlanning(): Promise<void> {
 // ---------------------------------------------------------------------------------------------------
 
 async function benchCopy(count: number): Promise<void> {
-  const reason = motoUnavailableReason();
+  const reason = await motoUnavailableReason();
   if (reason) {
     console.log(`copy: skipped (${reason})`);
     return;

@@ -63,7 +63,7 @@ describe("aws-clients against the emulator", () => {
   let moto: Moto;
   let proxy: LocalServer;
   before(async function () {
-    skipWithoutMoto(this);
+    await skipWithoutMoto(this);
     this.timeout(30_000);
     moto = await startMoto();
     proxy = await startHeaderProxy(moto.endpoint, () => ({}));

@@ -309,7 +309,7 @@ describe("backfill: command (STS on the emulator, S3 Control on the stub)", () =
   const inv = inventory({ sources: [enabled, sourceAccount("222222222222", { name: "ledger" })] });
 
   before(async function () {
-    skipWithoutMoto(this);
+    await skipWithoutMoto(this);
     this.timeout(30_000);
     moto = await startMoto();
     server = await startRecordingServer(s3ControlStub(state));

@@ -439,7 +439,7 @@ describe("coverage: command against the emulator", () => {
   let clients: AwsClients;
 
   before(async function () {
-    skipWithoutMoto(this);
+    await skipWithoutMoto(this);
     this.timeout(30_000);
     moto = await startMoto();
   });

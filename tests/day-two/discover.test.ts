@@ -231,7 +231,7 @@ describe("discover: against the emulator's Organizations", () => {
   let rootId: string;
 
   before(async function () {
-    skipWithoutMoto(this);
+    await skipWithoutMoto(this);
     this.timeout(60_000);
     moto = await startMoto();
     org = new AwsClients(moto.env).organizations(new AwsClients(moto.env).ambient());

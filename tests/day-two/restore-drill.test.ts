@@ -114,7 +114,7 @@ describe("verify --restore: the restore drill against the emulator", function ()
     clients.s3("eu-west-1", clients.assumeRole(roleArn, "eu-west-1", "test"));
 
   before(async function () {
-    skipWithoutMoto(this);
+    await skipWithoutMoto(this);
     moto = await startMoto();
     clients = new AwsClients(moto.env);
     for (const [roleArn, bucket] of [

@@ -126,7 +126,7 @@ describe("restore: against the emulator", function () {
   const central = () => asRole(inv.central.roleArn);
 
   before(async function () {
-    skipWithoutMoto(this);
+    await skipWithoutMoto(this);
     moto = await startMoto();
     clients = new AwsClients(moto.env);
     await createBucket(central(), CENTRAL, true);
@@ -742,7 +742,7 @@ describe("restore --batch and --status (S3 on the emulator, S3 Control on a stub
   let cwd: string;
 
   before(async function () {
-    skipWithoutMoto(this);
+    await skipWithoutMoto(this);
     moto = await startMoto();
     server = await startRecordingServer(s3ControlStub(jobs));
     const clients = new AwsClients(moto.env);

@@ -145,7 +145,7 @@ describe("verify pre-flight against real endpoints", () => {
   describe("on the emulator", () => {
     let moto: Moto;
     before(async function () {
-      skipWithoutMoto(this);
+      await skipWithoutMoto(this);
       moto = await startMoto();
     });
     after(async () => {

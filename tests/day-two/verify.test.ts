@@ -850,7 +850,7 @@ describe("verify: command against the emulator", () => {
   let objectArnPathFails = false;
 
   before(async function () {
-    skipWithoutMoto(this);
+    await skipWithoutMoto(this);
     this.timeout(30_000);
     moto = await startMoto();
     // S3 never reports the failing account's canary as anything but FAILED: the proxy plays that part.

@@ -265,7 +265,7 @@ describe("adoption preflight: reading buckets in the emulator as the deploying r
   const targets = adoptionTargets(inv, inv.sources);
 
   before(async function () {
-    skipWithoutMoto(this);
+    await skipWithoutMoto(this);
     this.timeout(30_000);
     moto = await startMoto();
     clients = new AwsClients(moto.env);

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as http from "node:http";
 import * as net from "node:net";
 
@@ -20,39 +20,31 @@ export interface Moto {
 
 export const DUMMY_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" } as const;
 
+const INSTALL_HINT = 'the emulator tests need the Python package moto, pip install "moto[server]"';
+
 /**
- * Why the emulator tests cannot run here, or undefined when moto_server is on PATH. Asked once per process:
- * the probe starts Python and imports moto (0.4 s of CPU), and a mocha worker runs many emulator suites.
+ * Why the emulator tests cannot run here, or undefined when they can. The probe is starting the server the
+ * suites then share (see startMoto): moto_server missing from PATH, or one that exits before answering (a
+ * pyenv shim without moto behind it), is a reason; one that does not answer in time is a failure.
  */
-export function motoUnavailableReason(): string | undefined {
-  probed ??= { reason: probeMoto() };
-  return probed.reason;
+export async function motoUnavailableReason(): Promise<string | undefined> {
+  try {
+    await sharedServer();
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof MotoUnavailable)) throw error;
+    return `${error.message}: ${INSTALL_HINT}`;
+  }
 }
 
-let probed: { reason: string | undefined } | undefined;
-
-function probeMoto(): string | undefined {
-  const probe = spawnSync("moto_server", ["--help"], { stdio: "ignore" });
-  if (probe.error)
-    return (
-      `moto_server not found on PATH (${(probe.error as NodeJS.ErrnoException).code}): ` +
-      'the emulator tests need the Python package moto, pip install "moto[server]"'
-    );
-  // A pyenv shim without moto behind it exists but fails.
-  if (probe.status !== 0)
-    return (
-      `moto_server --help exited with ${probe.status ?? probe.signal}: ` +
-      'the emulator tests need the Python package moto, pip install "moto[server]"'
-    );
-  return undefined;
-}
+class MotoUnavailable extends Error {}
 
 /**
  * Skips the calling suite, with the reason printed, when the emulator is absent. The reason is also kept
  * on the suite (`skipReason`), for the recap tests/support/counting-reporter.js prints at the end.
  */
-export function skipWithoutMoto(context: Mocha.Context): void {
-  const reason = motoUnavailableReason();
+export async function skipWithoutMoto(context: Mocha.Context): Promise<void> {
+  const reason = await motoUnavailableReason();
   if (reason) {
     console.log(`    skipped: ${reason}`);
     const suite = (context.test?.parent ?? context.currentTest?.parent) as
@@ -90,26 +82,39 @@ export function emulatorEnv(endpoint: string): NodeJS.ProcessEnv {
  * ends with the process; one that died is started again.
  */
 export async function startMoto(): Promise<Moto> {
-  if (server === undefined || (await server).child.exitCode !== null) {
-    server = launchMoto();
-    server.catch(() => {
-      server = undefined;
-    });
-  }
-  const { endpoint } = await server;
+  const { endpoint } = await sharedServer();
   const reset = () => post(`${endpoint}/moto-api/reset`);
   await reset();
   return { endpoint, env: emulatorEnv(endpoint), reset, stop: async () => {} };
 }
 
-let server: Promise<{ endpoint: string; child: ChildProcess }> | undefined;
+interface MotoServer {
+  readonly endpoint: string;
+  readonly child: ChildProcess;
+}
 
-async function launchMoto(): Promise<{ endpoint: string; child: ChildProcess }> {
+let server: Promise<MotoServer> | undefined;
+
+async function sharedServer(): Promise<MotoServer> {
+  if (server !== undefined) {
+    const running = await server.catch(() => undefined);
+    if (running && running.child.exitCode === null && running.child.signalCode === null) return running;
+  }
+  server = launchMoto();
+  return server;
+}
+
+async function launchMoto(): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "pipe"],
   });
+  const spawnFailure = new Promise<never>((_, reject) =>
+    child.once("error", (error: NodeJS.ErrnoException) =>
+      reject(new MotoUnavailable(`moto_server not found on PATH (${error.code})`)),
+    ),
+  );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -122,9 +127,10 @@ async function launchMoto(): Promise<{ endpoint: string; child: ChildProcess }> 
   child.unref();
   (child.stderr as net.Socket | null)?.unref();
   try {
-    await waitUntilAnswering(`${endpoint}/moto-api/`, child, 15_000);
+    await Promise.race([spawnFailure, waitUntilAnswering(`${endpoint}/moto-api/`, child, 15_000)]);
   } catch (error) {
     child.kill();
+    if (error instanceof MotoUnavailable) throw error;
     throw new Error(`${(error as Error).message}\n${stderr}`);
   }
   return { endpoint, child };
@@ -133,7 +139,8 @@ async function launchMoto(): Promise<{ endpoint: string; child: ChildProcess }> 
 async function waitUntilAnswering(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited with code ${child.exitCode} before answering`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new MotoUnavailable(`moto_server exited with ${child.exitCode ?? child.signalCode} before answering`);
     if (await answers(url)) return;
     if (Date.now() > deadline) throw new Error(`moto_server did not answer on ${url} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
