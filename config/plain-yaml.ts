@@ -1,0 +1,176 @@
+/**
+ * A fast reader for the plain YAML an inventory is almost always written in, with the yaml library as the
+ * reference for everything else. It reads block mappings and sequences, one-line plain and quoted scalars
+ * without escapes, `[]` and `{}`, and comments; anything beyond (other flow collections, block scalars, anchors, tags, merge
+ * keys, escapes, multi-line scalars, floats, keys given twice, odd indentation) makes it answer undefined,
+ * and load.ts then parses with the yaml library, which also locates every problem. It never reports a
+ * problem itself.
+ *
+ * Why: the yaml library builds a document of nodes with positions (the locations of problems come from
+ * there); a 4.8 MB inventory of 95,000 accounts took 3.1 s to parse that way, 40% of it collecting garbage.
+ * A valid inventory needs no positions. Where it answers, it answers what the yaml library's `toJS` gives
+ * (YAML 1.2 core schema), which tests/config/plain-yaml.test.ts checks against the library on generated
+ * documents.
+ */
+
+/** The document's value, or undefined: not in the plain subset (the yaml library decides then). */
+export function parsePlainYaml(text: string): { value: unknown } | undefined {
+  const lines = contentLines(text);
+  if (lines === undefined || lines.length === 0) return undefined;
+  const reader = new Reader(lines);
+  try {
+    const value = reader.node(0);
+    return reader.done() ? { value } : undefined;
+  } catch (error) {
+    if (error === NOT_PLAIN) return undefined;
+    throw error;
+  }
+}
+
+interface Line {
+  readonly indent: number;
+  /** The line without its indentation. */
+  readonly text: string;
+}
+
+const NOT_PLAIN = new Error("not plain YAML");
+
+/** The lines that hold content: blank and comment-only lines dropped; undefined for what needs the library. */
+function contentLines(text: string): Line[] | undefined {
+  // A tab (indentation YAML forbids, or a separator), a byte-order mark.
+  if (text.includes("\t") || text.startsWith("\uFEFF")) return undefined;
+  const lines: Line[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    const body = line.trimStart();
+    if (body === "" || body.startsWith("#")) continue;
+    // Directives and document markers (`%YAML`, `---`, `...`) are no key and no list item: declined below.
+    lines.push({ indent: line.length - body.length, text: body.trimEnd() });
+  }
+  return lines;
+}
+
+class Reader {
+  private next = 0;
+
+  constructor(private readonly lines: readonly Line[]) {}
+
+  done(): boolean {
+    return this.next === this.lines.length;
+  }
+
+  /** The block that starts at the next line, which must be indented by `indent`. */
+  node(indent: number): unknown {
+    const line = this.lines[this.next];
+    if (line === undefined || line.indent !== indent) throw NOT_PLAIN;
+    if (isSequenceItem(line.text)) return this.sequence(indent);
+    this.next++;
+    return this.mapping(indent, line.text);
+  }
+
+  private sequence(indent: number): unknown[] {
+    const items: unknown[] = [];
+    for (let line = this.lines[this.next]; line?.indent === indent && isSequenceItem(line.text); ) {
+      this.next++;
+      const afterDash = line.text.slice(1);
+      const content = afterDash.trimStart();
+      // `-` alone (an item on the next lines) is left to the library; so is `- - x`, as a scalar.
+      if (content === "") throw NOT_PLAIN;
+      const itemIndent = indent + 1 + (afterDash.length - content.length);
+      if (keyOf(content) !== undefined) items.push(this.mapping(itemIndent, content));
+      else items.push(scalar(content));
+      line = this.lines[this.next];
+    }
+    return items;
+  }
+
+  /** A mapping whose first entry is `first` (already consumed) and whose keys are indented by `indent`. */
+  private mapping(indent: number, first: string): Record<string, unknown> {
+    const map: Record<string, unknown> = {};
+    for (let text: string | undefined = first; text !== undefined; text = this.sameLevelEntry(indent)) {
+      const entry = keyOf(text);
+      if (entry === undefined || Object.hasOwn(map, entry.key) || entry.key === "__proto__") throw NOT_PLAIN;
+      map[entry.key] = entry.rest === undefined ? this.nested(indent) : scalar(entry.rest);
+    }
+    return map;
+  }
+
+  /** The next entry of the mapping at `indent`, consumed; undefined when the mapping ends. */
+  private sameLevelEntry(indent: number): string | undefined {
+    const line = this.lines[this.next];
+    if (line === undefined || line.indent !== indent || isSequenceItem(line.text)) return undefined;
+    this.next++;
+    return line.text;
+  }
+
+  /** The value of a key with nothing after its colon: a deeper block, a list at the key's own indent, or null. */
+  private nested(indent: number): unknown {
+    const line = this.lines[this.next];
+    if (line === undefined || line.indent < indent) return null;
+    if (line.indent > indent) return this.node(line.indent);
+    return isSequenceItem(line.text) ? this.sequence(indent) : null;
+  }
+}
+
+function isSequenceItem(text: string): boolean {
+  return text === "-" || text.startsWith("- ");
+}
+
+/** A plain key that stays text in YAML 1.2 (not null, true or false), or a quoted one without escapes. */
+const KEY = /^(?:"([^"\\]*)"|'([^']*)'|([A-Za-z_][A-Za-z0-9_./-]*)):(?: (.*))?$/;
+const NOT_TEXT_KEY = /^(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+/** YAML's limit for an implicit key, quotes included: 1,024 characters. The library reports longer ones. */
+const MAX_KEY_SOURCE = 1024;
+
+/** `rest` is what follows `key:`, undefined when nothing (but a comment) does. */
+function keyOf(text: string): { key: string; rest: string | undefined } | undefined {
+  const match = KEY.exec(text);
+  if (match === null) return undefined;
+  const key = match[1] ?? match[2] ?? match[3];
+  const plain = match[3] !== undefined;
+  if (key.length + (plain ? 0 : 2) > MAX_KEY_SOURCE || (plain && NOT_TEXT_KEY.test(key))) return undefined;
+  const rest = match[4]?.trimStart();
+  return { key, rest: rest === undefined || rest === "" || rest.startsWith("#") ? undefined : rest };
+}
+
+/** A quoted scalar without escapes, then nothing or a comment. */
+const DOUBLE_QUOTED = /^"([^"\\]*)"(?: +#.*)?$/;
+const SINGLE_QUOTED = /^'([^']*)'(?: +#.*)?$/;
+/**
+ * A plain scalar of characters that never start or end a YAML construct (no indicator such as `[`, `&`,
+ * `!`, `|`, `#` or `@` at the start; `[]{}` only inside, where a block scalar may hold them), after its
+ * comment is removed.
+ */
+const PLAIN = /^[A-Za-z0-9_./+~$=,()-](?:[A-Za-z0-9_./+~$@=,():{}[\]\- ]*[A-Za-z0-9_./+~$@=,(){}[\]-])?$/;
+/** An empty flow list or mapping (`additionalKmsKeyArns: []`), then nothing or a comment. */
+const EMPTY_FLOW = /^(\[\]|\{\})(?: +#.*)?$/;
+
+/** A scalar's value by YAML 1.2's core schema, as the yaml library resolves it. */
+function scalar(text: string): unknown {
+  const quoted = DOUBLE_QUOTED.exec(text) ?? SINGLE_QUOTED.exec(text);
+  if (quoted) return quoted[1];
+  const empty = EMPTY_FLOW.exec(text);
+  if (empty) return empty[1] === "[]" ? [] : {};
+  const comment = text.indexOf(" #");
+  const plain = comment === -1 ? text : text.slice(0, comment).trimEnd();
+  // `a: b` inside a value is a mapping where none may start (PLAIN ends on no `:`); `- x` a list.
+  if (!PLAIN.test(plain) || /: /.test(plain) || isSequenceItem(plain)) throw NOT_PLAIN;
+  if (/^(?:~|[Nn]ull|NULL)$/.test(plain)) return null;
+  if (/^(?:[Tt]rue|TRUE)$/.test(plain)) return true;
+  if (/^(?:[Ff]alse|FALSE)$/.test(plain)) return false;
+  if (/^[-+]?[0-9]+$/.test(plain)) return Number.parseInt(plain, 10);
+  if (NOT_DECIMAL_NUMBER.some((form) => form.test(plain))) throw NOT_PLAIN;
+  return plain;
+}
+
+/**
+ * Octal and hexadecimal integers, floats, infinities and NaN, as the yaml library's core schema tests
+ * them (node_modules/yaml/dist/schema/core/int.js, float.js): rare in an inventory, left to the library.
+ */
+const NOT_DECIMAL_NUMBER = [
+  /^0o[0-7]+$/,
+  /^0x[0-9a-fA-F]+$/,
+  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
+];
