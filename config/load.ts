@@ -2,8 +2,9 @@ import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { isAlias, parseDocument, visit, type Document } from "yaml";
 import type { z } from "zod";
-import { describePath, LineIndex, Locator, type PathSegment, quoted, shown } from "./locate";
-import { parsePlainYaml } from "./plain-yaml";
+import { describePath, LineIndex, Locator, type PathSegment, type ProblemLocator, quoted, shown } from "./locate";
+import { PlainLocator } from "./plain-locate";
+import { type PlainPositions, parsePlainYaml, plainPositions } from "./plain-yaml";
 import { inventoryFileSchema } from "./schema";
 import { bareExistingBucketMessage, checkSections, type Issue, type Sections } from "./semantics";
 import { didYouMean } from "./suggest";
@@ -66,77 +67,104 @@ function readError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Parses and validates inventory text; `file` is only used in messages and as the inventory's sourcePath. */
-export function parseInventory(input: string, file: string): LoadResult {
+/**
+ * Parses and validates inventory text; `file` is only used in messages and as the inventory's sourcePath.
+ * `plainReader: false` reads every file with the yaml library (tests compare the two ways).
+ */
+export function parseInventory(input: string, file: string, { plainReader = true } = {}): LoadResult {
   // Lone CRs (old Mac line endings) become LFs at the same offsets: lines are counted as YAML counts them.
   const text = normalizeLineBreaks(input);
   const lines = new LineIndex(text);
   const at = (offset: number, message: string): Problem => ({ file, ...lines.position(offset), message });
-  const failed = (problems: Problem[]): LoadResult => ({ ok: false, problems: problems.sort(compareProblems) });
   const notText = textProblems(text);
   if (notText.length > 0) return failed(notText.map((problem) => at(problem.offset, problem.message)));
-  const plain = validPlainInventory(text, file);
-  if (plain) return { ok: true, inventory: plain };
+  const read = (plainReader ? readPlain(text, lines) : undefined) ?? readWithLibrary(text, lines, at);
+  return "problems" in read ? failed(read.problems) : validate(read, file);
+}
+
+function failed(problems: Problem[]): LoadResult {
+  return { ok: false, problems: problems.sort(compareProblems) };
+}
+
+/** The document's value, and where to find a path in the file (built on first use: a valid file needs none). */
+interface ReadDocument {
+  readonly raw: unknown;
+  readonly locator: () => ProblemLocator;
+}
+
+/**
+ * Plain YAML (config/plain-yaml.ts), the form nearly every inventory has, is read without the yaml
+ * library's document of positioned nodes: a 4.8 MB inventory of 95,000 accounts took 4 s with it. Where
+ * a problem needs a position, the plain reader reads the file again, recording them.
+ */
+function readPlain(text: string, lines: LineIndex): ReadDocument | undefined {
+  const plain = parsePlainYaml(text);
+  if (plain === undefined) return undefined;
+  let locator: PlainLocator | undefined;
+  return {
+    raw: plain.value,
+    locator: () => {
+      // The same text read again: plain again.
+      locator ??= new PlainLocator(plainPositions(text) as PlainPositions, lines, text);
+      return locator;
+    },
+  };
+}
+
+/** Everything else: the yaml library, which also reports syntax errors, keys given twice, aliases gone wrong. */
+function readWithLibrary(
+  text: string,
+  lines: LineIndex,
+  at: (offset: number, message: string) => Problem,
+): ReadDocument | { problems: Problem[] } {
   // Merge keys (`<<: *anchor`) are resolved. Keys given twice are found by structureProblems, in one pass:
   // yaml's own uniqueKeys compares every pair of keys of a mapping.
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: false, merge: true });
   if (document.errors.length > 0) {
-    return failed(
-      document.errors.map((error) => at(error.pos[0], `YAML syntax: ${shown(firstLine(error.message), 160)}`)),
-    );
+    return {
+      problems: document.errors.map((error) =>
+        at(error.pos[0], `YAML syntax: ${shown(firstLine(error.message), 160)}`),
+      ),
+    };
   }
   const structure = structureProblems(document, (offset) => lines.position(offset).line);
-  if (structure.length > 0) return failed(structure.map((problem) => at(problem.offset, problem.message)));
+  if (structure.length > 0) return { problems: structure.map((problem) => at(problem.offset, problem.message)) };
   let raw: unknown;
   try {
     raw = document.toJS();
   } catch (error) {
     // Aliases are resolved here: an unknown anchor, or an alias bomb (yaml's resource-exhaustion guard).
-    return failed([at(firstAliasOffset(document), `YAML: ${shown(firstLine((error as Error).message), 160)}`)]);
+    return { problems: [at(firstAliasOffset(document), `YAML: ${shown(firstLine((error as Error).message), 160)}`)] };
   }
   if (raw === null || raw === undefined) {
     return {
-      ok: false,
       problems: [
         at(0, "the inventory is empty; it needs organization, central, defaults and accounts (see docs/inventory.md)"),
       ],
     };
   }
-
   const locator = new Locator(document, lines, text);
+  return { raw, locator: () => locator };
+}
+
+function validate({ raw, locator }: ReadDocument, file: string): LoadResult {
   const whole = inventoryFileSchema.safeParse(raw);
   const issues: Issue[] = whole.success
     ? []
-    : whole.error.issues.flatMap((issue) => describeIssue(issue, raw, locator));
+    : whole.error.issues.flatMap((issue) => describeIssue(issue, raw, locator()));
   const sections: Sections = whole.success
     ? { ...whole.data, accountIds: whole.data.accounts.map((account) => account.id), complete: true }
     : wellFormedSections(raw, failedAccounts(whole.error.issues));
-  const checked = checkSections(sections, path.resolve(file), (p) => locator.position(p).line);
+  const checked = checkSections(sections, path.resolve(file), (p) => locator().position(p).line);
   issues.push(...checked.issues);
 
   if (issues.length === 0 && checked.inventory) return { ok: true, inventory: checked.inventory };
   const problems = issues.map((issue) => ({
     file,
-    ...locator.position(issue.path, issue.target),
+    ...locator().position(issue.path, issue.target),
     message: issue.message,
   }));
   return failed(problems);
-}
-
-/**
- * The inventory, when `text` is plain YAML (config/plain-yaml.ts) and valid: no document of positioned
- * nodes is built (a 4.8 MB inventory: 4 s with it). Anything else, a problem included, is undefined and
- * goes the full way, where every problem is located.
- */
-function validPlainInventory(text: string, file: string): Inventory | undefined {
-  const plain = parsePlainYaml(text);
-  if (plain === undefined) return undefined;
-  const parsed = inventoryFileSchema.safeParse(plain.value);
-  if (!parsed.success) return undefined;
-  const sections = { ...parsed.data, accountIds: parsed.data.accounts.map((account) => account.id), complete: true };
-  // Lines only go into the messages of issues, and an issue sends the file the full way.
-  const checked = checkSections(sections, path.resolve(file), () => 0);
-  return checked.issues.length === 0 ? checked.inventory : undefined;
 }
 
 function firstAliasOffset(document: Document): number {
@@ -244,7 +272,7 @@ function unwrap(schema: z.ZodType): z.ZodType {
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown, locator: Locator): Issue[] {
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown, locator: ProblemLocator): Issue[] {
   const segments = issue.path.filter((segment): segment is PathSegment => typeof segment !== "symbol");
   const where = describePath(segments);
   const value = valueAt(raw, segments);
@@ -350,7 +378,12 @@ function missingKeyHint(parent: readonly PathSegment[], key: string, raw: unknow
 }
 
 /** YAML reads unquoted digits as a number: an account id loses its leading zeros, a tag becomes a number. */
-function unquotedNumber(segments: readonly PathSegment[], where: string, value: number, locator: Locator): string {
+function unquotedNumber(
+  segments: readonly PathSegment[],
+  where: string,
+  value: number,
+  locator: ProblemLocator,
+): string {
   const written = shown(locator.sourceText(segments) ?? String(value));
   const key = String(segments[segments.length - 1]);
   if (key === "id") {

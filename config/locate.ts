@@ -93,13 +93,20 @@ function lineStarts(text: string): number[] {
   return starts;
 }
 
+/** Where the problems of a path are in the file, whichever way the file was read. */
+export interface ProblemLocator {
+  position(path: readonly PathSegment[], target?: Target): Position;
+  /** The text of a scalar as written (to show `012345678901` rather than the number YAML made of it). */
+  sourceText(path: readonly PathSegment[]): string | undefined;
+}
+
 /**
  * Finds the YAML node at a zod/semantic path and returns its position. Walks only the path (a map
  * lookup and a list index per segment), so locating each problem costs O(depth), and nothing is indexed
  * when the inventory is valid. A path that stops early (a missing key) points at the deepest node that
  * exists, which is the parent mapping.
  */
-export class Locator {
+export class Locator implements ProblemLocator {
   private readonly index = new WeakMap<YAMLMap, Map<string, Pair>>();
 
   constructor(
@@ -114,7 +121,6 @@ export class Locator {
     return this.lines.position(offset);
   }
 
-  /** The text of the node as written (to show `012345678901` rather than the number YAML made of it). */
   sourceText(path: readonly PathSegment[]): string | undefined {
     const node = this.node(path, "value");
     if (!node?.range || !isScalar(node)) return undefined;

@@ -15,12 +15,54 @@
 
 /** The document's value, or undefined: not in the plain subset (the yaml library decides then). */
 export function parsePlainYaml(text: string): { value: unknown } | undefined {
+  return read(text, undefined);
+}
+
+/**
+ * Where each part of a plain document is written, for locating problems (plain-locate.ts): by the objects
+ * and arrays of a `parsePlainYaml` value read again, so reading a valid file costs nothing for it.
+ */
+export interface PlainPositions {
+  readonly value: unknown;
+  /** Offset of the document's first key or list item. */
+  readonly start: number;
+  readonly collections: WeakMap<object, Collection>;
+}
+
+/** A mapping's or list's first character, and its entries (mappings: by key; lists: by index). */
+export interface Collection {
+  readonly start: number;
+  readonly entries: Map<string, Entry> | Entry[];
+}
+
+/** Where an entry's key (mappings only) and its value are written; no value for `key:` with nothing after it. */
+export interface Entry {
+  readonly key?: Span;
+  readonly value?: Span;
+}
+
+/** Offsets of a node's first character and of the end of a scalar (a collection's `end` is its start). */
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+export function plainPositions(text: string): PlainPositions | undefined {
+  const collections = new WeakMap<object, Collection>();
+  const document = read(text, collections);
+  return document && { ...document, collections };
+}
+
+function read(
+  text: string,
+  collections: WeakMap<object, Collection> | undefined,
+): { value: unknown; start: number } | undefined {
   const lines = contentLines(text);
   if (lines === undefined || lines.length === 0) return undefined;
-  const reader = new Reader(lines);
+  const reader = new Reader(lines, collections);
   try {
     const value = reader.node(0);
-    return reader.done() ? { value } : undefined;
+    return reader.done() ? { value, start: lines[0].offset } : undefined;
   } catch (error) {
     if (error === NOT_PLAIN) return undefined;
     throw error;
@@ -31,6 +73,8 @@ interface Line {
   readonly indent: number;
   /** The line without its indentation. */
   readonly text: string;
+  /** Offset of `text` in the document. */
+  readonly offset: number;
 }
 
 const NOT_PLAIN = new Error("not plain YAML");
@@ -40,12 +84,14 @@ function contentLines(text: string): Line[] | undefined {
   // A tab (indentation YAML forbids, or a separator), a byte-order mark.
   if (text.includes("\t") || text.startsWith("\uFEFF")) return undefined;
   const lines: Line[] = [];
+  let lineStart = 0;
   for (const raw of text.split("\n")) {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     const body = line.trimStart();
-    if (body === "" || body.startsWith("#")) continue;
+    const indent = line.length - body.length;
     // Directives and document markers (`%YAML`, `---`, `...`) are no key and no list item: declined below.
-    lines.push({ indent: line.length - body.length, text: body.trimEnd() });
+    if (body !== "" && !body.startsWith("#")) lines.push({ indent, text: body.trimEnd(), offset: lineStart + indent });
+    lineStart += raw.length + 1;
   }
   return lines;
 }
@@ -53,7 +99,11 @@ function contentLines(text: string): Line[] | undefined {
 class Reader {
   private next = 0;
 
-  constructor(private readonly lines: readonly Line[]) {}
+  constructor(
+    private readonly lines: readonly Line[],
+    /** Set when positions are asked for. */
+    private readonly collections: WeakMap<object, Collection> | undefined,
+  ) {}
 
   done(): boolean {
     return this.next === this.lines.length;
@@ -65,33 +115,52 @@ class Reader {
     if (line === undefined || line.indent !== indent) throw NOT_PLAIN;
     if (isSequenceItem(line.text)) return this.sequence(indent);
     this.next++;
-    return this.mapping(indent, line.text);
+    return this.mapping(indent, line.text, line.offset);
   }
 
   private sequence(indent: number): unknown[] {
     const items: unknown[] = [];
+    const entries: Entry[] = [];
+    const start = this.lines[this.next].offset;
     for (let line = this.lines[this.next]; line?.indent === indent && isSequenceItem(line.text); ) {
       this.next++;
       const afterDash = line.text.slice(1);
       const content = afterDash.trimStart();
       // `-` alone (an item on the next lines) is left to the library; so is `- - x`, as a scalar.
       if (content === "") throw NOT_PLAIN;
-      const itemIndent = indent + 1 + (afterDash.length - content.length);
-      if (keyOf(content) !== undefined) items.push(this.mapping(itemIndent, content));
+      const spaces = afterDash.length - content.length;
+      const offset = line.offset + 1 + spaces;
+      if (keyOf(content) !== undefined) items.push(this.mapping(indent + 1 + spaces, content, offset));
       else items.push(scalar(content));
+      if (this.collections) entries.push({ value: { start: offset, end: offset + sourceLength(content) } });
       line = this.lines[this.next];
     }
+    this.collections?.set(items, { start, entries });
     return items;
   }
 
-  /** A mapping whose first entry is `first` (already consumed) and whose keys are indented by `indent`. */
-  private mapping(indent: number, first: string): Record<string, unknown> {
+  /** A mapping whose first entry is `first` (already consumed, at `offset`) and whose keys are indented by `indent`. */
+  private mapping(indent: number, first: string, offset: number): Record<string, unknown> {
     const map: Record<string, unknown> = {};
+    const entries = new Map<string, Entry>();
+    let keyOffset = offset;
     for (let text: string | undefined = first; text !== undefined; text = this.sameLevelEntry(indent)) {
       const entry = keyOf(text);
       if (entry === undefined || Object.hasOwn(map, entry.key) || entry.key === "__proto__") throw NOT_PLAIN;
-      map[entry.key] = entry.rest === undefined ? this.nested(indent) : scalar(entry.rest);
+      const key = { start: keyOffset, end: keyOffset + entry.keyLength };
+      if (entry.rest === undefined) {
+        const nextLine = this.lines[this.next];
+        map[entry.key] = this.nested(indent);
+        const block = map[entry.key] === null ? undefined : { start: nextLine.offset, end: nextLine.offset };
+        if (this.collections) entries.set(entry.key, block ? { key, value: block } : { key });
+      } else {
+        map[entry.key] = scalar(entry.rest);
+        const start = keyOffset + text.length - entry.rest.length;
+        if (this.collections) entries.set(entry.key, { key, value: { start, end: start + sourceLength(entry.rest) } });
+      }
+      keyOffset = this.lines[this.next]?.offset ?? 0;
     }
+    this.collections?.set(map, { start: offset, entries });
     return map;
   }
 
@@ -122,15 +191,19 @@ const NOT_TEXT_KEY = /^(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
 /** YAML's limit for an implicit key, quotes included: 1,024 characters. The library reports longer ones. */
 const MAX_KEY_SOURCE = 1024;
 
-/** `rest` is what follows `key:`, undefined when nothing (but a comment) does. */
-function keyOf(text: string): { key: string; rest: string | undefined } | undefined {
+/**
+ * `keyLength` counts the key as written (quotes included); `rest` is what follows `key:`, undefined when
+ * nothing (but a comment) does.
+ */
+function keyOf(text: string): { key: string; keyLength: number; rest: string | undefined } | undefined {
   const match = KEY.exec(text);
   if (match === null) return undefined;
   const key = match[1] ?? match[2] ?? match[3];
   const plain = match[3] !== undefined;
-  if (key.length + (plain ? 0 : 2) > MAX_KEY_SOURCE || (plain && NOT_TEXT_KEY.test(key))) return undefined;
+  const keyLength = key.length + (plain ? 0 : 2);
+  if (keyLength > MAX_KEY_SOURCE || (plain && NOT_TEXT_KEY.test(key))) return undefined;
   const rest = match[4]?.trimStart();
-  return { key, rest: rest === undefined || rest === "" || rest.startsWith("#") ? undefined : rest };
+  return { key, keyLength, rest: rest === undefined || rest === "" || rest.startsWith("#") ? undefined : rest };
 }
 
 /** A quoted scalar without escapes, then nothing or a comment. */
@@ -161,6 +234,14 @@ function scalar(text: string): unknown {
   if (/^[-+]?[0-9]+$/.test(plain)) return Number.parseInt(plain, 10);
   if (NOT_DECIMAL_NUMBER.some((form) => form.test(plain))) throw NOT_PLAIN;
   return plain;
+}
+
+/** How many characters of `text` (a scalar's line, from its start) the scalar takes, its comment left out. */
+function sourceLength(text: string): number {
+  const quoted = DOUBLE_QUOTED.exec(text) ?? SINGLE_QUOTED.exec(text);
+  if (quoted) return quoted[1].length + 2;
+  const comment = text.indexOf(" #");
+  return (comment === -1 ? text : text.slice(0, comment).trimEnd()).length;
 }
 
 /**

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseInventory } from "../../config/load";
+import { parsePlainYaml } from "../../config/plain-yaml";
 
 /**
  * Random edits of the bundled example, in the ways people break YAML by hand: the loader must either
@@ -89,6 +90,21 @@ describe("config/load parseInventory: random edits of the example", () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it("the plain reader and the yaml library give the same result: the inventory, or the same problems at the same places", () => {
+    let plainRefused = 0;
+    fc.assert(
+      fc.property(fc.array(fc.oneof(...edits), { minLength: 1, maxLength: 4 }), (chosen) => {
+        const text = chosen.reduce((lines, edit) => edit(lines), LINES).join("\n");
+        const fast = parseInventory(text, "accounts.yaml");
+        expect(fast, text).to.deep.equal(parseInventory(text, "accounts.yaml", { plainReader: false }));
+        if (!fast.ok && parsePlainYaml(text) !== undefined) plainRefused++;
+      }),
+      { numRuns: 400, seed: 20261126 },
+    );
+    // Not vacuous: many refused files were plain, so their problems were located by the plain reader.
+    expect(plainRefused).to.be.greaterThan(100);
   });
 
   it("the edits do break the example (the property above is not vacuous)", () => {

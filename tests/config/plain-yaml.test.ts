@@ -2,178 +2,31 @@ import { expect } from "chai";
 import fc from "fast-check";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
 import { parsePlainYaml } from "../../config/plain-yaml";
-import { structureProblems } from "../../config/yaml-checks";
+import { libraryValue, yamlDocument } from "../support/yaml-documents";
 
 /**
  * config/plain-yaml.ts against the yaml library, its reference: wherever the fast reader answers, the
  * library must read the same document without an error, a warning or a key given twice, and give the same
- * value. Documents are generated with the scalars, keys and layouts where the two could part: YAML 1.2's
- * core-schema words and numbers, indicators, comments, quotes, odd indentation, CRLF, tabs.
+ * value, on documents generated where the two could part (tests/support/yaml-documents.ts).
  */
-
-const SCALARS = [
-  ...["x", "hello world", "payments-prod", "a:b", "http://x/y", "arn:aws:iam::111111111111:role/a/B"],
-  ...["acme-data-{accountId}", "a,b", "(x)", "$x", "a=b", "~x", "x~", "a-", "-x", "x.y", "a/b", "@x", "x@y"],
-  ...["a: b", "a:", "::", "a #c", "a#b", "a  # c", "#c", "- x", "-", "?x", "? x", "`x", "%x", "!x", "&a x", "*a"],
-  ...["|", ">", "|-\n  a", "[]", "{}", "[ ]", "[a]", "{a: 1}", "x]", "x}", "[]x", "{}  # c"],
-  ...["~", "null", "Null", "NULL", "nUll", "true", "True", "TRUE", "tRue", "false", "FALSE", "yes", "no", "on"],
-  ...["0", "-0", "+5", "012", "007", "123456789012", "99999999999999999999", "0o17", "0o8", "0x1F", "0xG", "0b1"],
-  ...["1.5", "1.", ".5", "-.5", "1e3", "1E-3", "+1.5e+10", ".inf", "-.Inf", "+.INF", ".nan", ".NaN", "inf", "nan"],
-  ...["12abc", "2024-01-01", "1_000", "1,000", "1.2.3"],
-  ...['"quoted"', '"with # hash"', '"a: b"', '""', '"esc\\n"', '"unterminated', '"x" # c', '"x"#c', '"x" y'],
-  ...["'single'", "''", "'it''s'", "'unterminated", "'x' # c"],
-];
-
-const KEYS = [
-  ...["a", "id", "name", "cost-center", "a.b", "x/y", "_k", "A1", "storageClass"],
-  ...["null", "True", "false", "~", "1", "0x1", "1.5", "__proto__", "<<", "-a", "a b", "a#b", "#a", "a:b"],
-  ...['"a"', '"a b"', '"#x"', '"x: y"', "'a'", "'q'", '"esc\\t"', '""', "? x", "[a]", "a "],
-  // YAML's limit for an implicit key is 1,024 characters, quotes included.
-  ...[`k${"x".repeat(1023)}`, `k${"x".repeat(1024)}`, `"${"x".repeat(1022)}"`, `"${"x".repeat(1023)}"`],
-];
-
-/** Most documents are plain, so that the fast reader answers often; some carry what it must leave. */
-const FRIENDLY_SCALARS = [
-  "x",
-  "hello world",
-  "a:b",
-  "acme-{accountId}",
-  "~",
-  "True",
-  "-0",
-  "+5",
-  "012",
-  '"q # r"',
-  "'s'",
-  "[]",
-  "{}",
-];
-const FRIENDLY_KEYS = ["a", "id", "name", "cost-center", "a.b", "x/y", '"a"', "'q'", '"a b"'];
-const scalarText = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom(...FRIENDLY_SCALARS) },
-  fc.constantFrom(...SCALARS),
-);
-const keyText = fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...FRIENDLY_KEYS) }, fc.constantFrom(...KEYS));
-
-type Tree =
-  | { kind: "scalar"; text: string }
-  | { kind: "map"; entries: [string, Tree][] }
-  | { kind: "seq"; items: Tree[] };
-
-const tree = fc.letrec<{ node: Tree }>((tie) => ({
-  node: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    scalarText.map((text): Tree => ({ kind: "scalar", text })),
-    fc
-      .array(fc.tuple(keyText, tie("node")), { minLength: 1, maxLength: 4 })
-      .map((entries): Tree => ({ kind: "map", entries })),
-    fc.array(tie("node"), { minLength: 1, maxLength: 3 }).map((items): Tree => ({ kind: "seq", items })),
-  ),
-})).node;
-
-interface Layout {
-  readonly step: number;
-  /** A list under a key starts at the key's own indentation. */
-  readonly flushLists: boolean;
-  readonly dashSpaces: number;
-  readonly comments: boolean;
-  readonly crlf: boolean;
-  readonly oddity: "" | "tab" | "bom" | "marker" | "blank lines" | "trailing spaces" | "comment lines";
-}
-
-const layout: fc.Arbitrary<Layout> = fc.record({
-  step: fc.integer({ min: 1, max: 4 }),
-  flushLists: fc.boolean(),
-  dashSpaces: fc.integer({ min: 1, max: 3 }),
-  comments: fc.boolean(),
-  crlf: fc.boolean(),
-  oddity: fc.constantFrom<Layout["oddity"]>(
-    ...(["", "", "", "", "", "", "tab", "bom", "marker"] as const),
-    "blank lines",
-    "trailing spaces",
-    "comment lines",
-  ),
-});
-
-function render(node: Tree, style: Layout): string {
-  const lines: string[] = [];
-  const comment = (i: number) => (style.comments && i % 2 === 0 ? "  # note" : "");
-  const write = (value: Tree, indent: number, prefix: string): void => {
-    const pad = " ".repeat(indent);
-    if (value.kind === "scalar") {
-      lines.push(`${pad}${prefix}${value.text}${comment(lines.length)}`);
-      return;
-    }
-    if (value.kind === "map") {
-      value.entries.forEach(([key, child], index) => {
-        const head = index === 0 ? `${pad}${prefix}` : " ".repeat(indent + prefix.length);
-        const keyIndent = indent + prefix.length;
-        if (child.kind === "scalar") lines.push(`${head}${key}: ${child.text}${comment(lines.length)}`);
-        else {
-          lines.push(`${head}${key}:${comment(lines.length)}`);
-          const childIndent = child.kind === "seq" && style.flushLists ? keyIndent : keyIndent + style.step;
-          write(child, childIndent, "");
-        }
-      });
-      return;
-    }
-    const dash = `-${" ".repeat(style.dashSpaces)}`;
-    for (const item of value.items) {
-      if (prefix !== "") lines.push(`${pad}${prefix.trimEnd()}`);
-      const itemPad = prefix !== "" ? indent + style.step : indent;
-      if (item.kind === "seq") {
-        lines.push(`${" ".repeat(itemPad)}-`);
-        write(item, itemPad + style.step, "");
-      } else write(item, itemPad, dash);
-    }
-  };
-  write(node, 0, "");
-  let text = lines.join("\n");
-  if (style.oddity === "tab") text = text.replace(/\n( +)/, "\n\t$1");
-  if (style.oddity === "bom") text = `\uFEFF${text}`;
-  if (style.oddity === "marker") text = `---\n${text}`;
-  if (style.oddity === "blank lines") text = text.replace(/\n/g, "\n\n   \n");
-  if (style.oddity === "trailing spaces") text = text.replace(/\n/g, "   \n");
-  if (style.oddity === "comment lines") text = text.replace(/\n/g, "\n      # a comment line\n#\n");
-  return `${style.crlf ? text.replace(/\n/g, "\r\n") : text}\n`;
-}
-
-/** The library's reading, when it reads `text` cleanly; undefined when it reports anything. */
-function libraryValue(text: string): { value: unknown } | undefined {
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: false, merge: true });
-  if (document.errors.length > 0 || document.warnings.length > 0) return undefined;
-  if (structureProblems(document, () => 0).length > 0) return undefined;
-  return { value: document.toJS() };
-}
 
 describe("plain-yaml: the fast reader agrees with the yaml library", () => {
   it("answers only where the library reads the same value cleanly (generated documents)", () => {
     let answered = 0;
     let declined = 0;
     fc.assert(
-      fc.property(
-        fc.tuple(
-          fc.oneof(
-            tree,
-            tree.filter((t) => t.kind === "map"),
-          ),
-          layout,
-        ),
-        ([node, style]) => {
-          const text = render(node, style);
-          const fast = parsePlainYaml(text);
-          if (fast === undefined) {
-            declined++;
-            return;
-          }
-          answered++;
-          const library = libraryValue(text);
-          expect(library, `the library refuses what the fast reader read:\n${text}`).to.not.equal(undefined);
-          expect(fast.value, text).to.deep.equal(library?.value);
-        },
-      ),
+      fc.property(yamlDocument, (text) => {
+        const fast = parsePlainYaml(text);
+        if (fast === undefined) {
+          declined++;
+          return;
+        }
+        answered++;
+        const library = libraryValue(text);
+        expect(library, `the library refuses what the fast reader read:\n${text}`).to.not.equal(undefined);
+        expect(fast.value, text).to.deep.equal(library?.value);
+      }),
       { numRuns: 3000, seed: 20261126 },
     );
     // Not vacuous: both outcomes happen often.
