@@ -18,7 +18,7 @@ import { yamlDocument } from "../support/yaml-documents";
 function pathsInto(value: unknown, prefix: PathSegment[] = []): PathSegment[][] {
   const paths: PathSegment[][] = [prefix];
   if (Array.isArray(value)) {
-    value.forEach((item, index) => paths.push(...pathsInto(item, [...prefix, index])));
+    for (const [index, item] of value.entries()) paths.push(...pathsInto(item, [...prefix, index]));
     paths.push([...prefix, value.length], [...prefix, "missing"]);
   } else if (value !== null && typeof value === "object") {
     for (const [key, child] of Object.entries(value)) paths.push(...pathsInto(child, [...prefix, key]));
