@@ -145,3 +145,23 @@ process.stdout.write(
     `(yaml's parseDocument alone ${median(parseTimes).toFixed(0)} ms), ${largestOutcome}  ` +
     `${largestMs <= TARGET_MS ? "ok" : "SLOW"}\n`,
 );
+
+/**
+ * The same file with one change: plain YAML with a problem (read by config/plain-yaml.ts), or what only the
+ * yaml library reads (an anchor, a syntax error, a key given twice): the library's parse is the floor.
+ */
+const VARIANTS: { name: string; text: string }[] = [
+  { name: "one unknown key (plain)", text: `${largest}    colour: blue\n` },
+  { name: "one anchor (the library's way)", text: largest.replace("  tags:\n", "  tags: &tags\n") },
+  { name: "one syntax error (the library's way)", text: `${largest}    name: [unclosed\n` },
+  { name: "one key given twice (the library's way)", text: `${largest}    name: again\n` },
+];
+for (const { name, text } of VARIANTS) {
+  const start = performance.now();
+  const result = parseInventory(text, "bench.yaml");
+  const ms = performance.now() - start;
+  const outcome = result.ok ? "valid" : `${result.problems.length} problem(s)`;
+  process.stdout.write(
+    `  ${name.padEnd(40)} ${ms.toFixed(0).padStart(6)} ms  ${outcome}  ${ms <= TARGET_MS ? "ok" : "SLOW"}\n`,
+  );
+}
