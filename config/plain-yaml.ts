@@ -87,10 +87,11 @@ function contentLines(text: string): Line[] | undefined {
   let lineStart = 0;
   for (const raw of text.split("\n")) {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    const body = line.trimStart();
+    const body = withoutLeadingSpaces(line);
     const indent = line.length - body.length;
     // Directives and document markers (`%YAML`, `---`, `...`) are no key and no list item: declined below.
-    if (body !== "" && !body.startsWith("#")) lines.push({ indent, text: body.trimEnd(), offset: lineStart + indent });
+    if (body !== "" && !body.startsWith("#"))
+      lines.push({ indent, text: withoutTrailingSpaces(body), offset: lineStart + indent });
     lineStart += raw.length + 1;
   }
   return lines;
@@ -125,7 +126,7 @@ class Reader {
     for (let line = this.lines[this.next]; line?.indent === indent && isSequenceItem(line.text); ) {
       this.next++;
       const afterDash = line.text.slice(1);
-      const content = afterDash.trimStart();
+      const content = withoutLeadingSpaces(afterDash);
       // `-` alone (an item on the next lines) is left to the library; so is `- - x`, as a scalar.
       if (content === "") throw NOT_PLAIN;
       const spaces = afterDash.length - content.length;
@@ -181,6 +182,22 @@ class Reader {
   }
 }
 
+/**
+ * YAML's white space is the space and the tab (tabs are left to the library): JavaScript's trim would also
+ * take a no-break space or U+2028, which YAML reads as content.
+ */
+function withoutLeadingSpaces(text: string): string {
+  let start = 0;
+  while (text.charCodeAt(start) === 32) start++;
+  return text.slice(start);
+}
+
+function withoutTrailingSpaces(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 32) end--;
+  return text.slice(0, end);
+}
+
 function isSequenceItem(text: string): boolean {
   return text === "-" || text.startsWith("- ");
 }
@@ -202,7 +219,7 @@ function keyOf(text: string): { key: string; keyLength: number; rest: string | u
   const plain = match[3] !== undefined;
   const keyLength = key.length + (plain ? 0 : 2);
   if (keyLength > MAX_KEY_SOURCE || (plain && NOT_TEXT_KEY.test(key))) return undefined;
-  const rest = match[4]?.trimStart();
+  const rest = match[4] === undefined ? undefined : withoutLeadingSpaces(match[4]);
   return { key, keyLength, rest: rest === undefined || rest === "" || rest.startsWith("#") ? undefined : rest };
 }
 
@@ -225,7 +242,7 @@ function scalar(text: string): unknown {
   const empty = EMPTY_FLOW.exec(text);
   if (empty) return empty[1] === "[]" ? [] : {};
   const comment = text.indexOf(" #");
-  const plain = comment === -1 ? text : text.slice(0, comment).trimEnd();
+  const plain = comment === -1 ? text : withoutTrailingSpaces(text.slice(0, comment));
   // `a: b` inside a value is a mapping where none may start (PLAIN ends on no `:`); `- x` a list.
   if (!PLAIN.test(plain) || /: /.test(plain) || isSequenceItem(plain)) throw NOT_PLAIN;
   if (/^(?:~|[Nn]ull|NULL)$/.test(plain)) return null;
@@ -241,7 +258,7 @@ function sourceLength(text: string): number {
   const quoted = DOUBLE_QUOTED.exec(text) ?? SINGLE_QUOTED.exec(text);
   if (quoted) return quoted[1].length + 2;
   const comment = text.indexOf(" #");
-  return (comment === -1 ? text : text.slice(0, comment).trimEnd()).length;
+  return (comment === -1 ? text : withoutTrailingSpaces(text.slice(0, comment))).length;
 }
 
 /**

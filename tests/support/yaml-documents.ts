@@ -17,6 +17,8 @@ const SCALARS = [
   ...["0", "-0", "+5", "012", "007", "123456789012", "99999999999999999999", "0o17", "0o8", "0x1F", "0xG", "0b1"],
   ...["1.5", "1.", ".5", "-.5", "1e3", "1E-3", "+1.5e+10", ".inf", "-.Inf", "+.INF", ".nan", ".NaN", "inf", "nan"],
   ...["12abc", "2024-01-01", "1_000", "1,000", "1.2.3"],
+  // Unicode spaces are content in YAML, not white space.
+  ...["x\u00A0", "\u00A0x", "x\u3000", '"x"\u00A0', "'x'\u2028", "x\u2028y", "\uFEFFx", "x\u0085"],
   ...['"quoted"', '"with # hash"', '"a: b"', '""', '"esc\\n"', '"unterminated', '"x" # c', '"x"#c', '"x" y'],
   ...["'single'", "''", "'it''s'", "'unterminated", "'x' # c"],
 ];
@@ -25,6 +27,7 @@ const KEYS = [
   ...["a", "id", "name", "cost-center", "a.b", "x/y", "_k", "A1", "storageClass"],
   ...["null", "True", "false", "~", "1", "0x1", "1.5", "__proto__", "<<", "-a", "a b", "a#b", "#a", "a:b"],
   ...['"a"', '"a b"', '"#x"', '"x: y"', "'a'", "'q'", '"esc\\t"', '""', "? x", "[a]", "a "],
+  ...["\u00A0a", "a\u00A0", "\u2028a", "a\u3000"],
   // YAML's limit for an implicit key is 1,024 characters, quotes included.
   ...[`k${"x".repeat(1023)}`, `k${"x".repeat(1024)}`, `"${"x".repeat(1022)}"`, `"${"x".repeat(1023)}"`],
 ];
@@ -75,7 +78,15 @@ interface Layout {
   readonly dashSpaces: number;
   readonly comments: boolean;
   readonly crlf: boolean;
-  readonly oddity: "" | "tab" | "bom" | "marker" | "blank lines" | "trailing spaces" | "comment lines";
+  readonly oddity:
+    | ""
+    | "tab"
+    | "no-break space"
+    | "bom"
+    | "marker"
+    | "blank lines"
+    | "trailing spaces"
+    | "comment lines";
 }
 
 export const layout: fc.Arbitrary<Layout> = fc.record({
@@ -85,7 +96,7 @@ export const layout: fc.Arbitrary<Layout> = fc.record({
   comments: fc.boolean(),
   crlf: fc.boolean(),
   oddity: fc.constantFrom<Layout["oddity"]>(
-    ...(["", "", "", "", "", "", "tab", "bom", "marker"] as const),
+    ...(["", "", "", "", "", "", "tab", "no-break space", "bom", "marker"] as const),
     "blank lines",
     "trailing spaces",
     "comment lines",
@@ -127,6 +138,8 @@ export function render(node: Tree, style: Layout): string {
   write(node, 0, "");
   let text = lines.join("\n");
   if (style.oddity === "tab") text = text.replace(/\n( +)/, "\n\t$1");
+  // A no-break space where indentation or a separating space would be: content to YAML.
+  if (style.oddity === "no-break space") text = text.replace(/\n( +)/, "\n$1\u00A0").replace(/: /, ":\u00A0");
   if (style.oddity === "bom") text = `\uFEFF${text}`;
   if (style.oddity === "marker") text = `---\n${text}`;
   if (style.oddity === "blank lines") text = text.replace(/\n/g, "\n\n   \n");
