@@ -114,14 +114,18 @@ describe("render engine", () => {
     expect(once).to.not.match(/\d{4}-\d{2}-\d{2}T/);
   });
 
-  it("refuses a data source it cannot answer, naming it", async () => {
-    const calling: StackProgram = () => ({ zones: aws.getAvailabilityZonesOutput().names });
-    let error: Error | undefined;
+  /** The error rendering the central stack with `failing` rejects with. */
+  async function renderError(failing: StackProgram): Promise<Error | undefined> {
     try {
-      await renderStacks(inv, plans.slice(0, 1), calling);
+      await renderStacks(inv, plans.slice(0, 1), failing);
+      return undefined;
     } catch (caught) {
-      error = caught as Error;
+      return caught as Error;
     }
+  }
+
+  it("refuses a data source it cannot answer, naming it", async () => {
+    const error = await renderError(() => ({ zones: aws.getAvailabilityZonesOutput().names }));
     expect(error?.message).to.contain("aws:index/getAvailabilityZones:getAvailabilityZones");
   });
 
@@ -132,14 +136,18 @@ describe("render engine", () => {
       delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
     });
 
+    /** The test program, noting the stack trace limit it runs with in `seen`. */
+    const probing =
+      (seen: number[]): StackProgram =>
+      (inventoryArg, plan, central) => {
+        seen.push(Error.stackTraceLimit);
+        return program(inventoryArg, plan, central);
+      };
+
     it("are off while the program runs and back to the caller's limit afterwards", async () => {
       Error.stackTraceLimit = 7;
       const seen: number[] = [];
-      const probing: StackProgram = (inv, plan, central) => {
-        seen.push(Error.stackTraceLimit);
-        return program(inv, plan, central);
-      };
-      await renderStacks(inv, plans, probing);
+      await renderStacks(inv, plans, probing(seen));
       expect(seen).to.deep.equal([0, 0, 0]);
       expect(Error.stackTraceLimit).to.equal(7);
     });
@@ -150,12 +158,7 @@ describe("render engine", () => {
         limits.push(Error.stackTraceLimit);
         throw new Error("the program is broken");
       };
-      let error: Error | undefined;
-      try {
-        await renderStacks(inv, plans.slice(0, 1), throwing);
-      } catch (caught) {
-        error = caught as Error;
-      }
+      const error = await renderError(throwing);
       expect(error?.message).to.equal("the program is broken");
       expect(limits).to.deep.equal([0, limit]);
       expect(error?.stack).to.match(/\n\s+at throwing \(.*render\.test\.ts:\d+:\d+\)/);
@@ -165,11 +168,7 @@ describe("render engine", () => {
     it("stay on when the SDK's promise-leak report asks for them (PULUMI_DEBUG_PROMISE_LEAKS)", async () => {
       process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
       const seen: number[] = [];
-      const probing: StackProgram = (inv, plan, central) => {
-        seen.push(Error.stackTraceLimit);
-        return program(inv, plan, central);
-      };
-      await renderStacks(inv, plans.slice(0, 1), probing);
+      await renderStacks(inv, plans.slice(0, 1), probing(seen));
       expect(seen).to.deep.equal([limit]);
     });
   });
