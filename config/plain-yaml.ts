@@ -58,7 +58,7 @@ function read(
   collections: WeakMap<object, Collection> | undefined,
 ): { value: unknown; start: number } | undefined {
   const lines = contentLines(text);
-  if (lines === undefined || lines.length === 0) return undefined;
+  if (lines.length === 0) return undefined;
   const reader = new Reader(lines, collections);
   try {
     const value = reader.node(0);
@@ -79,10 +79,11 @@ interface Line {
 
 const NOT_PLAIN = new Error("not plain YAML");
 
-/** The lines that hold content: blank and comment-only lines dropped; undefined for what needs the library. */
-function contentLines(text: string): Line[] | undefined {
-  // A tab (indentation YAML forbids, or a separator), a byte-order mark.
-  if (text.includes("\t") || text.startsWith("\uFEFF")) return undefined;
+/**
+ * The lines that hold content: blank and comment-only lines dropped. A tab or a byte-order mark where
+ * indentation or a key would start makes a line no key and no list item, declined below.
+ */
+function contentLines(text: string): Line[] {
   const lines: Line[] = [];
   let lineStart = 0;
   for (const raw of text.split("\n")) {
@@ -113,7 +114,7 @@ class Reader {
   /** The block that starts at the next line, which must be indented by `indent`. */
   node(indent: number): unknown {
     const line = this.lines[this.next];
-    if (line === undefined || line.indent !== indent) throw NOT_PLAIN;
+    if (line.indent !== indent) throw NOT_PLAIN;
     if (isSequenceItem(line.text)) return this.sequence(indent);
     this.next++;
     return this.mapping(indent, line.text, line.offset);
@@ -127,8 +128,7 @@ class Reader {
       this.next++;
       const afterDash = line.text.slice(1);
       const content = withoutLeadingSpaces(afterDash);
-      // `-` alone (an item on the next lines) is left to the library; so is `- - x`, as a scalar.
-      if (content === "") throw NOT_PLAIN;
+      // `-` alone (an item on the next lines) and `- - x` are declined by scalar().
       const spaces = afterDash.length - content.length;
       const offset = line.offset + 1 + spaces;
       if (keyOf(content) !== undefined) items.push(this.mapping(indent + 1 + spaces, content, offset));
@@ -194,7 +194,7 @@ function withoutLeadingSpaces(text: string): string {
 
 function withoutTrailingSpaces(text: string): string {
   let end = text.length;
-  while (end > 0 && text.charCodeAt(end - 1) === 32) end--;
+  while (text.charCodeAt(end - 1) === 32) end--;
   return text.slice(0, end);
 }
 
@@ -220,7 +220,7 @@ function keyOf(text: string): { key: string; keyLength: number; rest: string | u
   const keyLength = key.length + (plain ? 0 : 2);
   if (keyLength > MAX_KEY_SOURCE || (plain && NOT_TEXT_KEY.test(key))) return undefined;
   const rest = match[4] === undefined ? undefined : withoutLeadingSpaces(match[4]);
-  return { key, keyLength, rest: rest === undefined || rest === "" || rest.startsWith("#") ? undefined : rest };
+  return { key, keyLength, rest: rest === undefined || rest.startsWith("#") ? undefined : rest };
 }
 
 /** A quoted scalar without escapes, then nothing or a comment. */

@@ -19,7 +19,8 @@ function pathsInto(value: unknown, prefix: PathSegment[] = []): PathSegment[][] 
   const paths: PathSegment[][] = [prefix];
   if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) paths.push(...pathsInto(item, [...prefix, index]));
-    paths.push([...prefix, value.length], [...prefix, "missing"]);
+    // An index as text ("0") is no index of a list, for the yaml library either.
+    paths.push([...prefix, value.length], [...prefix, "missing"], [...prefix, "0"]);
   } else if (value !== null && typeof value === "object") {
     for (const [key, child] of Object.entries(value)) paths.push(...pathsInto(child, [...prefix, key]));
     paths.push([...prefix, "missing"], [...prefix, 0]);

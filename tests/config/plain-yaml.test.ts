@@ -42,6 +42,7 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
       "x: acme-data-{accountId}\ny: []\nz: {}\nw: arn:aws:iam::1:role/a\nv: -0\nu: +5\nt: 012\n",
       "- 1\n- a: ~\n  b: NULL\n- True\n",
       "a:\r\n  b: c\r\n",
+      "a: untrue\nb: trueish\nc: xFALSE\nd: falsey\ne: nullable\nf: ~~\n", // words that only contain a keyword
       "- a:\n- b\n", // a key with no value, then the next item
       "a:\nb: 1\nc: # only a comment\n",
       `${"k".repeat(1024)}: 1\n'${"q".repeat(1022)}': 2\n`, // keys as long as YAML allows

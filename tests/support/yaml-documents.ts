@@ -16,7 +16,7 @@ const SCALARS = [
   ...["~", "null", "Null", "NULL", "nUll", "true", "True", "TRUE", "tRue", "false", "FALSE", "yes", "no", "on"],
   ...["0", "-0", "+5", "012", "007", "123456789012", "99999999999999999999", "0o17", "0o8", "0x1F", "0xG", "0b1"],
   ...["1.5", "1.", ".5", "-.5", "1e3", "1E-3", "+1.5e+10", ".inf", "-.Inf", "+.INF", ".nan", ".NaN", "inf", "nan"],
-  ...["12abc", "2024-01-01", "1_000", "1,000", "1.2.3"],
+  ...["12abc", "2024-01-01", "1_000", "1,000", "1.2.3", "untrue", "trueish", "xFALSE", "falsey", "nullable", "~~"],
   // Unicode spaces are content in YAML, not white space.
   ...["x\u00A0", "\u00A0x", "x\u3000", '"x"\u00A0', "'x'\u2028", "x\u2028y", "\uFEFFx", "x\u0085"],
   ...['"quoted"', '"with # hash"', '"a: b"', '""', '"esc\\n"', '"unterminated', '"x" # c', '"x"#c', '"x" y'],
@@ -48,7 +48,7 @@ const FRIENDLY_SCALARS = [
   "{}",
   "# nothing but a comment",
 ];
-const FRIENDLY_KEYS = ["a", "id", "name", "cost-center", "a.b", "x/y", '"a"', "'q'", '"a b"'];
+const FRIENDLY_KEYS = ["a", "id", "name", "cost-center", "a.b", "x/y", '"a"', "'q'", '"a b"', "undefined"];
 const scalarText = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...FRIENDLY_SCALARS) },
   fc.constantFrom(...SCALARS),
