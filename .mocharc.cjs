@@ -1,16 +1,16 @@
 // The suite's settings are in .mocharc.json (also read by .mocharc.mutation.cjs); this file only orders the
 // test files. Mocha's parallel mode hands files to its workers in the order given, so a long file that
 // comes last runs alone while the other workers idle: the longest files go first (longest processing time
-// first), then every other file in name order. Durations: `npx mocha --reporter json`, serial, 2026-11-26.
+// first), then every other file in name order. Durations: each file alone, 2026-11-26.
 const fs = require("node:fs");
 const path = require("node:path");
 const base = require("./.mocharc.json");
 
 const LONGEST_FIRST = [
-  "tests/day-two/restore.test.ts", // 17 s: the emulator, a throttling proxy, killed and rerun processes
+  "tests/day-two/restore.test.ts", // 13 s: the emulator, a throttling proxy, killed and rerun processes
   "tests/infra/harness.test.ts", // 14 s: eight runs of the Pulumi language host's program harness
-  "tests/cli/deploy-process.test.ts", // 7 s: the CLI as a child process under signals
-  "tests/cli/deploy-faults.test.ts", // 5 s: the stand-in Pulumi CLI failing, hanging, dying
+  "tests/cli/deploy-process.test.ts", // 6 s: the CLI as a child process under signals
+  "tests/cli/deploy-faults.test.ts", // 6 s: the stand-in Pulumi CLI failing, hanging, dying
   "tests/review/render-output.test.ts",
   "tests/day-two/verify.test.ts",
   "tests/driver/fingerprint.test.ts",
