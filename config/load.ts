@@ -9,7 +9,7 @@ import { inventoryFileSchema } from "./schema";
 import { bareExistingBucketMessage, checkSections, type Issue, type Sections } from "./semantics";
 import { didYouMean } from "./suggest";
 import type { Inventory } from "./types";
-import { normalizeLineBreaks, structureProblems, textProblems } from "./yaml-checks";
+import { normalizeLineBreaks, plainStructureProblems, structureProblems, textProblems } from "./yaml-checks";
 
 /** One thing wrong with the inventory, at the YAML node it is about. line/column 0: the whole file. */
 export interface Problem {
@@ -78,7 +78,7 @@ export function parseInventory(input: string, file: string, { plainReader = true
   const at = (offset: number, message: string): Problem => ({ file, ...lines.position(offset), message });
   const notText = textProblems(text);
   if (notText.length > 0) return failed(notText.map((problem) => at(problem.offset, problem.message)));
-  const read = (plainReader ? readPlain(text, lines) : undefined) ?? readWithLibrary(text, lines, at);
+  const read = (plainReader ? readPlain(text, lines, at) : undefined) ?? readWithLibrary(text, lines, at);
   return "problems" in read ? failed(read.problems) : validate(read, file);
 }
 
@@ -97,15 +97,24 @@ interface ReadDocument {
  * library's document of positioned nodes: a 4.8 MB inventory of 95,000 accounts took 4 s with it. Where
  * a problem needs a position, the plain reader reads the file again, recording them.
  */
-function readPlain(text: string, lines: LineIndex): ReadDocument | undefined {
+function readPlain(
+  text: string,
+  lines: LineIndex,
+  at: (offset: number, message: string) => Problem,
+): ReadDocument | { problems: Problem[] } | undefined {
   const plain = parsePlainYaml(text);
   if (plain === undefined) return undefined;
+  // The same text read again is plain again.
+  const positions = () => plainPositions(text) as PlainPositions;
+  if (!("value" in plain)) {
+    const repeated = plainStructureProblems(positions(), (offset) => lines.position(offset).line);
+    return { problems: repeated.map((problem) => at(problem.offset, problem.message)) };
+  }
   let locator: PlainLocator | undefined;
   return {
     raw: plain.value,
     locator: () => {
-      // The same text read again: plain again.
-      locator ??= new PlainLocator(plainPositions(text) as PlainPositions, lines, text);
+      locator ??= new PlainLocator(positions(), lines, text);
       return locator;
     },
   };

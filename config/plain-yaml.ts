@@ -2,9 +2,9 @@
  * A fast reader for the plain YAML an inventory is almost always written in, with the yaml library as the
  * reference for everything else. It reads block mappings and sequences, one-line plain and quoted scalars
  * without escapes, `[]` and `{}`, and comments; anything beyond (other flow collections, block scalars,
- * anchors, tags, merge keys, escapes, multi-line scalars, floats, keys given twice, odd indentation) makes it
- * answer undefined, and load.ts then parses with the yaml library, which also locates every problem. It
- * never reports a problem itself.
+ * anchors, tags, merge keys, escapes, multi-line scalars, floats, odd indentation) makes it answer
+ * undefined, and load.ts then parses with the yaml library, which also locates every problem. Of problems,
+ * it only finds keys given twice in a mapping, as the yaml library's document would show them.
  *
  * Why: the yaml library builds a document of nodes with positions (the locations of problems come from
  * there); a 4.8 MB inventory of 95,000 accounts took 3.1 s to parse that way, 40% of it collecting garbage.
@@ -13,9 +13,14 @@
  * documents.
  */
 
-/** The document's value, or undefined: not in the plain subset (the yaml library decides then). */
-export function parsePlainYaml(text: string): { value: unknown } | undefined {
-  return read(text, undefined);
+/**
+ * The document's value; or that it is plain but gives a key twice in a mapping (plainPositions then says
+ * where, for the problems); or undefined: not in the plain subset (the yaml library decides then).
+ */
+export function parsePlainYaml(text: string): { value: unknown } | { keysGivenTwice: true } | undefined {
+  const document = read(text, undefined);
+  if (document === undefined) return undefined;
+  return document.repeated.length > 0 ? { keysGivenTwice: true } : { value: document.value };
 }
 
 /**
@@ -27,6 +32,17 @@ export interface PlainPositions {
   /** Offset of the document's first key or list item. */
   readonly start: number;
   readonly collections: WeakMap<object, Collection>;
+  /** Keys given a second time in a mapping (the value keeps the first). */
+  readonly repeated: readonly RepeatedKey[];
+}
+
+/** A key given again in a mapping: the mapping's object in the value read, both places, the value given again. */
+export interface RepeatedKey {
+  readonly mapping: object;
+  readonly key: string;
+  readonly offset: number;
+  readonly firstOffset: number;
+  readonly value: unknown;
 }
 
 /** A mapping's or list's first character, and its entries (mappings: by key; lists: by index). */
@@ -56,13 +72,13 @@ export function plainPositions(text: string): PlainPositions | undefined {
 function read(
   text: string,
   collections: WeakMap<object, Collection> | undefined,
-): { value: unknown; start: number } | undefined {
+): { value: unknown; start: number; repeated: RepeatedKey[] } | undefined {
   const lines = contentLines(text);
   if (lines.length === 0) return undefined;
   const reader = new Reader(lines, collections);
   try {
     const value = reader.node(0);
-    return reader.done() ? { value, start: lines[0].offset } : undefined;
+    return reader.done() ? { value, start: lines[0].offset, repeated: reader.repeated } : undefined;
   } catch (error) {
     if (error === NOT_PLAIN) return undefined;
     throw error;
@@ -100,6 +116,7 @@ function contentLines(text: string): Line[] {
 
 class Reader {
   private next = 0;
+  readonly repeated: RepeatedKey[] = [];
 
   constructor(
     private readonly lines: readonly Line[],
@@ -147,17 +164,27 @@ class Reader {
     let keyOffset = offset;
     for (let text: string | undefined = first; text !== undefined; text = this.sameLevelEntry(indent)) {
       const entry = keyOf(text);
-      if (entry === undefined || Object.hasOwn(map, entry.key) || entry.key === "__proto__") throw NOT_PLAIN;
+      if (entry === undefined || entry.key === "__proto__") throw NOT_PLAIN;
       const key = { start: keyOffset, end: keyOffset + entry.keyLength };
+      // A key given again is read (the rest of the file must still be plain) and kept apart, as a problem.
+      const again = Object.hasOwn(map, entry.key);
+      let value: unknown;
+      let span: Span | undefined;
       if (entry.rest === undefined) {
         const nextLine = this.lines[this.next];
-        map[entry.key] = this.nested(indent);
-        const block = map[entry.key] === null ? undefined : { start: nextLine.offset, end: nextLine.offset };
-        if (this.collections) entries.set(entry.key, block ? { key, value: block } : { key });
+        value = this.nested(indent);
+        span = value === null ? undefined : { start: nextLine.offset, end: nextLine.offset };
       } else {
-        map[entry.key] = scalar(entry.rest);
+        value = scalar(entry.rest);
         const start = keyOffset + text.length - entry.rest.length;
-        if (this.collections) entries.set(entry.key, { key, value: { start, end: start + sourceLength(entry.rest) } });
+        span = { start, end: start + sourceLength(entry.rest) };
+      }
+      if (again) {
+        const firstOffset = entries.get(entry.key)?.key?.start ?? keyOffset;
+        this.repeated.push({ mapping: map, key: entry.key, offset: key.start, firstOffset, value });
+      } else {
+        map[entry.key] = value;
+        if (this.collections) entries.set(entry.key, span ? { key, value: span } : { key });
       }
       keyOffset = this.lines[this.next]?.offset ?? 0;
     }

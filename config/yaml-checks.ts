@@ -1,5 +1,6 @@
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type Node, type Pair, visit } from "yaml";
 import { describePath, isMergeKey, type PathSegment, shown } from "./locate";
+import type { PlainPositions } from "./plain-yaml";
 
 /**
  * Checks of the inventory's text and YAML structure that come before its values are read: a file that is
@@ -116,15 +117,50 @@ export function structureProblems(document: Document, lineOf: (offset: number) =
         else
           problems.push({
             offset,
-            message:
-              `${where()}: the key \`${shown(key)}\` ` +
-              `is already given at line ${lineOf((first.key as Node | null)?.range?.[0] ?? 0)} ` +
-              `of this mapping (YAML would keep only one of the values); remove one`,
+            message: keyGivenTwice(where(), key, lineOf((first.key as Node | null)?.range?.[0] ?? 0)),
           });
       }
     },
   });
   return problems;
+}
+
+function keyGivenTwice(where: string, key: string, firstLine: number): string {
+  return (
+    `${where}: the key \`${shown(key)}\` is already given at line ${firstLine} ` +
+    "of this mapping (YAML would keep only one of the values); remove one"
+  );
+}
+
+/** structureProblems for a plain document (config/plain-yaml.ts): its keys given twice, the same messages. */
+export function plainStructureProblems(document: PlainPositions, lineOf: (offset: number) => number): TextProblem[] {
+  const paths = pathsOf(document);
+  return document.repeated.map(({ mapping, key, offset, firstOffset }) => ({
+    offset,
+    message: keyGivenTwice(describePath(paths.get(mapping) ?? []), key, lineOf(firstOffset)),
+  }));
+}
+
+/**
+ * The paths of the mappings that give a key twice. A value given again is not in the document's value (it
+ * keeps the first), but a mapping inside it can give a key twice too: its path goes through the key.
+ */
+function pathsOf(document: PlainPositions): Map<object, PathSegment[]> {
+  const targets = new Set(document.repeated.map((repeat) => repeat.mapping));
+  const paths = new Map<object, PathSegment[]>();
+  const walk = (node: unknown, path: PathSegment[]): void => {
+    if (node === null || typeof node !== "object") return;
+    if (targets.has(node)) paths.set(node, path);
+    if (Array.isArray(node)) node.forEach((item, index) => walk(item, [...path, index]));
+    else for (const [key, child] of Object.entries(node)) walk(child, [...path, key]);
+  };
+  walk(document.value, []);
+  // Inner mappings are read, and so listed, before the mapping that holds them: the last first.
+  for (const repeat of [...document.repeated].reverse()) {
+    const parent = paths.get(repeat.mapping);
+    if (parent) walk(repeat.value, [...parent, repeat.key]);
+  }
+  return paths;
 }
 
 /** `accounts[0].tags` for a mapping, from the nodes above it. */

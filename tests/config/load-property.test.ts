@@ -51,6 +51,8 @@ const edits: fc.Arbitrary<Edit>[] = [
             : line,
         ),
   ),
+  // Give a key a second time (its line again, right after it).
+  pickKeyLine.map<Edit>((index) => (lines) => lines.flatMap((line, i) => (i === index ? [line, line] : [line]))),
   // Duplicate an account (its first line and the following indented lines).
   fc.constant<Edit>((lines) => {
     const start = lines.findIndex((line) => line.startsWith("  - id:"));

@@ -2,7 +2,10 @@ import { expect } from "chai";
 import fc from "fast-check";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parsePlainYaml } from "../../config/plain-yaml";
+import { parseDocument } from "yaml";
+import { LineIndex } from "../../config/locate";
+import { parsePlainYaml, plainPositions } from "../../config/plain-yaml";
+import { plainStructureProblems, structureProblems, type TextProblem } from "../../config/yaml-checks";
 import { libraryValue, yamlDocument } from "../support/yaml-documents";
 
 /**
@@ -11,9 +14,15 @@ import { libraryValue, yamlDocument } from "../support/yaml-documents";
  * value, on documents generated where the two could part (tests/support/yaml-documents.ts).
  */
 
+/** Problems in file order (the loader sorts them; the two readers find them in different orders). */
+function byOffset(problems: readonly TextProblem[]): TextProblem[] {
+  return [...problems].sort((a, b) => a.offset - b.offset);
+}
+
 describe("plain-yaml: the fast reader agrees with the yaml library", () => {
-  it("answers only where the library reads the same value cleanly (generated documents)", () => {
+  it("answers only where the library reads the same value cleanly, or finds the same keys given twice (generated documents)", () => {
     let answered = 0;
+    let repeated = 0;
     let declined = 0;
     fc.assert(
       fc.property(yamlDocument, (text) => {
@@ -23,14 +32,27 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
           return;
         }
         answered++;
-        const library = libraryValue(text);
-        expect(library, `the library refuses what the fast reader read:\n${text}`).to.not.equal(undefined);
-        expect(fast.value, text).to.deep.equal(library?.value);
+        const document = parseDocument(text, { prettyErrors: false, uniqueKeys: false, merge: true });
+        expect([...document.errors, ...document.warnings], `the library refuses what the fast reader read:\n${text}`).to
+          .be.empty;
+        const lineOf = (offset: number) => new LineIndex(text).position(offset).line;
+        const structure = structureProblems(document, lineOf);
+        if ("value" in fast) {
+          expect(structure, text).to.be.empty;
+          expect(fast.value, text).to.deep.equal(document.toJS());
+        } else {
+          repeated++;
+          const positions = plainPositions(text);
+          expect(positions, text).to.not.equal(undefined);
+          if (positions)
+            expect(byOffset(plainStructureProblems(positions, lineOf)), text).to.deep.equal(byOffset(structure));
+        }
       }),
       { numRuns: 3000, seed: 20261126 },
     );
-    // Not vacuous: both outcomes happen often.
+    // Not vacuous: every outcome happens often.
     expect(answered, "documents the fast reader read").to.be.greaterThan(300);
+    expect(repeated, "documents with keys given twice").to.be.greaterThan(100);
     expect(declined, "documents left to the library").to.be.greaterThan(300);
   });
 
@@ -50,14 +72,12 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
     for (const text of documents) {
       const fast = parsePlainYaml(text);
       expect(fast, text).to.not.equal(undefined);
-      expect(fast?.value, text).to.deep.equal(libraryValue(text)?.value);
+      expect(fast && "value" in fast ? fast.value : fast, text).to.deep.equal(libraryValue(text)?.value);
     }
   });
 
   it("leaves to the library what only it reads right, or reports", () => {
     const documents = [
-      "a: 1\na: 2\n", // a key given twice
-      'a: 1\n"a": 2\n',
       "a: &x 1\nb: *x\n",
       "<<: {a: 1}\n",
       "a: !!str 1\n",
@@ -80,10 +100,24 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
     for (const text of documents) expect(parsePlainYaml(text), JSON.stringify(text)).to.equal(undefined);
   });
 
+  it("finds a key given twice in a mapping, at any depth, with the library's message and place", () => {
+    const text = ["a: 1", "b:", "  c: 2", "  c: 3 # again", "list:", "  - id: x", "    'id': y", "a: 4", ""].join("\n");
+    expect(parsePlainYaml(text)).to.deep.equal({ keysGivenTwice: true });
+    const lineOf = (offset: number) => new LineIndex(text).position(offset).line;
+    const library = structureProblems(parseDocument(text, { uniqueKeys: false }), lineOf);
+    expect(byOffset(library).map((problem) => problem.message)).to.deep.equal([
+      "b: the key `c` is already given at line 3 of this mapping (YAML would keep only one of the values); remove one",
+      "list[0]: the key `id` is already given at line 6 of this mapping (YAML would keep only one of the values); remove one",
+      "the file: the key `a` is already given at line 1 of this mapping (YAML would keep only one of the values); remove one",
+    ]);
+    const positions = plainPositions(text);
+    expect(positions && byOffset(plainStructureProblems(positions, lineOf))).to.deep.equal(byOffset(library));
+  });
+
   it("reads the bundled example inventory, as the library does", () => {
     const text = fs.readFileSync(path.resolve(__dirname, "..", "..", "config", "accounts.yaml"), "utf8");
     const fast = parsePlainYaml(text);
-    expect(fast).to.not.equal(undefined);
-    expect(fast?.value).to.deep.equal(libraryValue(text)?.value);
+    expect(fast).to.have.property("value");
+    expect(fast && "value" in fast ? fast.value : fast).to.deep.equal(libraryValue(text)?.value);
   });
 });
