@@ -151,7 +151,7 @@ function pathsOf(document: PlainPositions): Map<object, PathSegment[]> {
   const walk = (node: unknown, path: PathSegment[]): void => {
     if (node === null || typeof node !== "object") return;
     if (targets.has(node)) paths.set(node, path);
-    if (Array.isArray(node)) node.forEach((item, index) => walk(item, [...path, index]));
+    if (Array.isArray(node)) for (const [index, item] of node.entries()) walk(item, [...path, index]);
     else for (const [key, child] of Object.entries(node)) walk(child, [...path, key]);
   };
   walk(document.value, []);
