@@ -114,8 +114,15 @@ function contentLines(text: string): Line[] {
   return lines;
 }
 
+/**
+ * How deep mappings and lists may nest here. An inventory nests six deep; thousands of levels would
+ * overflow the call stack, and the yaml library reports such a file.
+ */
+const MAX_DEPTH = 200;
+
 class Reader {
   private next = 0;
+  private depth = 0;
   readonly repeated: RepeatedKey[] = [];
 
   constructor(
@@ -137,7 +144,17 @@ class Reader {
     return this.mapping(indent, line.text, line.offset);
   }
 
+  /** A mapping or list one level deeper; a throw ends the whole read, so only returns need `leave`. */
+  private enter(): void {
+    if (++this.depth > MAX_DEPTH) throw NOT_PLAIN;
+  }
+
+  private leave(): void {
+    this.depth--;
+  }
+
   private sequence(indent: number): unknown[] {
+    this.enter();
     const items: unknown[] = [];
     const entries: Entry[] = [];
     const start = this.lines[this.next].offset;
@@ -154,11 +171,13 @@ class Reader {
       line = this.lines[this.next];
     }
     this.collections?.set(items, { start, entries });
+    this.leave();
     return items;
   }
 
   /** A mapping whose first entry is `first` (already consumed, at `offset`) and whose keys are indented by `indent`. */
   private mapping(indent: number, first: string, offset: number): Record<string, unknown> {
+    this.enter();
     const map: Record<string, unknown> = {};
     const entries = new Map<string, Entry>();
     let keyOffset = offset;
@@ -189,6 +208,7 @@ class Reader {
       keyOffset = this.lines[this.next]?.offset ?? 0;
     }
     this.collections?.set(map, { start: offset, entries });
+    this.leave();
     return map;
   }
 

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
+import { parseInventory } from "../../config/load";
 import { LineIndex } from "../../config/locate";
 import { parsePlainYaml, plainPositions } from "../../config/plain-yaml";
 import { plainStructureProblems, structureProblems, type TextProblem } from "../../config/yaml-checks";
@@ -68,6 +69,7 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
       "- a:\n- b\n", // a key with no value, then the next item
       "a:\nb: 1\nc: # only a comment\n",
       `${"k".repeat(1024)}: 1\n'${"q".repeat(1022)}': 2\n`, // keys as long as YAML allows
+      `list:\n${"- a:\n    b: 1\n".repeat(500)}`, // many mappings, each two deep: depth is not a count
     ];
     for (const text of documents) {
       const fast = parsePlainYaml(text);
@@ -112,6 +114,16 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
     ]);
     const positions = plainPositions(text);
     expect(positions && byOffset(plainStructureProblems(positions, lineOf))).to.deep.equal(byOffset(library));
+  });
+
+  it("leaves a nesting deeper than 200 levels to the library, which reports it (it would overflow the stack)", () => {
+    const nested = (depth: number) =>
+      `${Array.from({ length: depth }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n")}\n`;
+    expect(parsePlainYaml(nested(200))).to.have.property("value");
+    expect(parsePlainYaml(nested(201))).to.equal(undefined);
+    const deep = parseInventory(nested(5_000), "deep.yaml");
+    expect(deep.ok).to.equal(false);
+    if (!deep.ok) expect(deep.problems[0].message).to.match(/^YAML syntax: /);
   });
 
   it("reads the bundled example inventory, as the library does", () => {
