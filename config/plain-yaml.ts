@@ -115,8 +115,9 @@ function contentLines(text: string): Line[] {
 }
 
 /**
- * How deep mappings and lists may nest here. An inventory nests six deep; thousands of levels would
- * overflow the call stack, and the yaml library reports such a file.
+ * How deep mappings may nest here (a list holds scalars or mappings, so lists are bounded with them). An
+ * inventory nests four deep; thousands of levels would overflow the call stack, and the yaml library
+ * reports such a file.
  */
 const MAX_DEPTH = 200;
 
@@ -144,7 +145,7 @@ class Reader {
     return this.mapping(indent, line.text, line.offset);
   }
 
-  /** A mapping or list one level deeper; a throw ends the whole read, so only returns need `leave`. */
+  /** A mapping one level deeper; a throw ends the whole read, so only a return needs `leave`. */
   private enter(): void {
     if (++this.depth > MAX_DEPTH) throw NOT_PLAIN;
   }
@@ -154,7 +155,6 @@ class Reader {
   }
 
   private sequence(indent: number): unknown[] {
-    this.enter();
     const items: unknown[] = [];
     const entries: Entry[] = [];
     const start = this.lines[this.next].offset;
@@ -171,7 +171,6 @@ class Reader {
       line = this.lines[this.next];
     }
     this.collections?.set(items, { start, entries });
-    this.leave();
     return items;
   }
 

@@ -116,7 +116,7 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
     expect(positions && byOffset(plainStructureProblems(positions, lineOf))).to.deep.equal(byOffset(library));
   });
 
-  it("leaves a nesting deeper than 200 levels to the library, which reports it (it would overflow the stack)", () => {
+  it("leaves mappings nested deeper than 200 levels to the library, which reports them (they would overflow the stack)", () => {
     const nested = (depth: number) =>
       `${Array.from({ length: depth }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n")}\n`;
     expect(parsePlainYaml(nested(200))).to.have.property("value");
