@@ -264,15 +264,24 @@ function assemble(
     );
   }
   return {
+    ...stackIdentity(plan),
+    providers,
+    resources: sortByTree(resources),
+    outputs: parseJsonStrings(outputs) as Record<string, unknown>,
+  };
+}
+
+/** The fields of a rendered stack that say which stack it is: the plan's, as they are. */
+export function stackIdentity(
+  plan: StackPlan,
+): Pick<RenderedStack, "stack" | "kind" | "accountId" | "accountName" | "region" | "roleArn"> {
+  return {
     stack: plan.name,
     kind: plan.kind,
     accountId: plan.accountId,
     accountName: plan.accountName,
     region: plan.region,
     roleArn: plan.roleArn,
-    providers,
-    resources: sortByTree(resources),
-    outputs: parseJsonStrings(outputs) as Record<string, unknown>,
   };
 }
 
