@@ -3,7 +3,7 @@
  * `npx tsx bench/program.ts`. Median of 20 runs per stack after 5 warm-up runs. Target: < 150 ms each.
  *
  * Next to each figure: the same stack run as `pulumi preview` / `pulumi up` run it, under Pulumi's own run
- * harness (tests/support/pulumi-harness.ts: node + Pulumi.yaml's nodeargs + the SDK's cmd/run, gRPC to an
+ * harness (tests/support/pulumi-harness.ts: node + the SDK's cmd/run + infra/entry.cjs, gRPC to an
  * in-process engine), process start included, on the bundled inventory (config/accounts.yaml); median of
  * HARNESS_RUNS runs. Last, an input error (an unknown stack name) under the harness as the CLI runs it, and
  * with RUN_ERROR_STACK_SHIM (see its comment).

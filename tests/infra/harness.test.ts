@@ -1,7 +1,7 @@
 /**
  * infra/index.ts as `pulumi preview` / `pulumi up` run it (issue 15, part 1): started by the command line
- * the Node.js language host builds from Pulumi.yaml (`node --require tsx/cjs .../@pulumi/pulumi/cmd/run
- * <flags> index.ts`), its stack config in PULUMI_CONFIG, talking gRPC to an engine served in-process by
+ * the Node.js language host builds from Pulumi.yaml (`node .../@pulumi/pulumi/cmd/run <flags> entry.cjs`,
+ * entry.cjs registering tsx for index.ts), its stack config in PULUMI_CONFIG, talking gRPC to an engine served in-process by
  * tests/support/pulumi-harness.ts. What `render` reports (Pulumi's mocks, in-process) and what the harness
  * records must agree: one program, two runtimes.
  *
@@ -16,7 +16,7 @@
  *   pkg/engine/project.go                         program directory and entry point of a file `main`
  * checked against the installed @pulumi/pulumi 3.270.0 (node_modules/@pulumi/pulumi/cmd/run/*.js).
  *
- * Each run spawns node + tsx (~2.5 s on this machine). The harness found that an input error took ~20 s
+ * Each run spawns node, the SDK and tsx (~1.6 s on this machine, one at a time). The harness found that an input error took ~20 s
  * and ~3 GB before exit 32 (a Node/SDK interaction, see infra/index.ts `inputError`); the last input-error
  * test keeps it fixed.
  *
@@ -60,7 +60,6 @@ import {
   plain,
   readProject,
   runUnderHarness,
-  shlexSplit,
   typeOfUrn,
   UNKNOWN,
   USER_ACTIONABLE_EXIT,
@@ -236,11 +235,12 @@ describe("infra/index.ts under Pulumi's run harness", function () {
       syncDir: "/tmp/pipes",
     };
 
-    it("is node <nodeargs> <SDK>/cmd/run <flags> index.ts, in the program's folder, config in the environment", () => {
+    it("is node <SDK>/cmd/run <flags> entry.cjs, in the program's folder, config in the environment", () => {
       const command = languageHostCommand(request);
       expect(command.programDir).to.equal(path.join(ROOT, "infra"));
+      // No nodeargs: entry.cjs registers tsx itself, after the SDK has loaded (see its header).
+      expect(project.runtime.options).to.not.have.property("nodeargs");
       expect(command.argv).to.deep.equal([
-        ...shlexSplit(project.runtime.options.nodeargs as string),
         path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/run/index.js"),
         ...[
           "--monitor",
@@ -262,14 +262,14 @@ describe("infra/index.ts under Pulumi's run harness", function () {
           "--pwd",
           path.join(ROOT, "infra"),
         ],
-        ...["--dry-run", "--parallel", "8", "index.ts"],
+        ...["--dry-run", "--parallel", "8", "entry.cjs"],
       ]);
       expect(JSON.parse(command.env.PULUMI_CONFIG)).to.deep.equal({
         [`${CONFIG_NAMESPACE}:config:${ConfigKey.inventory}`]: INVENTORY,
         "pulumi:config:disable-default-providers": '["*"]',
       });
       expect(command.env.PULUMI_CONFIG_SECRET_KEYS).to.equal("[]");
-      // typescript: false — the SDK must not look for ts-node; tsx comes from nodeargs.
+      // typescript: false — the SDK must not look for ts-node; entry.cjs registers tsx.
       expect(command.env).to.not.have.property("PULUMI_NODEJS_TYPESCRIPT");
     });
 

@@ -23,6 +23,12 @@ function importsOf(file: string): string[] {
   return specifiers.map((match) => match[1]);
 }
 
+/** `@scope/name/sub` -> `@scope/name`, `name/sub` -> `name`. */
+function packageName(specifier: string): string {
+  const parts = specifier.split("/");
+  return parts.slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+}
+
 describe("import direction", () => {
   it("infra/ imports nothing from automation/ (nor tests/ or bench/)", () => {
     const files = sourceFiles(path.join(ROOT, "infra"));
@@ -47,6 +53,20 @@ describe("import direction", () => {
         .map((target) => `${path.relative(ROOT, file)} -> ${target}`),
     );
     expect(offending).to.deep.equal([]);
+  });
+
+  it("infra/entry.cjs loads every package the program imports before tsx registers, then the program", () => {
+    const programFiles = [...sourceFiles(path.join(ROOT, "infra")), ...sourceFiles(path.join(ROOT, "config"))];
+    const packages = new Set(
+      programFiles.flatMap((file) =>
+        importsOf(file).filter((spec) => !spec.startsWith(".") && !spec.startsWith("node:")),
+      ),
+    );
+    const loaded = importsOf(path.join(ROOT, "infra", "entry.cjs"));
+    const tsx = loaded.indexOf("tsx/cjs");
+    expect(loaded.slice(tsx)).to.deep.equal(["tsx/cjs", "./index.ts"]);
+    // @pulumi/pulumi is loaded by the SDK's run harness before it requires entry.cjs.
+    expect([...loaded.slice(0, tsx), "@pulumi/pulumi"].sort()).to.deep.equal([...packages].map(packageName).sort());
   });
 
   it("the check sees a violation (it would fail on the import it forbids)", () => {

@@ -52,14 +52,12 @@ describe("program", () => {
     const root = path.join(__dirname, "..", "..");
     const project = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
 
-    it("names the project after the config namespace and runs infra/index.ts through tsx", () => {
+    it("names the project after the config namespace and runs infra/index.ts through entry.cjs and tsx", () => {
       expect(project.name).to.equal(CONFIG_NAMESPACE);
-      expect(project.main).to.equal("infra/index.ts");
-      expect(fs.existsSync(path.join(root, project.main))).to.equal(true);
-      expect(project.runtime).to.deep.equal({
-        name: "nodejs",
-        options: { typescript: false, nodeargs: "--require tsx/cjs" },
-      });
+      expect(project.main).to.equal("infra/entry.cjs");
+      const entry = fs.readFileSync(path.join(root, project.main), "utf8");
+      expect(entry).to.match(/require\("tsx\/cjs"\);\s+module\.exports = require\("\.\/index\.ts"\);\s*$/);
+      expect(project.runtime).to.deep.equal({ name: "nodejs", options: { typescript: false } });
     });
 
     it("disables every default provider", () => {

@@ -24,7 +24,7 @@
  *  - The monitor address the program gets is the host's proxy (proxy.go), which forwards every
  *    ResourceMonitor call, GetDeploymentInfo included, to the engine: here the harness is that engine.
  * pkg/engine/project.go `getPwdMain` + sdk/go/common/resource/plugin/langruntime.go `NewProgramInfo`:
- *  a file `main` (infra/index.ts) gives program directory = its folder, entry point = its base name;
+ *  a file `main` (infra/entry.cjs) gives program directory = its folder, entry point = its base name;
  *  the root directory is the folder of Pulumi.yaml.
  * pkg/backend/diy: a self-managed backend's organization is always "organization".
  * pkg/cmd/pulumi/operations/up.go `defaultParallel`: GOMAXPROCS * 4 unless PULUMI_PARALLEL says otherwise.
