@@ -57,8 +57,12 @@ export function readVersions(root = TOOL_ROOT): Versions {
   return { tool: pkg.version, pulumi: version("@pulumi/pulumi"), aws: version("@pulumi/aws") };
 }
 
-/** What the program's output is a function of besides its inputs: its source files and the lockfile. */
+/**
+ * What the program's output is a function of besides its inputs: its source files, the project file (its
+ * `main`, its `config`) and the lockfile.
+ */
 export const PROGRAM_SOURCES = [
+  "Pulumi.yaml",
   "infra",
   "config",
   "automation/review/render.ts",
@@ -66,7 +70,7 @@ export const PROGRAM_SOURCES = [
   "package-lock.json",
 ];
 
-/** Hash of the program's sources (TypeScript under infra/ and config/, the renderer, the lockfile). */
+/** Hash of the program's sources (the code under infra/ and config/, the renderer, Pulumi.yaml, the lockfile). */
 export function programSourceHash(root = TOOL_ROOT): string {
   const files: string[] = [];
   const walk = (relative: string) => {
@@ -74,8 +78,8 @@ export function programSourceHash(root = TOOL_ROOT): string {
     if (!fs.existsSync(absolute)) return;
     if (fs.statSync(absolute).isDirectory()) {
       for (const entry of fs.readdirSync(absolute).sort()) walk(path.join(relative, entry));
-    } else if (relative.endsWith(".ts") || relative.endsWith(".json")) {
-      // config/*.json is the inventory's schema, not the program; the lockfile is named explicitly.
+    } else if (/\.(?:ts|cjs|json|yaml)$/.test(relative)) {
+      // config/*.json is the inventory's schema and config/*.yaml an inventory, not the program.
       if (relative.startsWith(`config${path.sep}`) && !relative.endsWith(".ts")) return;
       files.push(relative);
     }

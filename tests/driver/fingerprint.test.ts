@@ -98,7 +98,14 @@ describe("fingerprints", () => {
         fs.writeFileSync(path.join(root, "config", "accounts.yaml"), "sources: [x]\n");
         expect(programSourceHash(root), "the inventory is hashed per stack, not here").to.equal(first);
         fs.writeFileSync(path.join(root, "infra", "program.ts"), "export const a = 2;\n");
-        expect(programSourceHash(root)).to.not.equal(first);
+        const second = programSourceHash(root);
+        expect(second).to.not.equal(first);
+        // The entry point Pulumi.yaml names and the project file itself are the program too.
+        fs.writeFileSync(path.join(root, "infra", "entry.cjs"), 'require("./index.ts");\n');
+        const third = programSourceHash(root);
+        expect(third).to.not.equal(second);
+        fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: x\n");
+        expect(programSourceHash(root)).to.not.equal(third);
       } finally {
         fs.rmSync(root, { recursive: true, force: true });
       }
