@@ -511,6 +511,8 @@ describe("infra/index.ts under Pulumi's run harness", function () {
     });
   });
 
+  // An unknown stack name takes the same path (ProgramInputError -> inputError) as a central stack that is
+  // not deployed; its message is tested in-process (tests/infra/program.test.ts "refuses an unknown stack").
   describe("input errors: exit 32, the located message in the engine log, no stack trace", () => {
     let tmp: string;
     before(() => {
@@ -546,14 +548,6 @@ describe("infra/index.ts under Pulumi's run harness", function () {
       const message = expectReportedOnce(await runInputError(CENTRAL_STACK, "preview", centralStackConfig(file)));
       expect(message).to.equal(`invalid inventory:\n${loaded.problems.map(formatProblem).join("\n")}`);
       expect(message).to.include(`${file}:11:`);
-    });
-
-    it("an unknown stack name is reported with the stacks the inventory defines", async () => {
-      const inventory = await bundledInventory();
-      const unknown = sourceStackName("555555555555");
-      const message = expectReportedOnce(await runInputError(unknown, "preview", centralStackConfig(INVENTORY)));
-      expect(message.startsWith(`stack '${unknown}': no such stack in ${INVENTORY}`), message).to.equal(true);
-      for (const plan of planStacks(inventory)) expect(message).to.include(plan.name);
     });
 
     it("a source stack's update while the central stack is not deployed is refused with the message the program promises", async () => {
