@@ -7,12 +7,12 @@ const path = require("node:path");
 const base = require("./.mocharc.json");
 
 const LONGEST_FIRST = [
-  "tests/day-two/restore.test.ts", // 13 s: the emulator, a throttling proxy, killed and rerun processes
-  "tests/infra/harness.test.ts", // 14 s: eight runs of the Pulumi language host's program harness
-  "tests/cli/deploy-process.test.ts", // 6 s: the CLI as a child process under signals
+  "tests/day-two/restore.test.ts", // 10 s: the emulator, a throttling proxy, killed and rerun processes
+  "tests/infra/harness.test.ts", // 10 s: eight runs of the Pulumi language host's program harness
   "tests/cli/deploy-faults.test.ts", // 6 s: the stand-in Pulumi CLI failing, hanging, dying
+  "tests/day-two/verify.test.ts", // 5 s
+  "tests/cli/deploy-process.test.ts", // 5 s: the CLI as a child process under signals
   "tests/review/render-output.test.ts",
-  "tests/day-two/verify.test.ts",
   "tests/driver/fingerprint.test.ts",
   "tests/engine/pulumi-process.test.ts",
   "tests/infra/deployer-policy.test.ts",

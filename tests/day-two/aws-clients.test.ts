@@ -8,9 +8,19 @@ import {
   isEnvironmentError,
   sessionName,
 } from "../../automation/day-two/aws-clients";
+import { RESTORE_MAX_ATTEMPTS, restoreAws } from "../../automation/day-two/restore-aws";
 import { type LocalServer, type Moto, skipWithoutMoto, startHeaderProxy, startMoto } from "../support/moto";
 
 describe("aws-clients", () => {
+  it("restore's S3 clients retry throttling adaptively, up to RESTORE_MAX_ATTEMPTS (10) attempts", async () => {
+    const env = { AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b", AWS_REGION: "eu-west-1" };
+    const s3 = restoreAws(env, "arn:aws:iam::999999999999:role/restore", "run", 8).s3("eu-west-1");
+    expect(RESTORE_MAX_ATTEMPTS).to.equal(10);
+    expect(await s3.config.maxAttempts()).to.equal(RESTORE_MAX_ATTEMPTS);
+    const { retryMode } = s3.config;
+    expect(typeof retryMode === "string" ? retryMode : await retryMode()).to.equal("adaptive");
+  });
+
   it("takes the service's own endpoint variable over AWS_ENDPOINT_URL", () => {
     const env = { AWS_ENDPOINT_URL: "http://127.0.0.1:5000", AWS_ENDPOINT_URL_S3_CONTROL: "http://127.0.0.1:6000" };
     expect(endpointOverride("s3-control", env)).to.equal("http://127.0.0.1:6000");
