@@ -104,6 +104,8 @@ function readPlain(
 ): ReadDocument | { problems: Problem[] } | undefined {
   const plain = parsePlainYaml(text);
   if (plain === undefined) return undefined;
+  if ("syntaxErrors" in plain)
+    return { problems: plain.syntaxErrors.map((error) => syntaxProblem(at, error.offset, error.message)) };
   // The same text read again is plain again.
   const positions = () => plainPositions(text) as PlainPositions;
   if (!("value" in plain)) {
@@ -130,11 +132,7 @@ function readWithLibrary(
   // yaml's own uniqueKeys compares every pair of keys of a mapping.
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: false, merge: true });
   if (document.errors.length > 0) {
-    return {
-      problems: document.errors.map((error) =>
-        at(error.pos[0], `YAML syntax: ${shown(firstLine(error.message), 160)}`),
-      ),
-    };
+    return { problems: document.errors.map((error) => syntaxProblem(at, error.pos[0], error.message)) };
   }
   const structure = structureProblems(document, (offset) => lines.position(offset).line);
   if (structure.length > 0) return { problems: structure.map((problem) => at(problem.offset, problem.message)) };
@@ -154,6 +152,11 @@ function readWithLibrary(
   }
   const locator = new Locator(document, lines, text);
   return { raw, locator: () => locator };
+}
+
+/** A syntax error as the yaml library words it, its first line. */
+function syntaxProblem(at: (offset: number, message: string) => Problem, offset: number, message: string): Problem {
+  return at(offset, `YAML syntax: ${shown(firstLine(message), 160)}`);
 }
 
 function validate({ raw, locator }: ReadDocument, file: string): LoadResult {

@@ -113,18 +113,20 @@ export class Locator implements ProblemLocator {
     private readonly document: Document,
     private readonly lines: LineIndex,
     private readonly text: string,
+    /** Where the document's text starts in `text`: an island's (yaml-island.ts) counts from its own start. */
+    private readonly base = 0,
   ) {}
 
   position(path: readonly PathSegment[], target: Target = "value"): Position {
     const node = this.node(path, target);
     const offset = node?.range?.[0] ?? 0;
-    return this.lines.position(offset);
+    return this.lines.position(this.base + offset);
   }
 
   sourceText(path: readonly PathSegment[]): string | undefined {
     const node = this.node(path, "value");
     if (!node?.range || !isScalar(node)) return undefined;
-    return this.text.slice(node.range[0], node.range[1]);
+    return this.text.slice(this.base + node.range[0], this.base + node.range[1]);
   }
 
   private node(path: readonly PathSegment[], target: Target): Node | undefined {

@@ -1,10 +1,15 @@
+import { continuesAt, type IslandSource, readIsland, type Span, type YamlSyntaxError } from "./yaml-island";
+
 /**
  * A fast reader for the plain YAML an inventory is almost always written in, with the yaml library as the
  * reference for everything else. It reads block mappings and sequences, one-line plain and quoted scalars
- * without escapes, `[]` and `{}`, and comments; anything beyond (other flow collections, block scalars,
- * anchors, tags, merge keys, escapes, multi-line scalars, floats, odd indentation) makes it answer
- * undefined, and load.ts then parses with the yaml library, which also locates every problem. Of problems,
- * it only finds keys given twice in a mapping, as the yaml library's document would show them.
+ * without escapes, `[]` and `{}`, and comments. An entry or list item beyond that (a flow collection, a
+ * block scalar, an anchor, a tag, an escape, a multi-line scalar, a float, a syntax error) is an *island*
+ * read by the yaml library on its own (yaml-island.ts), and the rest stays plain. The whole file goes to
+ * the library (the answer is undefined) only where no part can be read alone: an alias or merge key, a
+ * line that is no key at the top, directives and document markers, odd indentation at the top, or more
+ * than MAX_ISLANDS islands. Of problems, it finds keys given twice in a mapping, as the yaml library's
+ * document would show them, and the islands' syntax errors.
  *
  * Why: the yaml library builds a document of nodes with positions (the locations of problems come from
  * there); a 4.8 MB inventory of 95,000 accounts took 3.1 s to parse that way, 40% of it collecting garbage.
@@ -14,12 +19,15 @@
  */
 
 /**
- * The document's value; or that it is plain but gives a key twice in a mapping (plainPositions then says
- * where, for the problems); or undefined: not in the plain subset (the yaml library decides then).
+ * The document's value; or that it gives a key twice in a mapping (plainPositions then says where, for
+ * the problems); or the syntax errors of its islands; or undefined: the whole file is for the yaml library.
  */
-export function parsePlainYaml(text: string): { value: unknown } | { keysGivenTwice: true } | undefined {
+export function parsePlainYaml(
+  text: string,
+): { value: unknown } | { keysGivenTwice: true } | { syntaxErrors: readonly YamlSyntaxError[] } | undefined {
   const document = read(text, undefined);
   if (document === undefined) return undefined;
+  if (document.errors.length > 0) return { syntaxErrors: document.errors };
   return document.repeated.length > 0 ? { keysGivenTwice: true } : { value: document.value };
 }
 
@@ -32,6 +40,8 @@ export interface PlainPositions {
   /** Offset of the document's first key or list item. */
   readonly start: number;
   readonly collections: WeakMap<object, Collection>;
+  /** Mappings and lists an island gave (yaml-island.ts): the library's document locates paths inside them. */
+  readonly islands: WeakMap<object, IslandSource>;
   /** Keys given a second time in a mapping (the value keeps the first). */
   readonly repeated: readonly RepeatedKey[];
 }
@@ -57,30 +67,29 @@ export interface Entry {
   readonly value?: Span;
 }
 
-/** Offsets of a node's first character and of the end of a scalar (a collection's `end` is its start). */
-export interface Span {
-  readonly start: number;
-  readonly end: number;
-}
+export type { Span };
 
 export function plainPositions(text: string): PlainPositions | undefined {
   const collections = new WeakMap<object, Collection>();
-  const document = read(text, collections);
-  return document && { ...document, collections };
+  const islands = new WeakMap<object, IslandSource>();
+  const document = read(text, { collections, islands });
+  // A document with syntax errors has no positions to give: its problems are the errors.
+  return document && document.errors.length === 0 ? { ...document, collections, islands } : undefined;
 }
 
 function read(
   text: string,
-  collections: WeakMap<object, Collection> | undefined,
-): { value: unknown; start: number; repeated: RepeatedKey[] } | undefined {
+  positions: { collections: WeakMap<object, Collection>; islands: WeakMap<object, IslandSource> } | undefined,
+): { value: unknown; start: number; repeated: RepeatedKey[]; errors: YamlSyntaxError[] } | undefined {
   const lines = contentLines(text);
   if (lines.length === 0) return undefined;
-  const reader = new Reader(lines, collections);
+  const reader = new Reader(lines, text, positions);
   try {
     const value = reader.node(0);
-    return reader.done() ? { value, start: lines[0].offset, repeated: reader.repeated } : undefined;
+    if (!reader.done()) return undefined;
+    return { value, start: lines[0].offset, repeated: reader.repeated, errors: reader.errors };
   } catch (error) {
-    if (error === NOT_PLAIN) return undefined;
+    if (error === NOT_PLAIN || error === NOT_PLAIN_FILE) return undefined;
     throw error;
   }
 }
@@ -93,7 +102,10 @@ interface Line {
   readonly offset: number;
 }
 
+/** Not plain here: the innermost entry or list item around is read as an island (yaml-island.ts). */
 const NOT_PLAIN = new Error("not plain YAML");
+/** Not readable in parts at all: the yaml library reads the whole file. */
+const NOT_PLAIN_FILE = new Error("not plain YAML, nor in islands");
 
 /**
  * The lines that hold content: blank and comment-only lines dropped. A tab or a byte-order mark where
@@ -121,16 +133,43 @@ function contentLines(text: string): Line[] {
  */
 const MAX_DEPTH = 200;
 
+/**
+ * More islands than this and the whole file goes to the library: an island costs about 25 us however
+ * small, so thousands of one-line islands (a file of syntax errors) would cost more than one parse.
+ */
+const MAX_ISLANDS = 2000;
+
+/**
+ * Lines that belong to the file as a whole, never to one entry: directives, document markers, explicit
+ * keys and values (`? ` / `: `, whose parts stand at the same indentation).
+ */
+const DOCUMENT_LEVEL = /^(?:\uFEFF|%|---|\.\.\.|[?:](?:[ \t]|$))/;
+
+/** What an entry or a list item gave: its key (entries), value and spans; undefined for syntax errors. */
+interface ReadPart {
+  readonly key?: { readonly text: string; readonly span: Span };
+  readonly value: unknown;
+  readonly valueSpan?: Span;
+}
+
 class Reader {
   private next = 0;
   private depth = 0;
+  private islandCount = 0;
   readonly repeated: RepeatedKey[] = [];
+  readonly errors: YamlSyntaxError[] = [];
+  private readonly collections: WeakMap<object, Collection> | undefined;
+  private readonly islands: WeakMap<object, IslandSource> | undefined;
 
   constructor(
     private readonly lines: readonly Line[],
+    private readonly text: string,
     /** Set when positions are asked for. */
-    private readonly collections: WeakMap<object, Collection> | undefined,
-  ) {}
+    positions: { collections: WeakMap<object, Collection>; islands: WeakMap<object, IslandSource> } | undefined,
+  ) {
+    this.collections = positions?.collections;
+    this.islands = positions?.islands;
+  }
 
   done(): boolean {
     return this.next === this.lines.length;
@@ -142,16 +181,37 @@ class Reader {
     if (line.indent !== indent) throw NOT_PLAIN;
     if (isSequenceItem(line.text)) return this.sequence(indent);
     this.next++;
-    return this.mapping(indent, line.text, line.offset);
+    return this.mapping(indent, line.text, line.offset, false);
   }
 
   /** A mapping one level deeper; a throw ends the whole read, so only a return needs `leave`. */
   private enter(): void {
-    if (++this.depth > MAX_DEPTH) throw NOT_PLAIN;
+    if (++this.depth > MAX_DEPTH) throw NOT_PLAIN_FILE;
   }
 
   private leave(): void {
     this.depth--;
+  }
+
+  /**
+   * `read`, or where it meets what is not plain, the island of the entry or item it was reading. What the
+   * failed read left behind (lines taken, keys given twice, islands' errors) is undone first.
+   */
+  private attempt(read: () => ReadPart, island: () => ReadPart | undefined): ReadPart | undefined {
+    const next = this.next;
+    const depth = this.depth;
+    const repeated = this.repeated.length;
+    const errors = this.errors.length;
+    try {
+      return read();
+    } catch (error) {
+      if (error !== NOT_PLAIN) throw error;
+      this.next = next;
+      this.depth = depth;
+      this.repeated.length = repeated;
+      this.errors.length = errors;
+      return island();
+    }
   }
 
   private sequence(indent: number): unknown[] {
@@ -159,56 +219,149 @@ class Reader {
     const entries: Entry[] = [];
     const start = this.lines[this.next].offset;
     for (let line = this.lines[this.next]; line?.indent === indent && isSequenceItem(line.text); ) {
-      this.next++;
-      const afterDash = line.text.slice(1);
-      const content = withoutLeadingSpaces(afterDash);
-      // `-` alone (an item on the next lines) and `- - x` are declined by scalar().
-      const spaces = afterDash.length - content.length;
-      const offset = line.offset + 1 + spaces;
-      if (keyOf(content) !== undefined) items.push(this.mapping(indent + 1 + spaces, content, offset));
-      else items.push(scalar(content));
-      if (this.collections) entries.push({ value: { start: offset, end: offset + sourceLength(content) } });
+      const first = this.next++;
+      const item = this.attempt(
+        () => this.item(line, indent),
+        () => this.island(first, indent, "item"),
+      );
+      items.push(item?.value ?? null);
+      if (this.collections) entries.push(item?.valueSpan ? { value: item.valueSpan } : {});
       line = this.lines[this.next];
     }
     this.collections?.set(items, { start, entries });
     return items;
   }
 
-  /** A mapping whose first entry is `first` (already consumed, at `offset`) and whose keys are indented by `indent`. */
-  private mapping(indent: number, first: string, offset: number): Record<string, unknown> {
+  /** A list item: a mapping that starts on the item's line, or a scalar. */
+  private item(line: Line, indent: number): ReadPart {
+    const afterDash = line.text.slice(1);
+    const content = withoutLeadingSpaces(afterDash);
+    // `-` alone (an item on the next lines) and `- - x` are declined by scalar().
+    const spaces = afterDash.length - content.length;
+    const offset = line.offset + 1 + spaces;
+    const valueSpan = { start: offset, end: offset + sourceLength(content) };
+    if (keyOf(content) !== undefined)
+      return { value: this.mapping(indent + 1 + spaces, content, offset, true), valueSpan };
+    const value = scalar(content);
+    this.scalarEnds(indent);
+    return { value, valueSpan };
+  }
+
+  /**
+   * A mapping whose first entry is `first` (already consumed, at `offset`) and whose keys are indented by
+   * `indent`. `firstInline`: the first entry shares a list item's line, so it has no island of its own.
+   */
+  private mapping(indent: number, first: string, offset: number, firstInline: boolean): Record<string, unknown> {
     this.enter();
     const map: Record<string, unknown> = {};
     const entries = new Map<string, Entry>();
     let keyOffset = offset;
+    let ownLine = !firstInline;
     for (let text: string | undefined = first; text !== undefined; text = this.sameLevelEntry(indent)) {
-      const entry = keyOf(text);
-      if (entry === undefined || entry.key === "__proto__") throw NOT_PLAIN;
-      const key = { start: keyOffset, end: keyOffset + entry.keyLength };
-      // A key given again is read (the rest of the file must still be plain) and kept apart, as a problem.
-      const again = Object.hasOwn(map, entry.key);
-      let value: unknown;
-      let span: Span | undefined;
-      if (entry.rest === undefined) {
-        const nextLine = this.lines[this.next];
-        value = this.nested(indent);
-        span = value === null ? undefined : { start: nextLine.offset, end: nextLine.offset };
-      } else {
-        value = scalar(entry.rest);
-        const start = keyOffset + text.length - entry.rest.length;
-        span = { start, end: start + sourceLength(entry.rest) };
-      }
-      if (again) {
-        const firstOffset = entries.get(entry.key)?.key?.start ?? keyOffset;
-        this.repeated.push({ mapping: map, key: entry.key, offset: key.start, firstOffset, value });
-      } else {
-        map[entry.key] = value;
-        if (this.collections) entries.set(entry.key, span ? { key, value: span } : { key });
-      }
+      const line = this.next - 1;
+      const at = keyOffset;
+      const parsedKey = keyOf(text);
+      // A line that is no key is read with the mapping around it: an island of its own would lose that
+      // context (the library reads `a b` alone as a scalar, in a mapping as a key without a value).
+      if (parsedKey === undefined || parsedKey.key === "__proto__")
+        throw DOCUMENT_LEVEL.test(text) ? NOT_PLAIN_FILE : NOT_PLAIN;
+      const read = () => this.entry(parsedKey, indent, at);
+      const entry = ownLine ? this.attempt(read, () => this.island(line, indent, "entry")) : read();
+      ownLine = true;
       keyOffset = this.lines[this.next]?.offset ?? 0;
+      // An island with syntax errors: they are the result; the rest is read for more of them.
+      if (entry?.key === undefined) continue;
+      const key = entry.key.text;
+      // A key given again is read (the rest of the file must still be plain) and kept apart, as a problem.
+      if (Object.hasOwn(map, key)) {
+        const firstOffset = entries.get(key)?.key?.start ?? entry.key.span.start;
+        this.repeated.push({ mapping: map, key, offset: entry.key.span.start, firstOffset, value: entry.value });
+      } else {
+        map[key] = entry.value;
+        if (this.collections)
+          entries.set(key, entry.valueSpan ? { key: entry.key.span, value: entry.valueSpan } : { key: entry.key.span });
+      }
     }
     this.collections?.set(map, { start: offset, entries });
     this.leave();
     return map;
+  }
+
+  /** One `key: value` (or `key:` and deeper lines) of a mapping at `indent`, its key at `keyOffset`. */
+  private entry(entry: PlainKey, indent: number, keyOffset: number): ReadPart {
+    const key = { text: entry.key, span: { start: keyOffset, end: keyOffset + entry.keyLength } };
+    if (entry.rest === undefined) {
+      const nextLine = this.lines[this.next];
+      const value = this.nested(indent);
+      return { key, value, valueSpan: value === null ? undefined : { start: nextLine.offset, end: nextLine.offset } };
+    }
+    const value = scalar(entry.rest);
+    this.scalarEnds(indent);
+    const start = keyOffset + entry.restOffset;
+    return { key, value, valueSpan: { start, end: start + sourceLength(entry.rest) } };
+  }
+
+  /** A one-line scalar must not go on: deeper lines after it make a multi-line scalar, or an error. */
+  private scalarEnds(indent: number): void {
+    const line = this.lines[this.next];
+    if (line !== undefined && line.indent > indent) throw NOT_PLAIN;
+  }
+
+  /**
+   * The entry or list item that starts at line `first`, indented by `indent`, read by the yaml library
+   * (yaml-island.ts), with the lines YAML counts as its own: deeper ones, a flow collection's closing line,
+   * and for an entry the list that may stand at the key's own indentation.
+   */
+  private island(first: number, indent: number, shape: "entry" | "item"): ReadPart | undefined {
+    if (++this.islandCount > MAX_ISLANDS || DOCUMENT_LEVEL.test(this.lines[first].text)) throw NOT_PLAIN_FILE;
+    let next = first + 1;
+    for (; next < this.lines.length; next++) {
+      const line = this.lines[next];
+      const own =
+        line.indent > indent ||
+        (line.indent === indent && (continuesAt(line.text) || (shape === "entry" && isSequenceItem(line.text))));
+      if (!own) break;
+    }
+    this.next = next;
+    const last = this.lines[next - 1];
+    const contentEnd = last.offset + last.text.length;
+    const following = this.lines[next] as Line | undefined;
+    const bounds = {
+      start: lineStart(this.lines[first]),
+      contentEnd,
+      end: following ? this.islandEnd(contentEnd, following, indent) : this.text.length,
+      next: following ? following.offset : this.text.length,
+    };
+    const read = readIsland(this.text, bounds, shape);
+    if (read === undefined) throw NOT_PLAIN_FILE;
+    if (!read.ok) {
+      this.errors.push(...read.errors);
+      return undefined;
+    }
+    if (read.source && this.islands && typeof read.value === "object" && read.value !== null)
+      this.islands.set(read.value, read.source);
+    return read;
+  }
+
+  /**
+   * Where an island (its entry or item indented by `indent`) whose content ends at `contentEnd` ends,
+   * before the file's next content line `next`: with the lines in between that the library in the whole
+   * file gives to the island's last node, a block scalar: empty ones, ones of spaces deeper than `next`, and
+   * ones that look like comments but are deeper than the entry (a block scalar's text), up to any other.
+   */
+  private islandEnd(contentEnd: number, next: Line, indent: number): number {
+    const limit = lineStart(next);
+    let end = this.text.indexOf("\n", contentEnd) + 1;
+    while (end > 0 && end < limit) {
+      const lineEnd = this.text.indexOf("\n", end);
+      const line = this.text.slice(end, lineEnd).replace(/\r$/, "");
+      const body = withoutLeadingSpaces(line);
+      const spaces = line.length - body.length;
+      const kept = body === "" ? line === "" || spaces > next.indent : body.startsWith("#") && spaces > indent;
+      if (!kept) break;
+      end = lineEnd + 1;
+    }
+    return end > 0 ? Math.min(end, limit) : limit;
   }
 
   /** The next entry of the mapping at `indent`, consumed; undefined when the mapping ends. */
@@ -226,6 +379,10 @@ class Reader {
     if (line.indent > indent) return this.node(line.indent);
     return isSequenceItem(line.text) ? this.sequence(indent) : null;
   }
+}
+
+function lineStart(line: Line): number {
+  return line.offset - line.indent;
 }
 
 /**
@@ -258,7 +415,15 @@ const MAX_KEY_SOURCE = 1024;
  * `keyLength` counts the key as written (quotes included); `rest` is what follows `key:`, undefined when
  * nothing (but a comment) does.
  */
-function keyOf(text: string): { key: string; keyLength: number; rest: string | undefined } | undefined {
+interface PlainKey {
+  readonly key: string;
+  readonly keyLength: number;
+  readonly rest: string | undefined;
+  /** Where `rest` starts in the line's text. */
+  readonly restOffset: number;
+}
+
+function keyOf(text: string): PlainKey | undefined {
   const match = KEY.exec(text);
   if (match === null) return undefined;
   const key = match[1] ?? match[2] ?? match[3];
@@ -266,7 +431,12 @@ function keyOf(text: string): { key: string; keyLength: number; rest: string | u
   const keyLength = key.length + (plain ? 0 : 2);
   if (keyLength > MAX_KEY_SOURCE || (plain && NOT_TEXT_KEY.test(key))) return undefined;
   const rest = match[4] === undefined ? undefined : withoutLeadingSpaces(match[4]);
-  return { key, keyLength, rest: rest === undefined || rest.startsWith("#") ? undefined : rest };
+  return {
+    key,
+    keyLength,
+    rest: rest === undefined || rest.startsWith("#") ? undefined : rest,
+    restOffset: rest === undefined ? text.length : text.length - rest.length,
+  };
 }
 
 /** A quoted scalar without escapes, then nothing or a comment. */

@@ -15,16 +15,41 @@ import { libraryValue, yamlDocument } from "../support/yaml-documents";
  * value, on documents generated where the two could part (tests/support/yaml-documents.ts).
  */
 
+/**
+ * An island (config/yaml-island.ts) sees the same lines as the library in the whole file, so the same first
+ * error; a quote never closed is the exception: the library's reading of it runs to the next quote
+ * anywhere in the file, the island's to the island's end (its message is the same). After the first error
+ * the two may part: the library's recovery reads the lines after it in its own way.
+ */
+function expectSameErrors(
+  fast: readonly { offset: number; message: string }[],
+  library: readonly { pos: [number, number]; message: string }[],
+  text: string,
+): void {
+  const unclosed = (message: string) => /^Missing closing/.test(message);
+  const shape = (errors: { offset: number; message: string }[]) =>
+    errors.map(({ offset, message }) => (unclosed(message) ? message : `${offset} ${message}`));
+  const libraryErrors = library.map((error) => ({ offset: error.pos[0], message: error.message }));
+  if (shape([fast[0]])[0] === shape([libraryErrors[0]])[0]) return;
+  // A quote never closed inside a flow collection runs, in the whole file, to the file's next quote, and the
+  // library's first error comes from there: then both must report the quote.
+  const quotes = (errors: readonly { message: string }[]) =>
+    errors.map((error) => error.message).filter((message) => unclosed(message));
+  expect(quotes(fast), text).to.not.be.empty;
+  expect(quotes(libraryErrors), text).to.include(quotes(fast)[0]);
+}
+
 /** Problems in file order (the loader sorts them; the two readers find them in different orders). */
 function byOffset(problems: readonly TextProblem[]): TextProblem[] {
   return [...problems].sort((a, b) => a.offset - b.offset);
 }
 
 describe("plain-yaml: the fast reader agrees with the yaml library", () => {
-  it("answers only where the library reads the same value cleanly, or finds the same keys given twice (generated documents)", () => {
+  it("answers only where the library reads the same value, finds the same keys given twice or the same syntax errors (generated documents)", () => {
     let answered = 0;
     let repeated = 0;
     let declined = 0;
+    let syntax = 0;
     fc.assert(
       fc.property(yamlDocument, (text) => {
         const fast = parsePlainYaml(text);
@@ -32,10 +57,16 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
           declined++;
           return;
         }
-        answered++;
         const document = parseDocument(text, { prettyErrors: false, uniqueKeys: false, merge: true });
-        expect([...document.errors, ...document.warnings], `the library refuses what the fast reader read:\n${text}`).to
-          .be.empty;
+        // Warnings (an unknown tag such as `!x`) are not problems on either way of reading.
+        if ("syntaxErrors" in fast) {
+          syntax++;
+          expect(document.errors, `islands found errors the library does not:\n${text}`).to.not.be.empty;
+          expectSameErrors(fast.syntaxErrors, document.errors, text);
+          return;
+        }
+        answered++;
+        expect(document.errors, `the library refuses what the fast reader read:\n${text}`).to.be.empty;
         const lineOf = (offset: number) => new LineIndex(text).position(offset).line;
         const structure = structureProblems(document, lineOf);
         if ("value" in fast) {
@@ -54,6 +85,7 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
     // Not vacuous: every outcome happens often.
     expect(answered, "documents the fast reader read").to.be.greaterThan(300);
     expect(repeated, "documents with keys given twice").to.be.greaterThan(100);
+    expect(syntax, "documents with syntax errors found in islands").to.be.greaterThan(100);
     expect(declined, "documents left to the library").to.be.greaterThan(300);
   });
 
@@ -78,28 +110,54 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
     }
   });
 
-  it("leaves to the library what only it reads right, or reports", () => {
+  it("reads in islands what the plain subset lacks, as the library does", () => {
     const documents = [
-      "a: &x 1\nb: *x\n",
-      "<<: {a: 1}\n",
       "a: !!str 1\n",
       "a: |\n  text\n",
-      "a: [1, 2]\n",
+      "a: |+\n  x\n\n\nb: 1\n", // the blank lines after a block scalar are its own
+      "a: [1, 2]\nb: {c: 1}\n",
       'a: "esc\\n"\n',
-      "a: 1.5\n",
-      "a: 0x1F\n",
+      "a: 1.5\nb: 0x1F\n",
       "a: multi\n  line\n",
+      "a: &x 1\n", // an anchor no alias uses
+      "l:\n  - [\n    x,\n  ]\n", // a flow collection's closing line at the item's indentation
+      "a:\n  b: 1\n  c: &t\n    d: 2\n  e: 3\n",
+      "- x\n- !!str 2\n- y\n",
+    ];
+    for (const text of documents) {
+      const fast = parsePlainYaml(text);
+      expect(fast, JSON.stringify(text)).to.have.property("value");
+      expect(fast && "value" in fast ? fast.value : fast, text).to.deep.equal(libraryValue(text)?.value);
+    }
+  });
+
+  it("reports the syntax errors of every island, as the library does", () => {
+    const text = "a: 1\nb: c: d\ne: 2\nf: [unclosed\ng: 3\n";
+    const fast = parsePlainYaml(text);
+    const library = parseDocument(text, { prettyErrors: false });
+    expect(fast).to.have.property("syntaxErrors");
+    if (fast && "syntaxErrors" in fast) {
+      expect(fast.syntaxErrors.map((error) => error.offset)).to.include.members([8, 31]);
+      expectSameErrors(fast.syntaxErrors, library.errors, text);
+    }
+  });
+
+  it("leaves to the library the whole file where no part can be read alone", () => {
+    const documents = [
+      "a: &x 1\nb: *x\n", // an alias: YAML resolves it in the whole document
+      "<<: {a: 1}\n",
       "a:\n\tb: 1\n",
       "---\na: 1\n",
-      "a: b: c\n",
       "__proto__: 1\n",
-      "a : 1\n",
+      "a : 1\n", // a line that is no key, at the top: no mapping around it to read it with
       "  a: 1\n",
-      "a: 1\n b: 2\n",
+      "\uFEFFa: 1\n",
+      "? a\n: 1\n",
       "# only a comment\n",
       "",
+      `${"k: !!str 1\n".repeat(2001)}`, // more islands than one parse of the whole file costs
     ];
-    for (const text of documents) expect(parsePlainYaml(text), JSON.stringify(text)).to.equal(undefined);
+    for (const text of documents) expect(parsePlainYaml(text), JSON.stringify(text).slice(0, 80)).to.equal(undefined);
   });
 
   it("finds a key given twice in a mapping, at any depth, with the library's message and place", () => {
