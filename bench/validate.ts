@@ -73,6 +73,30 @@ const HOSTILE: { name: string; text: () => string }[] = [
   },
   { name: "100,000 repeats of one key", text: () => "a: 1\n".repeat(100_000) },
   { name: "40,000 accounts, every id unquoted", text: () => inventoryText(40_000, true) },
+  // Flow collections and scalars the plain reader reads itself (plain-flow.ts, plain-scalars.ts) or in an
+  // island: 7 to 20 s each when the yaml library read them.
+  {
+    name: "a 4 MB flow list on one line",
+    text: () => `${inventoryText(3, false)}    colour: [${"x, ".repeat((4 * MB) / 3)}x]\n`,
+  },
+  {
+    name: "a 4 MB flow list, one item a line",
+    text: () => `${inventoryText(3, false)}    colour: [\n${"      x,\n".repeat((4 * MB) / 9)}    ]\n`,
+  },
+  {
+    name: "a 4 MB list of flow mappings",
+    text: () => `${inventoryText(3, false)}    colour:\n${"      - {a: 1}\n".repeat((4 * MB) / 15)}`,
+  },
+  { name: "2 MB of nested flow lists", text: () => `a: ${"[".repeat(MB)}${"]".repeat(MB)}\n` },
+  {
+    name: "a 4 MB string of escapes",
+    text: () => `${inventoryText(3, false)}    colour: "${"\\u0041".repeat((4 * MB) / 6)}"\n`,
+  },
+  {
+    name: "a 4 MB block scalar (an island)",
+    text: () =>
+      `${inventoryText(3, false)}    colour: |\n${"      abcdefghijklmnopqrstuvwxyz\n".repeat((4 * MB) / 33)}`,
+  },
   {
     name: "100,000 lines of YAML syntax errors",
     text: () => Array.from({ length: 100_000 }, (_, i) => `a${i}: b: c`).join("\n"),
@@ -161,6 +185,14 @@ const VARIANTS: { name: string; text: string }[] = [
   },
   { name: "one key given twice (plain)", text: `${largest}    name: again\n` },
 ];
+const largestValue = parseDocument(largest).toJS();
+VARIANTS.push(
+  { name: "as JSON, indented (flow style)", text: `${JSON.stringify(largestValue, null, 2)}\n` },
+  {
+    name: "accounts on one line in flow style (9 in 10)",
+    text: largest.replace(/\n {2}- id: ("\d+")\n {4}name: (\S+)(?=\n {2}- |\n$)/g, "\n  - { id: $1, name: $2 }"),
+  },
+);
 for (const { name, text } of VARIANTS) {
   const start = performance.now();
   const result = parseInventory(text, "bench.yaml");

@@ -1,15 +1,28 @@
+import { NestedTooDeep, readFlow } from "./plain-flow";
+import {
+  MAX_KEY_SOURCE,
+  NOT_PLAIN,
+  NOT_PLAIN_FILE,
+  NOT_TEXT_KEY,
+  readDoubleQuoted,
+  readSingleQuoted,
+  resolvePlain,
+  withoutLeadingSpaces,
+  withoutTrailingSpaces,
+} from "./plain-scalars";
 import { continuesAt, type IslandSource, readIsland, type Span, type YamlSyntaxError } from "./yaml-island";
 
 /**
- * A fast reader for the plain YAML an inventory is almost always written in, with the yaml library as the
- * reference for everything else. It reads block mappings and sequences, one-line plain and quoted scalars
- * without escapes, `[]` and `{}`, and comments. An entry or list item beyond that (a flow collection, a
- * block scalar, an anchor, a tag, an escape, a multi-line scalar, a float, a syntax error) is an *island*
- * read by the yaml library on its own (yaml-island.ts), and the rest stays plain. The whole file goes to
- * the library (the answer is undefined) only where no part can be read alone: an alias or merge key, a
- * line that is no key at the top, directives and document markers, odd indentation at the top, or more
- * than MAX_ISLANDS islands. Of problems, it finds keys given twice in a mapping, as the yaml library's
- * document would show them, and the islands' syntax errors.
+ * A fast reader for the YAML an inventory is almost always written in, with the yaml library as the
+ * reference for everything else. It reads block mappings and sequences, flow collections (plain-flow.ts:
+ * `[a, b]`, `{ id: "1" }`, a whole file of JSON), one-line plain and quoted scalars with YAML's escapes
+ * (plain-scalars.ts), and comments. An entry or list item beyond that (a block scalar, an anchor, a tag, a
+ * multi-line scalar, a float, a syntax error) is an *island* read by the yaml library on its own
+ * (yaml-island.ts), and the rest stays plain. The whole file goes to the library (the answer is undefined)
+ * only where no part can be read alone: an alias or merge key, a line that is no key at the top,
+ * directives and document markers, odd indentation at the top, or more than maxIslands islands. Of
+ * problems, it finds keys given twice in a mapping, as the yaml library's document would show them, the
+ * islands' syntax errors, and collections nested deeper than the library can follow.
  *
  * Why: the yaml library builds a document of nodes with positions (the locations of problems come from
  * there); a 4.8 MB inventory of 95,000 accounts took 3.1 s to parse that way, 40% of it collecting garbage.
@@ -85,11 +98,13 @@ function read(
   if (lines.length === 0) return undefined;
   const reader = new Reader(lines, text, positions);
   try {
-    const value = reader.node(0);
+    const value = reader.node(0, -1);
     if (!reader.done()) return undefined;
     return { value, start: lines[0].offset, repeated: reader.repeated, errors: reader.errors };
   } catch (error) {
     if (error === NOT_PLAIN || error === NOT_PLAIN_FILE) return undefined;
+    if (error instanceof NestedTooDeep)
+      return { value: null, start: 0, repeated: [], errors: [{ offset: error.offset, message: error.message }] };
     throw error;
   }
 }
@@ -101,11 +116,6 @@ interface Line {
   /** Offset of `text` in the document. */
   readonly offset: number;
 }
-
-/** Not plain here: the innermost entry or list item around is read as an island (yaml-island.ts). */
-const NOT_PLAIN = new Error("not plain YAML");
-/** Not readable in parts at all: the yaml library reads the whole file. */
-const NOT_PLAIN_FILE = new Error("not plain YAML, nor in islands");
 
 /**
  * The lines that hold content: blank and comment-only lines dropped. A tab or a byte-order mark where
@@ -135,9 +145,13 @@ const MAX_DEPTH = 200;
 
 /**
  * More islands than this and the whole file goes to the library: an island costs about 25 us however
- * small, so thousands of one-line islands (a file of syntax errors) would cost more than one parse.
+ * small, the library's parse of the whole file about 0.6 us a byte, so a file of one-line islands (100,000
+ * lines of syntax errors) costs less in one parse. Up to one island per 200 bytes (at least 2,000) the
+ * islands cost a quarter of that parse at most.
  */
-const MAX_ISLANDS = 2000;
+function maxIslands(text: string): number {
+  return Math.max(2000, Math.floor(text.length / 200));
+}
 
 /**
  * Lines that belong to the file as a whole, never to one entry: directives, document markers, explicit
@@ -156,6 +170,7 @@ class Reader {
   private next = 0;
   private depth = 0;
   private islandCount = 0;
+  private readonly maxIslands: number;
   readonly repeated: RepeatedKey[] = [];
   readonly errors: YamlSyntaxError[] = [];
   private readonly collections: WeakMap<object, Collection> | undefined;
@@ -167,6 +182,7 @@ class Reader {
     /** Set when positions are asked for. */
     positions: { collections: WeakMap<object, Collection>; islands: WeakMap<object, IslandSource> } | undefined,
   ) {
+    this.maxIslands = maxIslands(text);
     this.collections = positions?.collections;
     this.islands = positions?.islands;
   }
@@ -175,10 +191,18 @@ class Reader {
     return this.next === this.lines.length;
   }
 
-  /** The block that starts at the next line, which must be indented by `indent`. */
-  node(indent: number): unknown {
+  /**
+   * The node that starts at the next line, which must be indented by `indent`: a block, or a flow
+   * collection whose lines stay deeper than `parentIndent` (-1 for the document: a file of JSON).
+   */
+  node(indent: number, parentIndent: number): unknown {
     const line = this.lines[this.next];
     if (line.indent !== indent) throw NOT_PLAIN;
+    const first = line.text.charCodeAt(0);
+    if (first === LEFT_BRACKET || first === LEFT_BRACE) {
+      this.next++;
+      return this.flowValue(line.offset, parentIndent).value;
+    }
     if (isSequenceItem(line.text)) return this.sequence(indent);
     this.next++;
     return this.mapping(indent, line.text, line.offset, false);
@@ -236,15 +260,15 @@ class Reader {
   private item(line: Line, indent: number): ReadPart {
     const afterDash = line.text.slice(1);
     const content = withoutLeadingSpaces(afterDash);
-    // `-` alone (an item on the next lines) and `- - x` are declined by scalar().
+    // `-` alone (an item on the next lines) and `- - x` are declined by resolvePlain.
     const spaces = afterDash.length - content.length;
     const offset = line.offset + 1 + spaces;
-    const valueSpan = { start: offset, end: offset + sourceLength(content) };
     if (keyOf(content) !== undefined)
-      return { value: this.mapping(indent + 1 + spaces, content, offset, true), valueSpan };
-    const value = scalar(content);
-    this.scalarEnds(indent);
-    return { value, valueSpan };
+      return {
+        value: this.mapping(indent + 1 + spaces, content, offset, true),
+        valueSpan: { start: offset, end: offset },
+      };
+    return this.inlineValue(content, offset, indent);
   }
 
   /**
@@ -295,16 +319,49 @@ class Reader {
       const value = this.nested(indent);
       return { key, value, valueSpan: value === null ? undefined : { start: nextLine.offset, end: nextLine.offset } };
     }
-    const value = scalar(entry.rest);
-    this.scalarEnds(indent);
-    const start = keyOffset + entry.restOffset;
-    return { key, value, valueSpan: { start, end: start + sourceLength(entry.rest) } };
+    return { key, ...this.inlineValue(entry.rest, keyOffset + entry.restOffset, indent) };
   }
 
-  /** A one-line scalar must not go on: deeper lines after it make a multi-line scalar, or an error. */
-  private scalarEnds(indent: number): void {
-    const line = this.lines[this.next];
-    if (line !== undefined && line.indent > indent) throw NOT_PLAIN;
+  /**
+   * A value that starts on its entry's or item's line (`text`, at `offset`), which is indented by
+   * `indent`: a flow collection (on that line or more), a quoted scalar or a plain one.
+   */
+  private inlineValue(text: string, offset: number, indent: number): ReadPart {
+    const first = text.charCodeAt(0);
+    if (first === LEFT_BRACKET || first === LEFT_BRACE) return this.flowValue(offset, indent);
+    let value: unknown;
+    let end: number;
+    if (first === QUOTE || first === APOSTROPHE) {
+      const read = first === QUOTE ? readDoubleQuoted(this.text, offset) : readSingleQuoted(this.text, offset);
+      if (!QUOTED_TAIL.test(text.slice(read.end - offset))) throw NOT_PLAIN;
+      ({ value, end } = read);
+    } else {
+      const comment = text.indexOf(" #");
+      const plain = comment === -1 ? text : withoutTrailingSpaces(text.slice(0, comment));
+      value = resolvePlain(plain);
+      end = offset + plain.length;
+    }
+    // A one-line scalar must not go on: deeper lines after it make a multi-line scalar, or an error.
+    const next = this.lines[this.next];
+    if (next !== undefined && next.indent > indent) throw NOT_PLAIN;
+    return { value, valueSpan: { start: offset, end } };
+  }
+
+  /** A flow collection at `offset` (plain-flow.ts), then nothing but a comment on its last line. */
+  private flowValue(offset: number, indent: number): ReadPart {
+    const read = readFlow(
+      { text: this.text, collections: this.collections, repeated: this.repeated },
+      offset,
+      indent,
+      this.depth,
+    );
+    const lineEnd = this.text.indexOf("\n", read.end);
+    const tail = this.text.slice(read.end, lineEnd === -1 ? this.text.length : lineEnd).replace(/\r$/, "");
+    if (!FLOW_TAIL.test(tail)) throw NOT_PLAIN;
+    while (this.next < this.lines.length && this.lines[this.next].offset < read.end) this.next++;
+    const next = this.lines[this.next];
+    if (next !== undefined && next.indent > indent) throw NOT_PLAIN;
+    return { value: read.value, valueSpan: { start: offset, end: read.end } };
   }
 
   /**
@@ -313,7 +370,7 @@ class Reader {
    * and for an entry the list that may stand at the key's own indentation.
    */
   private island(first: number, indent: number, shape: "entry" | "item"): ReadPart | undefined {
-    if (++this.islandCount > MAX_ISLANDS || DOCUMENT_LEVEL.test(this.lines[first].text)) throw NOT_PLAIN_FILE;
+    if (++this.islandCount > this.maxIslands || DOCUMENT_LEVEL.test(this.lines[first].text)) throw NOT_PLAIN_FILE;
     let next = first + 1;
     for (; next < this.lines.length; next++) {
       const line = this.lines[next];
@@ -376,40 +433,30 @@ class Reader {
   private nested(indent: number): unknown {
     const line = this.lines[this.next];
     if (line === undefined || line.indent < indent) return null;
-    if (line.indent > indent) return this.node(line.indent);
+    if (line.indent > indent) return this.node(line.indent, indent);
     return isSequenceItem(line.text) ? this.sequence(indent) : null;
   }
 }
 
+const QUOTE = 0x22;
+const APOSTROPHE = 0x27;
+const LEFT_BRACKET = 0x5b;
+const LEFT_BRACE = 0x7b;
+/** What may follow a quoted scalar on its line (trailing spaces are already gone): nothing, or a comment. */
+const QUOTED_TAIL = /^(?: +#.*)?$/;
+/** What may follow a flow collection on its last line. */
+const FLOW_TAIL = /^(?: *| +#.*)$/;
+
 function lineStart(line: Line): number {
   return line.offset - line.indent;
-}
-
-/**
- * YAML's white space is the space and the tab (tabs are left to the library): JavaScript's trim would also
- * take a no-break space or U+2028, which YAML reads as content.
- */
-function withoutLeadingSpaces(text: string): string {
-  let start = 0;
-  while (text.charCodeAt(start) === 32) start++;
-  return text.slice(start);
-}
-
-function withoutTrailingSpaces(text: string): string {
-  let end = text.length;
-  while (text.charCodeAt(end - 1) === 32) end--;
-  return text.slice(0, end);
 }
 
 function isSequenceItem(text: string): boolean {
   return text === "-" || text.startsWith("- ");
 }
 
-/** A plain key that stays text in YAML 1.2 (not null, true or false), or a quoted one without escapes. */
+/** A plain key that stays text in YAML 1.2 (PLAIN_KEY, not NOT_TEXT_KEY), or a quoted one without escapes. */
 const KEY = /^(?:"([^"\\]*)"|'([^']*)'|([A-Za-z_][A-Za-z0-9_./-]*)):(?: (.*))?$/;
-const NOT_TEXT_KEY = /^(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
-/** YAML's limit for an implicit key, quotes included: 1,024 characters. The library reports longer ones. */
-const MAX_KEY_SOURCE = 1024;
 
 /**
  * `keyLength` counts the key as written (quotes included); `rest` is what follows `key:`, undefined when
@@ -438,53 +485,3 @@ function keyOf(text: string): PlainKey | undefined {
     restOffset: rest === undefined ? text.length : text.length - rest.length,
   };
 }
-
-/** A quoted scalar without escapes, then nothing or a comment. */
-const DOUBLE_QUOTED = /^"([^"\\]*)"(?: +#.*)?$/;
-const SINGLE_QUOTED = /^'([^']*)'(?: +#.*)?$/;
-/**
- * A plain scalar of characters that never start or end a YAML construct (no indicator such as `[`, `&`,
- * `!`, `|`, `#` or `@` at the start; `[]{}` only inside, where a block scalar may hold them), after its
- * comment is removed.
- */
-const PLAIN = /^[A-Za-z0-9_./+~$=,()-](?:[A-Za-z0-9_./+~$@=,():{}[\]\- ]*[A-Za-z0-9_./+~$@=,(){}[\]-])?$/;
-/** An empty flow list or mapping (`additionalKmsKeyArns: []`), then nothing or a comment. */
-const EMPTY_FLOW = /^(\[\]|\{\})(?: +#.*)?$/;
-
-/** A scalar's value by YAML 1.2's core schema, as the yaml library resolves it. */
-function scalar(text: string): unknown {
-  const quoted = DOUBLE_QUOTED.exec(text) ?? SINGLE_QUOTED.exec(text);
-  if (quoted) return quoted[1];
-  const empty = EMPTY_FLOW.exec(text);
-  if (empty) return empty[1] === "[]" ? [] : {};
-  const comment = text.indexOf(" #");
-  const plain = comment === -1 ? text : withoutTrailingSpaces(text.slice(0, comment));
-  // `a: b` inside a value is a mapping where none may start (PLAIN ends on no `:`); `- x` a list.
-  if (!PLAIN.test(plain) || /: /.test(plain) || isSequenceItem(plain)) throw NOT_PLAIN;
-  if (/^(?:~|[Nn]ull|NULL)$/.test(plain)) return null;
-  if (/^(?:[Tt]rue|TRUE)$/.test(plain)) return true;
-  if (/^(?:[Ff]alse|FALSE)$/.test(plain)) return false;
-  if (/^[-+]?[0-9]+$/.test(plain)) return Number.parseInt(plain, 10);
-  if (NOT_DECIMAL_NUMBER.some((form) => form.test(plain))) throw NOT_PLAIN;
-  return plain;
-}
-
-/** How many characters of `text` (a scalar's line, from its start) the scalar takes, its comment left out. */
-function sourceLength(text: string): number {
-  const quoted = DOUBLE_QUOTED.exec(text) ?? SINGLE_QUOTED.exec(text);
-  if (quoted) return quoted[1].length + 2;
-  const comment = text.indexOf(" #");
-  return (comment === -1 ? text : withoutTrailingSpaces(text.slice(0, comment))).length;
-}
-
-/**
- * Octal and hexadecimal integers, floats, infinities and NaN, as the yaml library's core schema tests
- * them (node_modules/yaml/dist/schema/core/int.js, float.js): rare in an inventory, left to the library.
- */
-const NOT_DECIMAL_NUMBER = [
-  /^0o[0-7]+$/,
-  /^0x[0-9a-fA-F]+$/,
-  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
-];

@@ -39,6 +39,16 @@ function expectSameErrors(
   expect(quotes(libraryErrors), text).to.include(quotes(fast)[0]);
 }
 
+/**
+ * JSON as an inventory would be: a mapping or a list at the top, whole numbers (floats and exponents the
+ * plain reader leaves to the library), any strings and keys.
+ */
+const jsonDocument = fc
+  .oneof(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })), fc.array(fc.jsonValue({ maxDepth: 3 })))
+  .map((value) =>
+    JSON.parse(JSON.stringify(value, (_, item) => (typeof item === "number" ? Math.trunc(item) % 1e9 : item))),
+  );
+
 /** Problems in file order (the loader sorts them; the two readers find them in different orders). */
 function byOffset(problems: readonly TextProblem[]): TextProblem[] {
   return [...problems].sort((a, b) => a.offset - b.offset);
@@ -108,6 +118,53 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
       expect(fast, text).to.not.equal(undefined);
       expect(fast && "value" in fast ? fast.value : fast, text).to.deep.equal(libraryValue(text)?.value);
     }
+  });
+
+  it("reads JSON (YAML's flow style) as the library does (generated documents)", () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(jsonDocument, fc.constantFrom(0, 2, 4), (value, indent) => {
+        const text = `${JSON.stringify(value, null, indent)}\n`;
+        const fast = parsePlainYaml(text);
+        if (fast === undefined || !("value" in fast)) return;
+        answered++;
+        expect(fast.value, text).to.deep.equal(libraryValue(text)?.value);
+      }),
+      { numRuns: 1000, seed: 20261126 },
+    );
+    expect(answered, "JSON documents the fast reader read").to.be.greaterThan(300);
+  });
+
+  it("reads flow collections itself, on one line or several, as the library does", () => {
+    const documents = [
+      "a: [1, two, 'three', \"f\\u00fcnf\"]\nb: {c: [d, {e: f}], 'g': h}\n",
+      "a: [\n  x,\n  y, # a comment\n]\n", // the closing bracket at the entry's indentation
+      "l:\n  - [\n    x,\n  ]\n  - {a: 1,}\n", // trailing commas
+      'a:\n  {"b":1, "c":[true,null,-2]}\n', // JSON on a line of its own
+      '{\n  "organization": "o-a1b2c3d4e5",\n  "accounts": [\n    {"id": "111111111111"}\n  ]\n}\n', // a JSON file
+      "arns: [arn:aws:kms:eu-west-1:111111111111:key/abc, arn:aws:kms:eu-west-1:111111111111:key/def]\n",
+    ];
+    for (const text of documents) {
+      const fast = parsePlainYaml(text);
+      expect(fast, JSON.stringify(text)).to.have.property("value");
+      expect(fast && "value" in fast ? fast.value : fast, text).to.deep.equal(libraryValue(text)?.value);
+    }
+    // A key given twice in a flow mapping is found as in a block one.
+    expect(parsePlainYaml("a: {b: 1, b: 2}\n")).to.deep.equal({ keysGivenTwice: true });
+  });
+
+  it("refuses collections nested deeper than 1,000 levels itself: the library overflows its stack there", () => {
+    const nested = (depth: number) => `a: ${"[".repeat(depth)}${"]".repeat(depth)}\n`;
+    // The mapping around counts as one level.
+    expect(parsePlainYaml(nested(999))).to.have.property("value");
+    expect(parsePlainYaml(nested(1000))).to.deep.equal({
+      syntaxErrors: [
+        { offset: 1002, message: "collections nested deeper than 1,000 levels (an inventory nests 4 deep)" },
+      ],
+    });
+    expect(parseDocument(nested(5000), { prettyErrors: false }).errors[0]?.message).to.equal(
+      "Maximum call stack size exceeded",
+    );
   });
 
   it("reads in islands what the plain subset lacks, as the library does", () => {

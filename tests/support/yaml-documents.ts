@@ -21,6 +21,25 @@ const SCALARS = [
   ...["x\u00A0", "\u00A0x", "x\u3000", '"x"\u00A0', "'x'\u2028", "x\u2028y", "\uFEFFx", "x\u0085"],
   ...['"quoted"', '"with # hash"', '"a: b"', '""', '"esc\\n"', '"unterminated', '"x" # c', '"x"#c', '"x" y'],
   ...["'single'", "''", "'it''s'", "'unterminated", "'x' # c"],
+  // Escapes YAML knows, and ones it does not.
+  ...['"\\u00e9"', '"\\x41\\tB"', '"\\U0001F600"', '"a\\"b"', '"\\\\"', '"\\/"', '"\\q"', '"\\x4"', '"\\UFFFFFFFF"'],
+  // Flow collections on one line, some only the library reads (an empty value, an empty entry).
+  ...["[a, b]", "[a,b]", "[ a , b ]", "[arn:aws:kms:x:1:key/k, 'q']", '{"a":1}', "{a: 1, b: [c, d]}", "{a:1}"],
+  ...[
+    "[a, ]",
+    "{a: 1,}",
+    "[a,,b]",
+    "[,]",
+    "{a: }",
+    "{a}",
+    "[a: 1]",
+    "[a b, c]",
+    "[[], {}]",
+    "{ a: 1 } # c",
+    "[a]# c",
+    "[a] x",
+    "[a, [b, [c]]]",
+  ],
 ];
 
 const KEYS = [
@@ -78,6 +97,8 @@ interface Layout {
   readonly dashSpaces: number;
   readonly comments: boolean;
   readonly crlf: boolean;
+  /** Mappings and lists below the top written as flow collections, on one line or on several. */
+  readonly flow: "" | "one line" | "lines";
   readonly oddity:
     | ""
     | "tab"
@@ -95,6 +116,7 @@ export const layout: fc.Arbitrary<Layout> = fc.record({
   dashSpaces: fc.integer({ min: 1, max: 3 }),
   comments: fc.boolean(),
   crlf: fc.boolean(),
+  flow: fc.constantFrom<Layout["flow"]>("", "", "one line", "lines"),
   oddity: fc.constantFrom<Layout["oddity"]>(
     ...(["", "", "", "", "", "", "tab", "no-break space", "bom", "marker"] as const),
     "blank lines",
@@ -102,6 +124,19 @@ export const layout: fc.Arbitrary<Layout> = fc.record({
     "comment lines",
   ),
 });
+
+/** `node` as a flow collection or scalar; on several lines (indented by `indent`), or on one. */
+function flowText(node: Tree, indent: number, lines: boolean): string {
+  if (node.kind === "scalar") return node.text;
+  const parts =
+    node.kind === "seq"
+      ? node.items.map((item) => flowText(item, indent + 2, lines))
+      : node.entries.map(([key, child]) => `${key}: ${flowText(child, indent + 2, lines)}`);
+  const [open, close] = node.kind === "seq" ? ["[", "]"] : ["{", "}"];
+  if (!lines) return `${open}${parts.join(", ")}${close}`;
+  const pad = " ".repeat(indent + 2);
+  return `${open}\n${parts.map((part) => `${pad}${part}`).join(",\n")}\n${" ".repeat(indent)}${close}`;
+}
 
 export function render(node: Tree, style: Layout): string {
   const lines: string[] = [];
@@ -117,6 +152,8 @@ export function render(node: Tree, style: Layout): string {
         const head = index === 0 ? `${pad}${prefix}` : " ".repeat(indent + prefix.length);
         const keyIndent = indent + prefix.length;
         if (child.kind === "scalar") lines.push(`${head}${key}: ${child.text}${comment(lines.length)}`);
+        else if (style.flow !== "")
+          lines.push(`${head}${key}: ${flowText(child, keyIndent, style.flow === "lines")}${comment(lines.length)}`);
         else {
           lines.push(`${head}${key}:${comment(lines.length)}`);
           const childIndent = child.kind === "seq" && style.flushLists ? keyIndent : keyIndent + style.step;
