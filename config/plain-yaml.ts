@@ -94,7 +94,7 @@ function read(
   text: string,
   positions: { collections: WeakMap<object, Collection>; islands: WeakMap<object, IslandSource> } | undefined,
 ): { value: unknown; start: number; repeated: RepeatedKey[]; errors: YamlSyntaxError[] } | undefined {
-  const lines = contentLines(text);
+  const lines = documentLines(contentLines(text));
   if (lines.length === 0) return undefined;
   const reader = new Reader(lines, text, positions);
   try {
@@ -123,8 +123,11 @@ interface Line {
  */
 function contentLines(text: string): Line[] {
   const lines: Line[] = [];
-  let lineStart = 0;
-  for (const raw of text.split("\n")) {
+  // A byte-order mark (editors on Windows write one) comes before the first line, as the library reads it;
+  // but a list item right after it the library refuses ("Unexpected scalar at node end"): left to it.
+  let lineStart = text.startsWith("\uFEFF") ? 1 : 0;
+  if (lineStart === 1 && text.startsWith("-", 1)) return lines;
+  for (const raw of (lineStart === 0 ? text : text.slice(1)).split("\n")) {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     const body = withoutLeadingSpaces(line);
     const indent = line.length - body.length;
@@ -135,6 +138,18 @@ function contentLines(text: string): Line[] {
   }
   return lines;
 }
+
+/** The lines of the document: without a `---` that starts it or a `...` that ends it. */
+function documentLines(lines: Line[]): Line[] {
+  let first = 0;
+  let last = lines.length;
+  if (lines[0]?.indent === 0 && DOCUMENT_START.test(lines[0].text)) first = 1;
+  if (last > first && lines[last - 1].indent === 0 && DOCUMENT_END.test(lines[last - 1].text)) last -= 1;
+  return first === 0 && last === lines.length ? lines : lines.slice(first, last);
+}
+
+const DOCUMENT_START = /^---(?: +#.*)?$/;
+const DOCUMENT_END = /^\.\.\.(?: +#.*)?$/;
 
 /**
  * How deep mappings may nest here (a list holds scalars or mappings, so lists are bounded with them). An

@@ -91,7 +91,15 @@ function expectSameSyntaxProblems(fast: LoadResult, library: LoadResult, text: s
     fast.problems.every((problem) => problem.message.startsWith("YAML syntax: ")),
     text,
   ).to.equal(true);
-  if (shape(fast.problems[0]) === shape(library.problems[0])) return;
+  // Errors at the same place are sorted by message, and the two may order a place's errors apart.
+  const first = fast.problems[0];
+  if (
+    shape(first) === shape(library.problems[0]) ||
+    (first.line === library.problems[0].line &&
+      first.column === library.problems[0].column &&
+      library.problems.some((problem) => problem.message === first.message))
+  )
+    return;
   // A quote never closed inside a flow collection runs, in the whole file, to the file's next quote, and the
   // library's first error comes from there: then both must report the quote.
   const quotes = (problems: Problem[]) =>

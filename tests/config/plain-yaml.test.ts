@@ -30,7 +30,10 @@ function expectSameErrors(
   const shape = (errors: { offset: number; message: string }[]) =>
     errors.map(({ offset, message }) => (unclosed(message) ? message : `${offset} ${message}`));
   const libraryErrors = library.map((error) => ({ offset: error.pos[0], message: error.message }));
+  // Two errors at one place may come in either order.
   if (shape([fast[0]])[0] === shape([libraryErrors[0]])[0]) return;
+  if (fast[0].offset === libraryErrors[0].offset && libraryErrors.some((error) => error.message === fast[0].message))
+    return;
   // A quote never closed inside a flow collection runs, in the whole file, to the file's next quote, and the
   // library's first error comes from there: then both must report the quote.
   const quotes = (errors: readonly { message: string }[]) =>
@@ -112,6 +115,8 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
       "a:\nb: 1\nc: # only a comment\n",
       `${"k".repeat(1024)}: 1\n'${"q".repeat(1022)}': 2\n`, // keys as long as YAML allows
       `list:\n${"- a:\n    b: 1\n".repeat(500)}`, // many mappings, each two deep: depth is not a count
+      "---\na: 1\n...\n", // document markers around the one document
+      "\uFEFF# a comment\na: 1\n", // a byte-order mark, as editors on Windows write it
     ];
     for (const text of documents) {
       const fast = parsePlainYaml(text);
@@ -204,12 +209,11 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
       "a: &x 1\nb: *x\n", // an alias: YAML resolves it in the whole document
       "<<: {a: 1}\n",
       "a:\n\tb: 1\n",
-      "---\na: 1\n",
       "__proto__: 1\n",
       "a : 1\n", // a line that is no key, at the top: no mapping around it to read it with
       "  a: 1\n",
-      "\uFEFFa: 1\n",
       "? a\n: 1\n",
+      "---\na: 1\n---\nb: 2\n", // two documents: the library reports it
       "# only a comment\n",
       "",
       `${"k: !!str 1\n".repeat(2001)}`, // more islands than one parse of the whole file costs
