@@ -172,16 +172,23 @@ process.stdout.write(
 
 /**
  * The same file with one change: plain YAML with a problem (read by config/plain-yaml.ts), an island the
- * yaml library reads alone (an anchor, a syntax error), or an alias, for which the library reads the whole
- * file: its parse is the floor there (not bounded, docs/inventory.md says so).
+ * yaml library reads alone (a syntax error), anchors and aliases, other styles. Where every account is an
+ * island, the library's parse of those parts is the floor (not bounded, docs/inventory.md says so).
  */
 const VARIANTS: { name: string; text: string }[] = [
   { name: "one unknown key (plain)", text: `${largest}    colour: blue\n` },
-  { name: "one anchor (an island)", text: largest.replace("  tags:\n", "  tags: &tags\n") },
+  { name: "one anchor", text: largest.replace("  tags:\n", "  tags: &tags\n") },
   { name: "one syntax error (an island)", text: `${largest}    name: [unclosed\n` },
+  { name: "one alias", text: `${largest.replace("  tags:\n", "  tags: &tags\n")}    tags: *tags\n` },
   {
-    name: "one alias (the whole file by the library)",
-    text: `${largest.replace("  tags:\n", "  tags: &tags\n")}    tags: *tags\n`,
+    name: "an anchor merged into every account",
+    text: largest
+      .replace("\naccounts:\n", "\nx-common: &common\n  tags:\n    team: platform\naccounts:\n")
+      .replace(/\n {4}name: /g, "\n    <<: *common\n    name: "),
+  },
+  {
+    name: "a block scalar in every account (islands)",
+    text: largest.replace(/\n {4}name: (\S+)/g, "\n    name: |-\n      $1"),
   },
   { name: "one key given twice (plain)", text: `${largest}    name: again\n` },
 ];

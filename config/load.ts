@@ -9,7 +9,13 @@ import { inventoryFileSchema } from "./schema";
 import { bareExistingBucketMessage, checkSections, type Issue, type Sections } from "./semantics";
 import { didYouMean } from "./suggest";
 import type { Inventory } from "./types";
-import { normalizeLineBreaks, plainStructureProblems, structureProblems, textProblems } from "./yaml-checks";
+import {
+  aliasProblem,
+  normalizeLineBreaks,
+  plainStructureProblems,
+  structureProblems,
+  textProblems,
+} from "./yaml-checks";
 
 /** One thing wrong with the inventory, at the YAML node it is about. line/column 0: the whole file. */
 export interface Problem {
@@ -112,6 +118,8 @@ function readPlain(
     const repeated = plainStructureProblems(positions(), (offset) => lines.position(offset).line);
     return { problems: repeated.map((problem) => at(problem.offset, problem.message)) };
   }
+  const expanded = plain.firstAlias === undefined ? undefined : aliasProblem(plain.value, text.length);
+  if (expanded !== undefined) return { problems: [at(plain.firstAlias ?? 0, `YAML: ${expanded}`)] };
   let locator: PlainLocator | undefined;
   return {
     raw: plain.value,
@@ -137,12 +145,17 @@ function readWithLibrary(
   const structure = structureProblems(document, (offset) => lines.position(offset).line);
   if (structure.length > 0) return { problems: structure.map((problem) => at(problem.offset, problem.message)) };
   let raw: unknown;
+  const aliasAt = firstAliasOffset(document);
   try {
-    raw = document.toJS();
+    // The library's own guard (maxAliasCount: 100) refuses an anchor used more than 100 times, which an
+    // inventory may well do (`<<: *common` in each account): aliasProblem bounds what aliases expand to.
+    raw = document.toJS({ maxAliasCount: -1 });
   } catch (error) {
-    // Aliases are resolved here: an unknown anchor, or an alias bomb (yaml's resource-exhaustion guard).
-    return { problems: [at(firstAliasOffset(document), `YAML: ${shown(firstLine((error as Error).message), 160)}`)] };
+    // Aliases are resolved here: an unknown anchor.
+    return { problems: [at(aliasAt ?? 0, `YAML: ${shown(firstLine((error as Error).message), 160)}`)] };
   }
+  const expanded = aliasAt === undefined ? undefined : aliasProblem(raw, text.length);
+  if (expanded !== undefined) return { problems: [at(aliasAt ?? 0, `YAML: ${expanded}`)] };
   if (raw === null || raw === undefined) {
     return {
       problems: [
@@ -179,8 +192,8 @@ function validate({ raw, locator }: ReadDocument, file: string): LoadResult {
   return failed(problems);
 }
 
-function firstAliasOffset(document: Document): number {
-  let offset = 0;
+function firstAliasOffset(document: Document): number | undefined {
+  let offset: number | undefined;
   visit(document, (_, node) => {
     if (isAlias(node)) {
       offset = node.range?.[0] ?? 0;

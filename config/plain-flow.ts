@@ -27,6 +27,8 @@ export interface FlowTarget {
   readonly text: string;
   readonly collections: WeakMap<object, Collection> | undefined;
   readonly repeated: RepeatedKey[];
+  /** The value of the alias `*name` at `offset` (throws where the reader cannot resolve it). */
+  readonly alias: (name: string, offset: number) => unknown;
 }
 
 /**
@@ -69,6 +71,7 @@ const LEFT_BRACE = 0x7b;
 const RIGHT_BRACE = 0x7d;
 const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
+const ASTERISK = 0x2a;
 
 function isFlowIndicator(character: number): boolean {
   return (
@@ -121,7 +124,8 @@ class FlowReader {
       for (;;) {
         const itemStart = this.position;
         items.push(this.node());
-        entries.push({ value: { start: itemStart, end: this.position } });
+        const span = { start: itemStart, end: this.position };
+        entries.push(this.text.charCodeAt(itemStart) === ASTERISK ? { value: span, alias: true } : { value: span });
         this.space();
         if (this.next() === RIGHT_BRACKET || this.separator(RIGHT_BRACKET)) break;
       }
@@ -150,7 +154,11 @@ class FlowReader {
           this.target.repeated.push({ mapping: map, key, offset: keyStart, firstOffset, value });
         } else {
           map[key] = value;
-          entries.set(key, { key: keySpan, value: valueSpan });
+          const alias = this.text.charCodeAt(valueStart) === ASTERISK;
+          entries.set(
+            key,
+            alias ? { key: keySpan, value: valueSpan, alias: true } : { key: keySpan, value: valueSpan },
+          );
         }
         this.space();
         if (this.next() === RIGHT_BRACE || this.separator(RIGHT_BRACE)) break;
@@ -190,10 +198,16 @@ class FlowReader {
     return key;
   }
 
-  /** A value: a nested collection, a quoted scalar or a plain one. */
+  /** A value: a nested collection, an alias, a quoted scalar or a plain one. */
   private node(): unknown {
     const character = this.next();
     if (character === LEFT_BRACKET || character === LEFT_BRACE) return this.collection();
+    if (character === ASTERISK) {
+      const start = this.position++;
+      while (!isEmpty(this.next()) && !isFlowIndicator(this.next())) this.position++;
+      if (this.position === start + 1) throw NOT_PLAIN;
+      return this.target.alias(this.text.slice(start + 1, this.position), start);
+    }
     if (character === QUOTE || character === APOSTROPHE) {
       const read =
         character === QUOTE ? readDoubleQuoted(this.text, this.position) : readSingleQuoted(this.text, this.position);

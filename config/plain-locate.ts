@@ -44,6 +44,7 @@ export class PlainLocator implements ProblemLocator {
       if (Array.isArray(value)) {
         const entry = typeof segment === "number" && Array.isArray(entries) ? entries[segment] : undefined;
         if (entry?.value === undefined) return { span, scalar: false };
+        if (entry.alias) return { span: entry.value, scalar: false };
         span = entry.value;
         value = value[segment as number];
       } else {
@@ -51,6 +52,8 @@ export class PlainLocator implements ProblemLocator {
         if (entry?.key === undefined) return { span, scalar: false };
         if ((i === path.length - 1 && target === "key") || entry.value === undefined)
           return { span: entry.key, scalar: true };
+        // An alias is a node of its own: a path stops at it (Locator does not follow it either).
+        if (entry.alias) return { span: entry.value, scalar: false };
         span = entry.value;
         value = (value as Record<string, unknown>)[String(segment)];
       }

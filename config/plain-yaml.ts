@@ -37,11 +37,18 @@ import { continuesAt, type IslandSource, readIsland, type Span, type YamlSyntaxE
  */
 export function parsePlainYaml(
   text: string,
-): { value: unknown } | { keysGivenTwice: true } | { syntaxErrors: readonly YamlSyntaxError[] } | undefined {
+):
+  | { value: unknown; firstAlias?: number }
+  | { keysGivenTwice: true }
+  | { syntaxErrors: readonly YamlSyntaxError[] }
+  | undefined {
   const document = read(text, undefined);
   if (document === undefined) return undefined;
   if (document.errors.length > 0) return { syntaxErrors: document.errors };
-  return document.repeated.length > 0 ? { keysGivenTwice: true } : { value: document.value };
+  if (document.repeated.length > 0) return { keysGivenTwice: true };
+  return document.firstAlias === undefined
+    ? { value: document.value }
+    : { value: document.value, firstAlias: document.firstAlias };
 }
 
 /**
@@ -78,6 +85,8 @@ export interface Collection {
 export interface Entry {
   readonly key?: Span;
   readonly value?: Span;
+  /** The value is an alias (`*name`): a path stops there, as in the library's document. */
+  readonly alias?: true;
 }
 
 export type { Span };
@@ -93,14 +102,22 @@ export function plainPositions(text: string): PlainPositions | undefined {
 function read(
   text: string,
   positions: { collections: WeakMap<object, Collection>; islands: WeakMap<object, IslandSource> } | undefined,
-): { value: unknown; start: number; repeated: RepeatedKey[]; errors: YamlSyntaxError[] } | undefined {
+):
+  | { value: unknown; start: number; repeated: RepeatedKey[]; errors: YamlSyntaxError[]; firstAlias?: number }
+  | undefined {
   const lines = documentLines(contentLines(text));
   if (lines.length === 0) return undefined;
   const reader = new Reader(lines, text, positions);
   try {
     const value = reader.node(0, -1);
     if (!reader.done()) return undefined;
-    return { value, start: lines[0].offset, repeated: reader.repeated, errors: reader.errors };
+    return {
+      value,
+      start: lines[0].offset,
+      repeated: reader.repeated,
+      errors: reader.errors,
+      firstAlias: reader.firstAlias,
+    };
   } catch (error) {
     if (error === NOT_PLAIN || error === NOT_PLAIN_FILE) return undefined;
     if (error instanceof NestedTooDeep)
@@ -179,6 +196,17 @@ interface ReadPart {
   readonly key?: { readonly text: string; readonly span: Span };
   readonly value: unknown;
   readonly valueSpan?: Span;
+  /** The value is an alias's: its place is the alias, not what it stands for (as Locator sees it). */
+  readonly alias?: true;
+}
+
+/** The positions an entry or item keeps: its key (entries), its value's place, and whether that is an alias. */
+function entryOf(key: Span | undefined, part: ReadPart): Entry {
+  return {
+    ...(key && { key }),
+    ...(part.valueSpan && { value: part.valueSpan }),
+    ...(part.alias && { alias: true as const }),
+  };
 }
 
 class Reader {
@@ -188,6 +216,10 @@ class Reader {
   private readonly maxIslands: number;
   readonly repeated: RepeatedKey[] = [];
   readonly errors: YamlSyntaxError[] = [];
+  /** Anchored values by name, for the aliases after them. */
+  private readonly anchors = new Map<string, unknown>();
+  /** Where the first alias is: aliases were used, and a problem with what they expand to points there. */
+  firstAlias: number | undefined;
   private readonly collections: WeakMap<object, Collection> | undefined;
   private readonly islands: WeakMap<object, IslandSource> | undefined;
 
@@ -233,23 +265,28 @@ class Reader {
   }
 
   /**
-   * `read`, or where it meets what is not plain, the island of the entry or item it was reading. What the
-   * failed read left behind (lines taken, keys given twice, islands' errors) is undone first.
+   * The entry (its key `key` at `keyOffset`) or list item whose line is `first`: read here, or where that
+   * meets what is not plain, as an island. What the failed read left behind (lines taken, keys given
+   * twice, islands' errors) is undone first. (No closures: this runs for every entry of the file.)
    */
-  private attempt(read: () => ReadPart, island: () => ReadPart | undefined): ReadPart | undefined {
+  private part(
+    first: number,
+    indent: number,
+    key: { parsed: PlainKey; offset: number } | undefined,
+  ): ReadPart | undefined {
     const next = this.next;
     const depth = this.depth;
     const repeated = this.repeated.length;
     const errors = this.errors.length;
     try {
-      return read();
+      return key === undefined ? this.item(this.lines[first], indent) : this.entry(key.parsed, indent, key.offset);
     } catch (error) {
       if (error !== NOT_PLAIN) throw error;
       this.next = next;
       this.depth = depth;
       this.repeated.length = repeated;
       this.errors.length = errors;
-      return island();
+      return this.island(first, indent, key === undefined ? "item" : "entry");
     }
   }
 
@@ -258,13 +295,9 @@ class Reader {
     const entries: Entry[] = [];
     const start = this.lines[this.next].offset;
     for (let line = this.lines[this.next]; line?.indent === indent && isSequenceItem(line.text); ) {
-      const first = this.next++;
-      const item = this.attempt(
-        () => this.item(line, indent),
-        () => this.island(first, indent, "item"),
-      );
+      const item = this.part(this.next++, indent, undefined);
       items.push(item?.value ?? null);
-      if (this.collections) entries.push(item?.valueSpan ? { value: item.valueSpan } : {});
+      if (this.collections) entries.push(item === undefined ? {} : entryOf(undefined, item));
       line = this.lines[this.next];
     }
     this.collections?.set(items, { start, entries });
@@ -278,6 +311,9 @@ class Reader {
     // `-` alone (an item on the next lines) and `- - x` are declined by resolvePlain.
     const spaces = afterDash.length - content.length;
     const offset = line.offset + 1 + spaces;
+    const anchor = ANCHOR.exec(content);
+    if (anchor !== null)
+      return this.anchored(anchor, offset + content.length - (anchor[2]?.length ?? 0), indent, "item");
     if (keyOf(content) !== undefined)
       return {
         value: this.mapping(indent + 1 + spaces, content, offset, true),
@@ -293,7 +329,10 @@ class Reader {
   private mapping(indent: number, first: string, offset: number, firstInline: boolean): Record<string, unknown> {
     this.enter();
     const map: Record<string, unknown> = {};
-    const entries = new Map<string, Entry>();
+    // Entries only when positions are asked for; merged keys only once a merge comes: this runs for
+    // every mapping of the file.
+    const entries = this.collections ? new Map<string, Entry>() : undefined;
+    let merged: Set<string> | undefined;
     let keyOffset = offset;
     let ownLine = !firstInline;
     for (let text: string | undefined = first; text !== undefined; text = this.sameLevelEntry(indent)) {
@@ -304,37 +343,112 @@ class Reader {
       // context (the library reads `a b` alone as a scalar, in a mapping as a key without a value).
       if (parsedKey === undefined || parsedKey.key === "__proto__")
         throw DOCUMENT_LEVEL.test(text) ? NOT_PLAIN_FILE : NOT_PLAIN;
-      const read = () => this.entry(parsedKey, indent, at);
-      const entry = ownLine ? this.attempt(read, () => this.island(line, indent, "entry")) : read();
+      const repeatedBefore = this.repeated.length;
+      const entry = ownLine
+        ? this.part(line, indent, { parsed: parsedKey, offset: at })
+        : this.entry(parsedKey, indent, at);
       ownLine = true;
       keyOffset = this.lines[this.next]?.offset ?? 0;
       // An island with syntax errors: they are the result; the rest is read for more of them.
       if (entry?.key === undefined) continue;
+      if (parsedKey.key === MERGE && !parsedKey.quoted) {
+        // A key given twice in what is merged: the library names its place by the merge key's path.
+        if (this.repeated.length > repeatedBefore) throw NOT_PLAIN_FILE;
+        merged ??= new Set();
+        this.merge(map, entries, merged, entry.value);
+        continue;
+      }
       const key = entry.key.text;
+      // A key that came from a merge is overridden by one written in the mapping, wherever it stands.
+      if (merged?.delete(key)) delete map[key];
       // A key given again is read (the rest of the file must still be plain) and kept apart, as a problem.
       if (Object.hasOwn(map, key)) {
-        const firstOffset = entries.get(key)?.key?.start ?? entry.key.span.start;
+        const firstOffset = entries?.get(key)?.key?.start ?? entry.key.span.start;
         this.repeated.push({ mapping: map, key, offset: entry.key.span.start, firstOffset, value: entry.value });
       } else {
         map[key] = entry.value;
-        if (this.collections)
-          entries.set(key, entry.valueSpan ? { key: entry.key.span, value: entry.valueSpan } : { key: entry.key.span });
+        entries?.set(key, entryOf(entry.key.span, entry));
       }
     }
-    this.collections?.set(map, { start: offset, entries });
+    if (entries) this.collections?.set(map, { start: offset, entries });
     this.leave();
     return map;
+  }
+
+  /**
+   * `<<: value`: the keys of a mapping (or of each mapping of a list, the first one winning) that `map` does
+   * not have yet, as the yaml library merges them (node_modules/yaml/dist/schema/yaml-1.1/merge.js). Their
+   * places are where the merged mapping writes them, as Locator finds them. Anything but mappings is the
+   * library's to report.
+   */
+  private merge(
+    map: Record<string, unknown>,
+    entries: Map<string, Entry> | undefined,
+    merged: Set<string>,
+    value: unknown,
+  ): void {
+    for (const source of Array.isArray(value) ? value : [value]) {
+      if (source === null || typeof source !== "object" || Array.isArray(source)) throw NOT_PLAIN_FILE;
+      const sourceEntries = this.collections?.get(source)?.entries;
+      for (const [key, item] of Object.entries(source)) {
+        if (Object.hasOwn(map, key)) continue;
+        map[key] = item;
+        merged.add(key);
+        const entry = sourceEntries instanceof Map ? sourceEntries.get(key) : undefined;
+        if (entry) entries?.set(key, entry);
+      }
+    }
   }
 
   /** One `key: value` (or `key:` and deeper lines) of a mapping at `indent`, its key at `keyOffset`. */
   private entry(entry: PlainKey, indent: number, keyOffset: number): ReadPart {
     const key = { text: entry.key, span: { start: keyOffset, end: keyOffset + entry.keyLength } };
-    if (entry.rest === undefined) {
-      const nextLine = this.lines[this.next];
-      const value = this.nested(indent);
-      return { key, value, valueSpan: value === null ? undefined : { start: nextLine.offset, end: nextLine.offset } };
-    }
-    return { key, ...this.inlineValue(entry.rest, keyOffset + entry.restOffset, indent) };
+    if (entry.rest === undefined) return { key, ...this.blockBelow(indent, "entry") };
+    const anchor = ANCHOR.exec(entry.rest);
+    if (anchor === null) return { key, ...this.inlineValue(entry.rest, keyOffset + entry.restOffset, indent) };
+    const remainderOffset = keyOffset + entry.restOffset + entry.rest.length - (anchor[2]?.length ?? 0);
+    return { key, ...this.anchored(anchor, remainderOffset, indent, "entry") };
+  }
+
+  /**
+   * The value on the lines below an entry (nested: a deeper block, or a list at the key's indentation)
+   * or a list item (a deeper block), and where it is: the next line; null when there is none.
+   */
+  private blockBelow(indent: number, shape: "entry" | "item"): ReadPart {
+    const nextLine = this.lines[this.next];
+    const value =
+      shape === "entry"
+        ? this.nested(indent)
+        : nextLine !== undefined && nextLine.indent > indent
+          ? this.node(nextLine.indent, indent)
+          : null;
+    return { value, valueSpan: value === null ? undefined : { start: nextLine.offset, end: nextLine.offset } };
+  }
+
+  /**
+   * `&name value` (at `remainderOffset`) or `&name` and the block below: the value, kept under its name for
+   * the aliases after it (the last one of a name counts, as in YAML).
+   */
+  private anchored(
+    anchor: RegExpExecArray,
+    remainderOffset: number,
+    indent: number,
+    shape: "entry" | "item",
+  ): ReadPart {
+    const remainder = anchor[2];
+    let part: ReadPart;
+    if (remainder === undefined || remainder.startsWith("#")) part = this.blockBelow(indent, shape);
+    else if (remainder.startsWith("&") || remainder.startsWith("*")) throw NOT_PLAIN;
+    else part = this.inlineValue(remainder, remainderOffset, indent);
+    this.anchors.set(anchor[1], part.value);
+    return part;
+  }
+
+  /** The value of an alias at `offset`; one whose anchor the reader did not keep is the library's. */
+  private alias(name: string, offset: number): unknown {
+    if (!this.anchors.has(name)) throw NOT_PLAIN_FILE;
+    this.firstAlias ??= offset;
+    return this.anchors.get(name);
   }
 
   /**
@@ -346,7 +460,11 @@ class Reader {
     if (first === LEFT_BRACKET || first === LEFT_BRACE) return this.flowValue(offset, indent);
     let value: unknown;
     let end: number;
-    if (first === QUOTE || first === APOSTROPHE) {
+    const alias = first === ASTERISK ? ALIAS.exec(text) : null;
+    if (alias !== null) {
+      value = this.alias(alias[1], offset);
+      end = offset + 1 + alias[1].length;
+    } else if (first === QUOTE || first === APOSTROPHE) {
       const read = first === QUOTE ? readDoubleQuoted(this.text, offset) : readSingleQuoted(this.text, offset);
       if (!QUOTED_TAIL.test(text.slice(read.end - offset))) throw NOT_PLAIN;
       ({ value, end } = read);
@@ -359,13 +477,20 @@ class Reader {
     // A one-line scalar must not go on: deeper lines after it make a multi-line scalar, or an error.
     const next = this.lines[this.next];
     if (next !== undefined && next.indent > indent) throw NOT_PLAIN;
-    return { value, valueSpan: { start: offset, end } };
+    return alias === null
+      ? { value, valueSpan: { start: offset, end } }
+      : { value, valueSpan: { start: offset, end }, alias: true };
   }
 
   /** A flow collection at `offset` (plain-flow.ts), then nothing but a comment on its last line. */
   private flowValue(offset: number, indent: number): ReadPart {
     const read = readFlow(
-      { text: this.text, collections: this.collections, repeated: this.repeated },
+      {
+        text: this.text,
+        collections: this.collections,
+        repeated: this.repeated,
+        alias: (name, at) => this.alias(name, at),
+      },
       offset,
       indent,
       this.depth,
@@ -455,6 +580,7 @@ class Reader {
 
 const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
+const ASTERISK = 0x2a;
 const LEFT_BRACKET = 0x5b;
 const LEFT_BRACE = 0x7b;
 /** What may follow a quoted scalar on its line (trailing spaces are already gone): nothing, or a comment. */
@@ -479,6 +605,8 @@ const KEY = /^(?:"([^"\\]*)"|'([^']*)'|([A-Za-z_][A-Za-z0-9_./-]*)):(?: (.*))?$/
  */
 interface PlainKey {
   readonly key: string;
+  /** Written in quotes: `"<<"` is the text, not a merge. */
+  readonly quoted?: boolean;
   readonly keyLength: number;
   readonly rest: string | undefined;
   /** Where `rest` starts in the line's text. */
@@ -486,13 +614,19 @@ interface PlainKey {
 }
 
 function keyOf(text: string): PlainKey | undefined {
+  const merge = MERGE_KEY.exec(text);
+  if (merge !== null) return keyParts(MERGE, 2, merge[1], text);
   const match = KEY.exec(text);
   if (match === null) return undefined;
   const key = match[1] ?? match[2] ?? match[3];
   const plain = match[3] !== undefined;
   const keyLength = key.length + (plain ? 0 : 2);
   if (keyLength > MAX_KEY_SOURCE || (plain && NOT_TEXT_KEY.test(key))) return undefined;
-  const rest = match[4] === undefined ? undefined : withoutLeadingSpaces(match[4]);
+  return { ...keyParts(key, keyLength, match[4], text), quoted: !plain };
+}
+
+function keyParts(key: string, keyLength: number, after: string | undefined, text: string): PlainKey {
+  const rest = after === undefined ? undefined : withoutLeadingSpaces(after);
   return {
     key,
     keyLength,
@@ -500,3 +634,11 @@ function keyOf(text: string): PlainKey | undefined {
     restOffset: rest === undefined ? text.length : text.length - rest.length,
   };
 }
+
+/** A merge key, `<<:` (plain; a quoted `"<<"` is text), and what it merges: YAML 1.1's merge, which the library reads. */
+const MERGE_KEY = /^<<:(?: (.*))?$/;
+/** The key a merge entry is read under: no key of the inventory, and never written into a mapping. */
+const MERGE = "<<";
+/** `&name` before a value (then the value, or nothing: the block below), and `*name`, an alias. */
+const ANCHOR = /^&([^\s,[\]{}]+)(?: +(.*))?$/;
+const ALIAS = /^\*([^\s,[\]{}]+)(?: +#.*)?$/;

@@ -181,3 +181,40 @@ function keyText(document: Document, key: Node | null): string | undefined {
   if (node === undefined || isMap(node) || !isScalar(node)) return undefined;
   return String(node.value);
 }
+
+/**
+ * What a document's aliases expand to, where they might be a bomb: each alias stands for its anchor's whole
+ * value, so ten anchors of ten aliases each are 10^10 values to whoever walks them (the schema check does).
+ * A document may hold about one value per byte written, and 100,000 more (for anchors used in every
+ * account); beyond that, or for an anchor that contains itself, the problem to report. The yaml library's
+ * own guard counts uses of an anchor instead (more than 100 are refused), which refuses `<<: *common` in an
+ * inventory of 101 accounts.
+ */
+export function aliasProblem(value: unknown, textLength: number): string | undefined {
+  const limit = textLength + EXTRA_EXPANDED_VALUES;
+  let count = 0;
+  const inside = new Set<object>();
+  const walk = (node: unknown): "cycle" | "over" | undefined => {
+    if (++count > limit) return "over";
+    if (node === null || typeof node !== "object") return undefined;
+    if (inside.has(node)) return "cycle";
+    inside.add(node);
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      const found = walk(child);
+      if (found) return found;
+    }
+    inside.delete(node);
+    return undefined;
+  };
+  const found = walk(value);
+  if (found === "cycle") return "an anchor holds an alias of itself: the value would contain itself";
+  if (found === "over")
+    return (
+      `the aliases expand to more than ${limit.toLocaleString("en-US")} values ` +
+      "(nested aliases, an alias bomb?); write the values out, or alias fewer levels deep"
+    );
+  return undefined;
+}
+
+/** Values beyond one per byte that aliases may expand a document to (an anchor in each of 95,000 accounts). */
+const EXTRA_EXPANDED_VALUES = 100_000;

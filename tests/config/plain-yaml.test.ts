@@ -182,6 +182,10 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
       "a: 1.5\nb: 0x1F\n",
       "a: multi\n  line\n",
       "a: &x 1\n", // an anchor no alias uses
+      "a: &x 1\nb: *x\nc: [*x, {d: *x}]\n", // aliases of it
+      "a: &m\n  b: 1\n  c: 2\nd:\n  c: 3\n  <<: *m\ne:\n  <<: [*m, {f: 4}]\n  b: 5\n", // merge keys
+      "- &i\n  a: 1\n- *i\n- &j x\n- *j\n",
+      "<<: {a: 1}\nb: 2\n", // a merge at the top, of no anchor
       "l:\n  - [\n    x,\n  ]\n", // a flow collection's closing line at the item's indentation
       "a:\n  b: 1\n  c: &t\n    d: 2\n  e: 3\n",
       "- x\n- !!str 2\n- y\n",
@@ -206,8 +210,7 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
 
   it("leaves to the library the whole file where no part can be read alone", () => {
     const documents = [
-      "a: &x 1\nb: *x\n", // an alias: YAML resolves it in the whole document
-      "<<: {a: 1}\n",
+      "a: &x !!str 1\nb: *x\n", // an alias of an anchor in an island: YAML resolves it in the whole document
       "a:\n\tb: 1\n",
       "__proto__: 1\n",
       "a : 1\n", // a line that is no key, at the top: no mapping around it to read it with
