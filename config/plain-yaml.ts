@@ -32,28 +32,51 @@ import { continuesAt, type IslandSource, readIsland, type Span, type YamlSyntaxE
  */
 
 /**
- * The document's value; or that it gives a key twice in a mapping (plainPositions then says where, for
- * the problems); or the syntax errors of its islands; or undefined: the whole file is for the yaml library.
+ * The document read, with where each part is written; or the syntax errors of its islands; or undefined:
+ * the whole file is for the yaml library.
  */
+export function readPlainYaml(text: string): PlainPositions | { syntaxErrors: readonly YamlSyntaxError[] } | undefined {
+  const lines = documentLines(contentLines(text));
+  if (lines.length === 0) return undefined;
+  const reader = new Reader(lines, text);
+  try {
+    const value = reader.node(0, -1);
+    if (!reader.done()) return undefined;
+    if (reader.errors.length > 0) return { syntaxErrors: reader.errors };
+    return {
+      value,
+      start: lines[0].offset,
+      collections: reader.collections,
+      islands: reader.islands,
+      repeated: reader.repeated,
+      firstAlias: reader.firstAlias,
+    };
+  } catch (error) {
+    if (error === NOT_PLAIN || error === NOT_PLAIN_FILE) return undefined;
+    if (error instanceof NestedTooDeep) return { syntaxErrors: [{ offset: error.offset, message: error.message }] };
+    throw error;
+  }
+}
+
+/** readPlainYaml's answer alone: the value, that a key is given twice, the syntax errors, or undefined. */
 export function parsePlainYaml(
   text: string,
-):
-  | { value: unknown; firstAlias?: number }
-  | { keysGivenTwice: true }
-  | { syntaxErrors: readonly YamlSyntaxError[] }
-  | undefined {
-  const document = read(text, undefined);
-  if (document === undefined) return undefined;
-  if (document.errors.length > 0) return { syntaxErrors: document.errors };
-  if (document.repeated.length > 0) return { keysGivenTwice: true };
-  return document.firstAlias === undefined
-    ? { value: document.value }
-    : { value: document.value, firstAlias: document.firstAlias };
+): { value: unknown } | { keysGivenTwice: true } | { syntaxErrors: readonly YamlSyntaxError[] } | undefined {
+  const read = readPlainYaml(text);
+  if (read === undefined || "syntaxErrors" in read) return read;
+  return read.repeated.length > 0 ? { keysGivenTwice: true } : { value: read.value };
+}
+
+/** readPlainYaml's positions, for a document without syntax errors. */
+export function plainPositions(text: string): PlainPositions | undefined {
+  const read = readPlainYaml(text);
+  return read === undefined || "syntaxErrors" in read ? undefined : read;
 }
 
 /**
- * Where each part of a plain document is written, for locating problems (plain-locate.ts): by the objects
- * and arrays of a `parsePlainYaml` value read again, so reading a valid file costs nothing for it.
+ * Where each part of a plain document is written, for locating problems (plain-locate.ts), by the objects
+ * and arrays of its value. Recorded as the file is read: one read of a 4.8 MB file with positions costs
+ * less than a read without them and a second read for a problem's place.
  */
 export interface PlainPositions {
   readonly value: unknown;
@@ -64,6 +87,8 @@ export interface PlainPositions {
   readonly islands: WeakMap<object, IslandSource>;
   /** Keys given a second time in a mapping (the value keeps the first). */
   readonly repeated: readonly RepeatedKey[];
+  /** Where the first alias is, when there are aliases: a problem with what they expand to points there. */
+  readonly firstAlias: number | undefined;
 }
 
 /** A key given again in a mapping: the mapping's object in the value read, both places, the value given again. */
@@ -90,41 +115,6 @@ export interface Entry {
 }
 
 export type { Span };
-
-export function plainPositions(text: string): PlainPositions | undefined {
-  const collections = new WeakMap<object, Collection>();
-  const islands = new WeakMap<object, IslandSource>();
-  const document = read(text, { collections, islands });
-  // A document with syntax errors has no positions to give: its problems are the errors.
-  return document && document.errors.length === 0 ? { ...document, collections, islands } : undefined;
-}
-
-function read(
-  text: string,
-  positions: { collections: WeakMap<object, Collection>; islands: WeakMap<object, IslandSource> } | undefined,
-):
-  | { value: unknown; start: number; repeated: RepeatedKey[]; errors: YamlSyntaxError[]; firstAlias?: number }
-  | undefined {
-  const lines = documentLines(contentLines(text));
-  if (lines.length === 0) return undefined;
-  const reader = new Reader(lines, text, positions);
-  try {
-    const value = reader.node(0, -1);
-    if (!reader.done()) return undefined;
-    return {
-      value,
-      start: lines[0].offset,
-      repeated: reader.repeated,
-      errors: reader.errors,
-      firstAlias: reader.firstAlias,
-    };
-  } catch (error) {
-    if (error === NOT_PLAIN || error === NOT_PLAIN_FILE) return undefined;
-    if (error instanceof NestedTooDeep)
-      return { value: null, start: 0, repeated: [], errors: [{ offset: error.offset, message: error.message }] };
-    throw error;
-  }
-}
 
 interface Line {
   readonly indent: number;
@@ -220,18 +210,15 @@ class Reader {
   private readonly anchors = new Map<string, unknown>();
   /** Where the first alias is: aliases were used, and a problem with what they expand to points there. */
   firstAlias: number | undefined;
-  private readonly collections: WeakMap<object, Collection> | undefined;
-  private readonly islands: WeakMap<object, IslandSource> | undefined;
+  readonly collections = new WeakMap<object, Collection>();
+  /** Mappings and lists an island gave. */
+  readonly islands = new WeakMap<object, IslandSource>();
 
   constructor(
     private readonly lines: readonly Line[],
     private readonly text: string,
-    /** Set when positions are asked for. */
-    positions: { collections: WeakMap<object, Collection>; islands: WeakMap<object, IslandSource> } | undefined,
   ) {
     this.maxIslands = maxIslands(text);
-    this.collections = positions?.collections;
-    this.islands = positions?.islands;
   }
 
   done(): boolean {
@@ -297,10 +284,10 @@ class Reader {
     for (let line = this.lines[this.next]; line?.indent === indent && isSequenceItem(line.text); ) {
       const item = this.part(this.next++, indent, undefined);
       items.push(item?.value ?? null);
-      if (this.collections) entries.push(item === undefined ? {} : entryOf(undefined, item));
+      entries.push(item === undefined ? {} : entryOf(undefined, item));
       line = this.lines[this.next];
     }
-    this.collections?.set(items, { start, entries });
+    this.collections.set(items, { start, entries });
     return items;
   }
 
@@ -329,9 +316,8 @@ class Reader {
   private mapping(indent: number, first: string, offset: number, firstInline: boolean): Record<string, unknown> {
     this.enter();
     const map: Record<string, unknown> = {};
-    // Entries only when positions are asked for; merged keys only once a merge comes: this runs for
-    // every mapping of the file.
-    const entries = this.collections ? new Map<string, Entry>() : undefined;
+    const entries = new Map<string, Entry>();
+    // Only once a merge comes: this runs for every mapping of the file.
     let merged: Set<string> | undefined;
     let keyOffset = offset;
     let ownLine = !firstInline;
@@ -363,14 +349,14 @@ class Reader {
       if (merged?.delete(key)) delete map[key];
       // A key given again is read (the rest of the file must still be plain) and kept apart, as a problem.
       if (Object.hasOwn(map, key)) {
-        const firstOffset = entries?.get(key)?.key?.start ?? entry.key.span.start;
+        const firstOffset = entries.get(key)?.key?.start ?? entry.key.span.start;
         this.repeated.push({ mapping: map, key, offset: entry.key.span.start, firstOffset, value: entry.value });
       } else {
         map[key] = entry.value;
-        entries?.set(key, entryOf(entry.key.span, entry));
+        entries.set(key, entryOf(entry.key.span, entry));
       }
     }
-    if (entries) this.collections?.set(map, { start: offset, entries });
+    this.collections.set(map, { start: offset, entries });
     this.leave();
     return map;
   }
@@ -381,21 +367,16 @@ class Reader {
    * places are where the merged mapping writes them, as Locator finds them. Anything but mappings is the
    * library's to report.
    */
-  private merge(
-    map: Record<string, unknown>,
-    entries: Map<string, Entry> | undefined,
-    merged: Set<string>,
-    value: unknown,
-  ): void {
+  private merge(map: Record<string, unknown>, entries: Map<string, Entry>, merged: Set<string>, value: unknown): void {
     for (const source of Array.isArray(value) ? value : [value]) {
       if (source === null || typeof source !== "object" || Array.isArray(source)) throw NOT_PLAIN_FILE;
-      const sourceEntries = this.collections?.get(source)?.entries;
+      const sourceEntries = this.collections.get(source)?.entries;
       for (const [key, item] of Object.entries(source)) {
         if (Object.hasOwn(map, key)) continue;
         map[key] = item;
         merged.add(key);
         const entry = sourceEntries instanceof Map ? sourceEntries.get(key) : undefined;
-        if (entry) entries?.set(key, entry);
+        if (entry) entries.set(key, entry);
       }
     }
   }
@@ -437,8 +418,11 @@ class Reader {
   ): ReadPart {
     const remainder = anchor[2];
     let part: ReadPart;
-    if (remainder === undefined || remainder.startsWith("#")) part = this.blockBelow(indent, shape);
-    else if (remainder.startsWith("&") || remainder.startsWith("*")) throw NOT_PLAIN;
+    if (remainder === undefined || remainder.startsWith("#")) {
+      part = this.blockBelow(indent, shape);
+      // An anchor on nothing: the library reads the next line on from it (see yaml-island.ts).
+      if (part.value === null) throw NOT_PLAIN_FILE;
+    } else if (remainder.startsWith("&") || remainder.startsWith("*")) throw NOT_PLAIN;
     else part = this.inlineValue(remainder, remainderOffset, indent);
     this.anchors.set(anchor[1], part.value);
     return part;
@@ -535,8 +519,7 @@ class Reader {
       this.errors.push(...read.errors);
       return undefined;
     }
-    if (read.source && this.islands && typeof read.value === "object" && read.value !== null)
-      this.islands.set(read.value, read.source);
+    if (read.source && typeof read.value === "object" && read.value !== null) this.islands.set(read.value, read.source);
     return read;
   }
 

@@ -110,6 +110,10 @@ export function readIsland(
     path = [0];
   }
   if (structureProblems(document, () => 0).length > 0) return undefined;
+  // A tag or anchor with no value after it (`a: !x`): in the whole file the library reads the next line
+  // on from it (a key there may then be too long); only the whole file says what it is.
+  if (isScalar(node) && node.range?.[0] === node.range?.[1] && (node.tag !== undefined || node.anchor !== undefined))
+    return undefined;
   const value = (document.toJS() as Record<string | number, unknown>)[path[0]];
   // `key:` with nothing after it has no value of its own to point at (as Locator in locate.ts); an empty
   // list item does.
