@@ -93,7 +93,7 @@ const HOSTILE: { name: string; text: () => string }[] = [
     text: () => `${inventoryText(3, false)}    colour: "${"\\u0041".repeat((4 * MB) / 6)}"\n`,
   },
   {
-    name: "a 4 MB block scalar (an island)",
+    name: "a 4 MB block scalar",
     text: () =>
       `${inventoryText(3, false)}    colour: |\n${"      abcdefghijklmnopqrstuvwxyz\n".repeat((4 * MB) / 33)}`,
   },
@@ -187,7 +187,7 @@ const VARIANTS: { name: string; text: string }[] = [
       .replace(/\n {4}name: /g, "\n    <<: *common\n    name: "),
   },
   {
-    name: "a block scalar in every account (islands)",
+    name: "a block scalar in every account",
     text: largest.replace(/\n {4}name: (\S+)/g, "\n    name: |-\n      $1"),
   },
   { name: "one key given twice (plain)", text: `${largest}    name: again\n` },

@@ -108,27 +108,25 @@ export function resolvePlain(plain: string): unknown {
   if (/^(?:[Tt]rue|TRUE)$/.test(plain)) return true;
   if (/^(?:[Ff]alse|FALSE)$/.test(plain)) return false;
   if (/^[-+]?[0-9]+$/.test(plain)) return Number.parseInt(plain, 10);
-  if (NOT_DECIMAL_NUMBER.some((form) => form.test(plain))) throw NOT_PLAIN;
+  // The other numbers of the core schema, tested and resolved as the yaml library does
+  // (node_modules/yaml/dist/schema/core/int.js, float.js).
+  if (/^0o[0-7]+$/.test(plain)) return Number.parseInt(plain.slice(2), 8);
+  if (/^0x[0-9a-fA-F]+$/.test(plain)) return Number.parseInt(plain.slice(2), 16);
+  if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(plain))
+    return plain.slice(-3).toLowerCase() === "nan" ? Number.NaN : plain[0] === "-" ? -Infinity : Infinity;
+  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(plain)) return Number.parseFloat(plain);
   return plain;
 }
-
-/**
- * Octal and hexadecimal integers, floats, infinities and NaN, as the yaml library's core schema tests
- * them (node_modules/yaml/dist/schema/core/int.js, float.js): rare in an inventory, left to the library.
- */
-const NOT_DECIMAL_NUMBER = [
-  /^0o[0-7]+$/,
-  /^0x[0-9a-fA-F]+$/,
-  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
-];
 
 /** A plain key that stays text in YAML 1.2 (not null, true or false). */
 export const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 export const NOT_TEXT_KEY = /^(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
-/** YAML's limit for an implicit key, quotes included: 1,024 characters. The library reports longer ones. */
-export const MAX_KEY_SOURCE = 1024;
+/**
+ * YAML's limit for an implicit key is 1,024 characters, quotes included, but the yaml library counts from
+ * where the node before it ended (after `a:` with nothing, or `a: !x`, a little earlier): keys near the
+ * limit are left to it. No key of an inventory comes close.
+ */
+export const MAX_KEY_SOURCE = 1000;
 
 /**
  * YAML's white space is the space and the tab (tabs are left to the library): JavaScript's trim would also

@@ -15,20 +15,21 @@ import { continuesAt, type IslandSource, readIsland, type Span, type YamlSyntaxE
 /**
  * A fast reader for the YAML an inventory is almost always written in, with the yaml library as the
  * reference for everything else. It reads block mappings and sequences, flow collections (plain-flow.ts:
- * `[a, b]`, `{ id: "1" }`, a whole file of JSON), one-line plain and quoted scalars with YAML's escapes
- * (plain-scalars.ts), and comments. An entry or list item beyond that (a block scalar, an anchor, a tag, a
- * multi-line scalar, a float, a syntax error) is an *island* read by the yaml library on its own
- * (yaml-island.ts), and the rest stays plain. The whole file goes to the library (the answer is undefined)
- * only where no part can be read alone: an alias or merge key, a line that is no key at the top,
- * directives and document markers, odd indentation at the top, or more than maxIslands islands. Of
- * problems, it finds keys given twice in a mapping, as the yaml library's document would show them, the
- * islands' syntax errors, and collections nested deeper than the library can follow.
+ * `[a, b]`, `{ id: "1" }`, a whole file of JSON), plain and quoted scalars with YAML's escapes and the core
+ * schema's numbers (plain-scalars.ts), literal and folded block scalars, anchors, aliases and merge keys,
+ * `---` / `...` and a byte-order mark, and comments. An entry or list item beyond that (a tag, a multi-line
+ * plain or quoted scalar, a block scalar that keeps its blank lines, a syntax error) is an *island* read
+ * by the yaml library on its own (yaml-island.ts), and the rest stays plain. The whole file goes to the
+ * library (the answer is undefined) only where no part can be read alone: an alias of an anchor in an
+ * island, a line that is no key at the top, two documents or directives, odd indentation at the top, or
+ * more than maxIslands islands. Of problems, it finds keys given twice in a mapping, as the yaml library's
+ * document would show them, the islands' syntax errors, and collections nested deeper than the library
+ * can follow.
  *
  * Why: the yaml library builds a document of nodes with positions (the locations of problems come from
  * there); a 4.8 MB inventory of 95,000 accounts took 3.1 s to parse that way, 40% of it collecting garbage.
- * A valid inventory needs no positions. Where it answers, it answers what the yaml library's `toJS` gives
- * (YAML 1.2 core schema), which tests/config/plain-yaml.test.ts checks against the library on generated
- * documents.
+ * Where it answers, it answers what the yaml library's `toJS` gives (YAML 1.2 core schema), which
+ * tests/config/plain-yaml.test.ts checks against the library on generated documents.
  */
 
 /**
@@ -444,6 +445,7 @@ class Reader {
     if (first === LEFT_BRACKET || first === LEFT_BRACE) return this.flowValue(offset, indent);
     let value: unknown;
     let end: number;
+    if (first === VERTICAL_BAR || first === GREATER_THAN) return this.blockScalar(text, offset, indent);
     const alias = first === ASTERISK ? ALIAS.exec(text) : null;
     if (alias !== null) {
       value = this.alias(alias[1], offset);
@@ -464,6 +466,58 @@ class Reader {
     return alias === null
       ? { value, valueSpan: { start: offset, end } }
       : { value, valueSpan: { start: offset, end }, alias: true };
+  }
+
+  /**
+   * A literal (`|`) or folded (`>`) block scalar whose header `text` is at `offset`, its lines deeper than
+   * `indent`, as the yaml library resolves it (node_modules/yaml/dist/compose/resolve-block-scalar.js):
+   * clipped (one final line break) or stripped (`-`). Kept (`+`), an explicit indentation, a line of
+   * spaces, a tab, a less-indented line, or (folded) a more-indented line are left to the library.
+   */
+  private blockScalar(text: string, offset: number, indent: number): ReadPart {
+    const header = BLOCK_HEADER.exec(text);
+    const headerEnd = this.text.indexOf("\n", offset);
+    if (header === null || headerEnd === -1) throw NOT_PLAIN;
+    const lines: string[] = [];
+    // The scalar's text ends with its last line that is not empty, as the library's lexer cuts it
+    // (node_modules/yaml/dist/parse/lexer.js, parseBlockScalar: trailing empty lines are dropped).
+    let end = this.text.length;
+    for (let position = headerEnd + 1; position < this.text.length; ) {
+      const found = this.text.indexOf("\n", position);
+      const lineEnd = found === -1 ? this.text.length : found;
+      const line = this.text.slice(position, lineEnd);
+      const spaces = line.length - withoutLeadingSpaces(line).length;
+      if (line !== "" && spaces <= indent) break;
+      if (BLOCK_LINE_DECLINED.test(line) || (line !== "" && spaces === line.length)) throw NOT_PLAIN;
+      lines.push(line);
+      if (line !== "") end = Math.min(lineEnd + 1, this.text.length);
+      position = lineEnd + 1;
+    }
+    const first = lines.findIndex((line) => line !== "");
+    if (first === -1) throw NOT_PLAIN;
+    let last = lines.length - 1;
+    while (lines[last] === "") last--;
+    const trim = lines[first].length - withoutLeadingSpaces(lines[first]).length;
+    let value = "\n".repeat(first);
+    let separator = "";
+    for (const line of lines.slice(first, last + 1)) {
+      const spaces = line.length - withoutLeadingSpaces(line).length;
+      if (line !== "" && spaces < trim) throw NOT_PLAIN;
+      if (header[1] === "|") {
+        value += separator + line.slice(trim);
+        separator = "\n";
+      } else if (line === "") {
+        if (separator === "\n") value += "\n";
+        else separator = "\n";
+      } else if (spaces > trim) throw NOT_PLAIN;
+      else {
+        value += separator + line.slice(trim);
+        separator = " ";
+      }
+    }
+    if (header[2] !== "-") value += "\n";
+    while (this.next < this.lines.length && this.lines[this.next].offset < end) this.next++;
+    return { value, valueSpan: { start: offset, end } };
   }
 
   /** A flow collection at `offset` (plain-flow.ts), then nothing but a comment on its last line. */
@@ -564,6 +618,12 @@ class Reader {
 const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
 const ASTERISK = 0x2a;
+const VERTICAL_BAR = 0x7c;
+const GREATER_THAN = 0x3e;
+/** A block scalar's header the reader reads: `|` or `>`, perhaps `-`, then nothing or a comment. */
+const BLOCK_HEADER = /^([|>])(-?)(?: +#.*)?$/;
+/** Lines of a block scalar left to the library: a carriage return or a tab anywhere. */
+const BLOCK_LINE_DECLINED = /[\r\t]/;
 const LEFT_BRACKET = 0x5b;
 const LEFT_BRACE = 0x7b;
 /** What may follow a quoted scalar on its line (trailing spaces are already gone): nothing, or a comment. */

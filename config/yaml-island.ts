@@ -1,4 +1,4 @@
-import { type Document, isMap, isScalar, isSeq, type Node, parseDocument, visit } from "yaml";
+import { type Document, isMap, isScalar, isSeq, type Node, parseDocument, Scalar, visit } from "yaml";
 import { structureProblems } from "./yaml-checks";
 
 /**
@@ -70,7 +70,8 @@ export function continuesAt(text: string): boolean {
 /**
  * The island `text.slice(start, end)`: an `entry` (a one-key mapping) or an `item` (a one-item list).
  * Undefined where the island cannot stand for its part of the file, and the whole file is for the library:
- * an alias (its anchor may be elsewhere; YAML resolves it against the whole document), a key that is not
+ * an alias (its anchor may be elsewhere; YAML resolves it against the whole document), a block scalar (the
+ * plain reader reads the usual ones), a key that is not
  * text (or `__proto__`, or `<<`), a key given twice inside, or something other than one entry or item.
  */
 export function readIsland(
@@ -79,6 +80,8 @@ export function readIsland(
   shape: "entry" | "item",
 ): IslandRead | undefined {
   const document = parseDocument(text.slice(start, end), { prettyErrors: false, uniqueKeys: false, merge: true });
+  // Before its errors too: a block scalar's header gone wrong takes the lines after the island with it.
+  if (needsWholeFile(document)) return undefined;
   if (document.errors.length > 0)
     return {
       ok: false,
@@ -91,7 +94,6 @@ export function readIsland(
         return { offset: offset >= end ? next : offset, message: error.message };
       }),
     };
-  if (hasAlias(document)) return undefined;
   const span = (node: Node): Span => ({ start: (node.range?.[0] ?? 0) + start, end: (node.range?.[1] ?? 0) + start });
   const contents = document.contents;
   let node: Node | null;
@@ -127,10 +129,20 @@ export function readIsland(
   };
 }
 
-function hasAlias(document: Document): boolean {
+/**
+ * An alias (its anchor may be elsewhere), or a block scalar: the plain reader reads the usual ones itself,
+ * and for the others (kept line breaks, lines of spaces) which blank lines after the island are the
+ * scalar's, only the whole file says.
+ */
+function needsWholeFile(document: Document): boolean {
   let found = false;
   visit(document, {
     Alias() {
+      found = true;
+      return visit.BREAK;
+    },
+    Scalar(_, node) {
+      if (node.type !== Scalar.BLOCK_LITERAL && node.type !== Scalar.BLOCK_FOLDED) return undefined;
       found = true;
       return visit.BREAK;
     },

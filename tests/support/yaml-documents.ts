@@ -23,6 +23,9 @@ const SCALARS = [
   ...["'single'", "''", "'it''s'", "'unterminated", "'x' # c"],
   // Escapes YAML knows, and ones it does not.
   ...['"\\u00e9"', '"\\x41\\tB"', '"\\U0001F600"', '"a\\"b"', '"\\\\"', '"\\/"', '"\\q"', '"\\x4"', '"\\UFFFFFFFF"'],
+  // Block scalars, their lines indented under the key or item (render() indents each line break).
+  ...["|\nline one\n\nline two", ">\nfolded\ntext\n\nnext paragraph", "|-\nstripped\n  more indented", ">-\na\n\n\nb"],
+  ...["|\n# not a comment\n", "|+\nkept\n\n", "|2\n  explicit", ">\na\n  more indented\nb", "|\n\n\nafter empty lines"],
   // Flow collections on one line, some only the library reads (an empty value, an empty entry).
   ...["[a, b]", "[a,b]", "[ a , b ]", "[arn:aws:kms:x:1:key/k, 'q']", '{"a":1}', "{a: 1, b: [c, d]}", "{a:1}"],
   ...[
@@ -125,6 +128,11 @@ export const layout: fc.Arbitrary<Layout> = fc.record({
   ),
 });
 
+/** A scalar's text with each line after the first indented by `indent` (a block scalar's lines; empty ones stay empty). */
+function indentBreaks(text: string, indent: number): string {
+  return text.replace(/\n(?=[^\n])/g, `\n${" ".repeat(indent)}`);
+}
+
 /** `node` as a flow collection or scalar; on several lines (indented by `indent`), or on one. */
 function flowText(node: Tree, indent: number, lines: boolean): string {
   if (node.kind === "scalar") return node.text;
@@ -144,14 +152,15 @@ export function render(node: Tree, style: Layout): string {
   const write = (value: Tree, indent: number, prefix: string): void => {
     const pad = " ".repeat(indent);
     if (value.kind === "scalar") {
-      lines.push(`${pad}${prefix}${value.text}${comment(lines.length)}`);
+      lines.push(`${pad}${prefix}${indentBreaks(value.text, indent + prefix.length + 1)}${comment(lines.length)}`);
       return;
     }
     if (value.kind === "map") {
       value.entries.forEach(([key, child], index) => {
         const head = index === 0 ? `${pad}${prefix}` : " ".repeat(indent + prefix.length);
         const keyIndent = indent + prefix.length;
-        if (child.kind === "scalar") lines.push(`${head}${key}: ${child.text}${comment(lines.length)}`);
+        if (child.kind === "scalar")
+          lines.push(`${head}${key}: ${indentBreaks(child.text, keyIndent + style.step)}${comment(lines.length)}`);
         else if (style.flow !== "")
           lines.push(`${head}${key}: ${flowText(child, keyIndent, style.flow === "lines")}${comment(lines.length)}`);
         else {
