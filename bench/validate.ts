@@ -191,6 +191,18 @@ const VARIANTS: { name: string; text: string }[] = [
     text: largest.replace(/\n {4}name: (\S+)/g, "\n    name: |-\n      $1"),
   },
   { name: "one key given twice (plain)", text: `${largest}    name: again\n` },
+  {
+    name: "!!str in every account",
+    text: largest.replace(/\n {4}name: /g, "\n    name: !!str "),
+  },
+  {
+    name: "a tag in every 50th account (islands)",
+    text: largest.replace(/\n {4}enabled: false/g, "\n    enabled: !!bool false"),
+  },
+  {
+    name: "a two-line string in every account",
+    text: largest.replace(/\n {4}name: (\S+)/g, "\n    name: $1\n      continued"),
+  },
 ];
 const largestValue = parseDocument(largest).toJS();
 VARIANTS.push(

@@ -272,7 +272,8 @@ class FlowReader {
     while (this.text.charCodeAt(this.position + indent) === SPACE) indent++;
     const first = this.text.charCodeAt(this.position + indent);
     if (first === LINE_FEED || first === CARRIAGE_RETURN || Number.isNaN(first)) return;
-    if (first === HASH || indent > this.parentIndent) return;
+    // A comment line too must be deeper: the library reads `# c` at the parent's column as text.
+    if (indent > this.parentIndent) return;
     if (indent === this.parentIndent && (first === RIGHT_BRACKET || first === RIGHT_BRACE)) return;
     throw NOT_PLAIN;
   }

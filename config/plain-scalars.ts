@@ -100,10 +100,16 @@ const ESCAPES: Readonly<Record<string, string>> = {
  */
 const PLAIN = /^[A-Za-z0-9_./+~$=,()-](?:[A-Za-z0-9_./+~$@=,():{}[\]\- ]*[A-Za-z0-9_./+~$@=,(){}[\]-])?$/;
 
-/** A plain scalar's value by YAML 1.2's core schema, as the yaml library resolves it. */
-export function resolvePlain(plain: string): unknown {
+/** A plain scalar's text as written, checked (the value of `!!str text`). */
+export function plainText(plain: string): string {
   // `a: b` inside a value is a mapping where none may start (PLAIN ends on no `:`); `- x` a list.
   if (!PLAIN.test(plain) || plain.includes(": ") || plain === "-" || plain.startsWith("- ")) throw NOT_PLAIN;
+  return plain;
+}
+
+/** A plain scalar's value by YAML 1.2's core schema, as the yaml library resolves it. */
+export function resolvePlain(text: string): unknown {
+  const plain = plainText(text);
   if (/^(?:~|[Nn]ull|NULL)$/.test(plain)) return null;
   if (/^(?:[Tt]rue|TRUE)$/.test(plain)) return true;
   if (/^(?:[Ff]alse|FALSE)$/.test(plain)) return false;

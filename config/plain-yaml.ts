@@ -5,6 +5,7 @@ import {
   NOT_PLAIN_FILE,
   NOT_TEXT_KEY,
   readDoubleQuoted,
+  plainText,
   readSingleQuoted,
   resolvePlain,
   withoutLeadingSpaces,
@@ -172,6 +173,9 @@ const MAX_DEPTH = 200;
  * lines of syntax errors) costs less in one parse. Up to one island per 200 bytes (at least 2,000) the
  * islands cost a quarter of that parse at most.
  */
+/** Islands with syntax errors past which the whole file goes to the library (50 problems are shown). */
+const MAX_BROKEN_ISLANDS = 100;
+
 function maxIslands(text: string): number {
   return Math.max(2000, Math.floor(text.length / 200));
 }
@@ -204,6 +208,7 @@ class Reader {
   private next = 0;
   private depth = 0;
   private islandCount = 0;
+  private brokenIslands = 0;
   private readonly maxIslands: number;
   readonly repeated: RepeatedKey[] = [];
   readonly errors: YamlSyntaxError[] = [];
@@ -370,7 +375,9 @@ class Reader {
    */
   private merge(map: Record<string, unknown>, entries: Map<string, Entry>, merged: Set<string>, value: unknown): void {
     for (const source of Array.isArray(value) ? value : [value]) {
-      if (source === null || typeof source !== "object" || Array.isArray(source)) throw NOT_PLAIN_FILE;
+      // A mapping an island gave has no entries here to give the merged keys their places.
+      if (source === null || typeof source !== "object" || Array.isArray(source) || this.islands.has(source))
+        throw NOT_PLAIN_FILE;
       const sourceEntries = this.collections.get(source)?.entries;
       for (const [key, item] of Object.entries(source)) {
         if (Object.hasOwn(map, key)) continue;
@@ -440,13 +447,19 @@ class Reader {
    * A value that starts on its entry's or item's line (`text`, at `offset`), which is indented by
    * `indent`: a flow collection (on that line or more), a quoted scalar or a plain one.
    */
-  private inlineValue(text: string, offset: number, indent: number): ReadPart {
+  private inlineValue(text: string, offset: number, indent: number, asString = false): ReadPart {
     const first = text.charCodeAt(0);
     if (first === LEFT_BRACKET || first === LEFT_BRACE) return this.flowValue(offset, indent);
     let value: unknown;
     let end: number;
     if (first === VERTICAL_BAR || first === GREATER_THAN) return this.blockScalar(text, offset, indent);
     const alias = first === ASTERISK ? ALIAS.exec(text) : null;
+    // `!!str value`: the scalar's text as written (the only tag read here; the place is the value's).
+    const tagged = text.startsWith(STRING_TAG) ? withoutLeadingSpaces(text.slice(STRING_TAG.length)) : undefined;
+    if (tagged !== undefined) {
+      if (!/^["'A-Za-z0-9_./+~$=,()-]/.test(tagged)) throw NOT_PLAIN;
+      return this.inlineValue(tagged, offset + text.length - tagged.length, indent, true);
+    }
     if (alias !== null) {
       value = this.alias(alias[1], offset);
       end = offset + 1 + alias[1].length;
@@ -457,7 +470,10 @@ class Reader {
     } else {
       const comment = text.indexOf(" #");
       const plain = comment === -1 ? text : withoutTrailingSpaces(text.slice(0, comment));
-      value = resolvePlain(plain);
+      const more = this.lines[this.next];
+      if (comment === -1 && !asString && more !== undefined && more.indent > indent)
+        return this.multiLinePlain(plain, offset, indent);
+      value = asString ? plainText(plain) : resolvePlain(plain);
       end = offset + plain.length;
     }
     // A one-line scalar must not go on: deeper lines after it make a multi-line scalar, or an error.
@@ -520,6 +536,25 @@ class Reader {
     return { value, valueSpan: { start: offset, end } };
   }
 
+  /**
+   * A plain scalar that goes on over the deeper lines after its first (`first`, at `offset`), folded as
+   * the library folds it: a line break between two lines is a space. A blank line, a comment or anything
+   * but plain text on them is left to the library.
+   */
+  private multiLinePlain(first: string, offset: number, indent: number): ReadPart {
+    let folded = first;
+    let end = offset + first.length;
+    while (this.next < this.lines.length && this.lines[this.next].indent > indent) {
+      const line = this.lines[this.next];
+      // Only the line after the previous one: a blank line between them folds into a line break.
+      if (this.text.lastIndexOf("\n", line.offset) !== this.text.indexOf("\n", end)) throw NOT_PLAIN;
+      folded += ` ${plainText(line.text)}`;
+      end = line.offset + line.text.length;
+      this.next++;
+    }
+    return { value: resolvePlain(folded), valueSpan: { start: offset, end } };
+  }
+
   /** A flow collection at `offset` (plain-flow.ts), then nothing but a comment on its last line. */
   private flowValue(offset: number, indent: number): ReadPart {
     const read = readFlow(
@@ -570,6 +605,8 @@ class Reader {
     const read = readIsland(this.text, bounds, shape);
     if (read === undefined) throw NOT_PLAIN_FILE;
     if (!read.ok) {
+      // A file this broken is the library's to report whole: its errors, not a few hundred islands'.
+      if (++this.brokenIslands > MAX_BROKEN_ISLANDS) throw NOT_PLAIN_FILE;
       this.errors.push(...read.errors);
       return undefined;
     }
@@ -619,6 +656,7 @@ const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
 const ASTERISK = 0x2a;
 const VERTICAL_BAR = 0x7c;
+const STRING_TAG = "!!str ";
 const GREATER_THAN = 0x3e;
 /** A block scalar's header the reader reads: `|` or `>`, perhaps `-`, then nothing or a comment. */
 const BLOCK_HEADER = /^([|>])(-?)(?: +#.*)?$/;

@@ -82,6 +82,13 @@ export function readIsland(
   const document = parseDocument(text.slice(start, end), { prettyErrors: false, uniqueKeys: false, merge: true });
   // Before its errors too: a block scalar's header gone wrong takes the lines after the island with it.
   if (needsWholeFile(document)) return undefined;
+  // An error where the island ends (a flow collection never closed) with a comment about: the comment may
+  // have taken the closing bracket, and where the library then reports it depends on the lines after.
+  if (
+    document.errors.some((error) => error.pos[0] + start >= contentEnd && error.code !== "MISSING_CHAR") &&
+    text.slice(start, next).includes("#")
+  )
+    return undefined;
   if (document.errors.length > 0)
     return {
       ok: false,

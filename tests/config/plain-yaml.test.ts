@@ -208,7 +208,7 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
 
   it("leaves to the library the whole file where no part can be read alone", () => {
     const documents = [
-      "a: &x !!str 1\nb: *x\n", // an alias of an anchor in an island: YAML resolves it in the whole document
+      "a: &x !!int 1\nb: *x\n", // an alias of an anchor in an island: YAML resolves it in the whole document
       "a: !x\nb: 1\n", // a tag on nothing: the library reads the next line on from it
       "a: |+\n  x\n\n\nb: 1\n", // a block scalar that keeps the blank lines after it: which are its own
       "a: &x\nb: 1\n", // an anchor on nothing, the same
@@ -220,7 +220,8 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
       "---\na: 1\n---\nb: 2\n", // two documents: the library reports it
       "# only a comment\n",
       "",
-      `${"k: !!str 1\n".repeat(2001)}`, // more islands than one parse of the whole file costs
+      `${"k: !!int 1\n".repeat(2001)}`, // more islands than one parse of the whole file costs
+      Array.from({ length: 101 }, (_, i) => `k${i}: b: c\n`).join(""), // more than 100 islands with errors
     ];
     for (const text of documents) expect(parsePlainYaml(text), JSON.stringify(text).slice(0, 80)).to.equal(undefined);
   });

@@ -23,6 +23,10 @@ const SCALARS = [
   ...["'single'", "''", "'it''s'", "'unterminated", "'x' # c"],
   // Escapes YAML knows, and ones it does not.
   ...['"\\u00e9"', '"\\x41\\tB"', '"\\U0001F600"', '"a\\"b"', '"\\\\"', '"\\/"', '"\\q"', '"\\x4"', '"\\UFFFFFFFF"'],
+  // Plain scalars over several lines (render() indents each line break), some only the library folds.
+  ...["two\nlines", "x\ny\nz", "1\n2", "a\n\nb", "a\n- b", "a\nb: c"],
+  // Tags: `!!str` the plain reader reads, the others are the library's.
+  ...["!!str 012", "!!str x y # c", '!!str "q\\tz"', "!!str  true", "!!str", "!!str [x]", "!!int 1", "!x"],
   // Block scalars, their lines indented under the key or item (render() indents each line break).
   ...["|\nline one\n\nline two", ">\nfolded\ntext\n\nnext paragraph", "|-\nstripped\n  more indented", ">-\na\n\n\nb"],
   ...["|\n# not a comment\n", "|+\nkept\n\n", "|2\n  explicit", ">\na\n  more indented\nb", "|\n\n\nafter empty lines"],
