@@ -487,7 +487,7 @@ class Reader {
   /**
    * A literal (`|`) or folded (`>`) block scalar whose header `text` is at `offset`, its lines deeper than
    * `indent`, as the yaml library resolves it (node_modules/yaml/dist/compose/resolve-block-scalar.js):
-   * clipped (one final line break) or stripped (`-`). Kept (`+`), an explicit indentation, a line of
+   * clipped (one final line break), stripped (`-`) or kept (`+`). An explicit indentation, a line of
    * spaces, a tab, a less-indented line, or (folded) a more-indented line are left to the library.
    */
   private blockScalar(text: string, offset: number, indent: number): ReadPart {
@@ -496,19 +496,32 @@ class Reader {
     if (header === null || headerEnd === -1) throw NOT_PLAIN;
     const lines: string[] = [];
     // The scalar's text ends with its last line that is not empty, as the library's lexer cuts it
-    // (node_modules/yaml/dist/parse/lexer.js, parseBlockScalar: trailing empty lines are dropped).
+    // (node_modules/yaml/dist/parse/lexer.js, parseBlockScalar: trailing empty lines are dropped), or
+    // when it keeps them (`+`) where the next line of the file starts.
     let end = this.text.length;
+    let contentEnd = this.text.length;
+    let terminator = this.text.length;
     for (let position = headerEnd + 1; position < this.text.length; ) {
       const found = this.text.indexOf("\n", position);
       const lineEnd = found === -1 ? this.text.length : found;
       const line = this.text.slice(position, lineEnd);
       const spaces = line.length - withoutLeadingSpaces(line).length;
-      if (line !== "" && spaces <= indent) break;
+      // Kept line breaks: which lines of spaces are the scalar's, the library decides.
+      if (header[2] === "+" && line !== "" && spaces === line.length) throw NOT_PLAIN;
+      if (line !== "" && spaces <= indent) {
+        terminator = position;
+        break;
+      }
       if (BLOCK_LINE_DECLINED.test(line) || (line !== "" && spaces === line.length)) throw NOT_PLAIN;
       lines.push(line);
-      if (line !== "") end = Math.min(lineEnd + 1, this.text.length);
+      if (line !== "") {
+        contentEnd = lineEnd;
+        end = Math.min(lineEnd + 1, this.text.length);
+      }
       position = lineEnd + 1;
     }
+    const keep = header[2] === "+";
+    if (keep) end = terminator;
     const first = lines.findIndex((line) => line !== "");
     if (first === -1) throw NOT_PLAIN;
     let last = lines.length - 1;
@@ -531,7 +544,9 @@ class Reader {
         separator = " ";
       }
     }
-    if (header[2] !== "-") value += "\n";
+    // Clipped: one line break; kept: each line break after the last line (at least one); stripped: none.
+    if (keep) value += "\n".repeat(Math.max(1, this.text.slice(contentEnd, end).split("\n").length - 1));
+    else if (header[2] !== "-") value += "\n";
     while (this.next < this.lines.length && this.lines[this.next].offset < end) this.next++;
     return { value, valueSpan: { start: offset, end } };
   }
@@ -658,8 +673,8 @@ const ASTERISK = 0x2a;
 const VERTICAL_BAR = 0x7c;
 const STRING_TAG = "!!str ";
 const GREATER_THAN = 0x3e;
-/** A block scalar's header the reader reads: `|` or `>`, perhaps `-`, then nothing or a comment. */
-const BLOCK_HEADER = /^([|>])(-?)(?: +#.*)?$/;
+/** A block scalar's header the reader reads: `|` or `>`, perhaps `-` or `+`, then nothing or a comment. */
+const BLOCK_HEADER = /^([|>])([-+]?)(?: +#.*)?$/;
 /** Lines of a block scalar left to the library: a carriage return or a tab anywhere. */
 const BLOCK_LINE_DECLINED = /[\r\t]/;
 const LEFT_BRACKET = 0x5b;

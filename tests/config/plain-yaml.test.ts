@@ -175,6 +175,7 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
       "a: !!str 1\n",
       "a: |\n  text\n",
       "a: |\n  text\n\n  more\n# a comment after it\nb: >-\n  folded\n  text\n", // block scalars read here
+      "a: |+\n  x\n\n\nb: |+\n  y\n", // kept: the blank lines after it are its own
       "a: [1, 2]\nb: {c: 1}\n",
       'a: "esc\\n"\n',
       "a: 1.5\nb: 0x1F\n",
@@ -210,7 +211,6 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
     const documents = [
       "a: &x !!int 1\nb: *x\n", // an alias of an anchor in an island: YAML resolves it in the whole document
       "a: !x\nb: 1\n", // a tag on nothing: the library reads the next line on from it
-      "a: |+\n  x\n\n\nb: 1\n", // a block scalar that keeps the blank lines after it: which are its own
       "a: &x\nb: 1\n", // an anchor on nothing, the same
       "a:\n\tb: 1\n",
       "__proto__: 1\n",
