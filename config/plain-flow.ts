@@ -22,10 +22,10 @@ import {
  * values, keys given twice and positions against the library on generated documents.
  */
 
-/** What a flow collection reads into: the file, and (when positions are asked for) where to record them. */
+/** What a flow collection reads into: the file, where to record positions and keys given twice, aliases. */
 export interface FlowTarget {
   readonly text: string;
-  readonly collections: WeakMap<object, Collection> | undefined;
+  readonly collections: WeakMap<object, Collection>;
   readonly repeated: RepeatedKey[];
   /** The value of the alias `*name` at `offset` (throws where the reader cannot resolve it). */
   readonly alias: (name: string, offset: number) => unknown;
@@ -131,7 +131,7 @@ class FlowReader {
       }
     }
     this.position++;
-    this.target.collections?.set(items, { start, entries });
+    this.target.collections.set(items, { start, entries });
     return items;
   }
 
@@ -165,7 +165,7 @@ class FlowReader {
       }
     }
     this.position++;
-    this.target.collections?.set(map, { start, entries });
+    this.target.collections.set(map, { start, entries });
     return map;
   }
 
