@@ -19,6 +19,17 @@ function read(text: string): unknown {
   return fast;
 }
 
+/** The plain reader's locator for `text` (which it must read in parts) and the library's, to compare. */
+function locators(text: string): { plain: PlainLocator; library: Locator } {
+  const positions = plainPositions(text);
+  if (positions === undefined) throw new Error(`read whole by the library: ${JSON.stringify(text)}`);
+  const lines = new LineIndex(text);
+  return {
+    plain: new PlainLocator(positions, lines, text),
+    library: new Locator(parseDocument(text, { merge: true }), lines, text),
+  };
+}
+
 describe("yaml-island: what the plain reader leaves to the library, in parts", () => {
   it("reads an entry with a tag as an island, and the plain entries around it itself", () => {
     const text = "a: x\nb: !!int 1\nc: y\n";
@@ -40,13 +51,7 @@ describe("yaml-island: what the plain reader leaves to the library, in parts", (
   });
 
   it("locates a path inside an island's mapping with the island's own document", () => {
-    const text = "top: x\na: !!map {b: 1, c: [x, y]}\nlist:\n  - !!map {d: 2}\n";
-    const positions = plainPositions(text);
-    expect(positions).to.not.equal(undefined);
-    if (!positions) return;
-    const lines = new LineIndex(text);
-    const plain = new PlainLocator(positions, lines, text);
-    const library = new Locator(parseDocument(text, { merge: true }), lines, text);
+    const { plain, library } = locators("top: x\na: !!map {b: 1, c: [x, y]}\nlist:\n  - !!map {d: 2}\n");
     const paths: PathSegment[][] = [["a"], ["a", "b"], ["a", "c", 1], ["a", "missing"], ["list", 0, "d"], ["list", 0]];
     for (const path of paths) {
       expect(plain.position(path), JSON.stringify(path)).to.deep.equal(library.position(path));
@@ -57,13 +62,7 @@ describe("yaml-island: what the plain reader leaves to the library, in parts", (
   });
 
   it("points `key:` with nothing after it at its key, in an island as in the library", () => {
-    const text = "a: !!map\n  b:\n  c: !!int 3\n";
-    const positions = plainPositions(text);
-    expect(positions).to.not.equal(undefined);
-    if (!positions) return;
-    const lines = new LineIndex(text);
-    const plain = new PlainLocator(positions, lines, text);
-    const library = new Locator(parseDocument(text), lines, text);
+    const { plain, library } = locators("a: !!map\n  b:\n  c: !!int 3\n");
     expect(plain.position(["a", "b"])).to.deep.equal(library.position(["a", "b"]));
     expect(plain.position(["a", "b"])).to.deep.equal({ line: 2, column: 3 });
   });
