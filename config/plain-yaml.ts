@@ -52,6 +52,7 @@ export function readPlainYaml(text: string): PlainPositions | { syntaxErrors: re
       islands: reader.islands,
       repeated: reader.repeated,
       firstAlias: reader.firstAlias,
+      islandCount: reader.islandCount,
     };
   } catch (error) {
     if (error === NOT_PLAIN || error === NOT_PLAIN_FILE) return undefined;
@@ -91,6 +92,8 @@ export interface PlainPositions {
   readonly repeated: readonly RepeatedKey[];
   /** Where the first alias is, when there are aliases: a problem with what they expand to points there. */
   readonly firstAlias: number | undefined;
+  /** How many parts the yaml library read (yaml-island.ts): 0 when the reader read every part itself. */
+  readonly islandCount: number;
 }
 
 /** A key given again in a mapping: the mapping's object in the value read, both places, the value given again. */
@@ -207,7 +210,7 @@ function entryOf(key: Span | undefined, part: ReadPart): Entry {
 class Reader {
   private next = 0;
   private depth = 0;
-  private islandCount = 0;
+  islandCount = 0;
   private brokenIslands = 0;
   private readonly maxIslands: number;
   readonly repeated: RepeatedKey[] = [];

@@ -151,9 +151,35 @@ describe("plain-yaml: the fast reader agrees with the yaml library", () => {
       const fast = parsePlainYaml(text);
       expect(fast, JSON.stringify(text)).to.have.property("value");
       expect(fast && "value" in fast ? fast.value : fast, text).to.deep.equal(libraryValue(text)?.value);
+      expect(plainPositions(text)?.islandCount, `no island: ${JSON.stringify(text)}`).to.equal(0);
     }
     // A key given twice in a flow mapping is found as in a block one.
     expect(parsePlainYaml("a: {b: 1, b: 2}\n")).to.deep.equal({ keysGivenTwice: true });
+  });
+
+  it("reads scalars, flow collections and block scalars itself, without an island, as the library does", () => {
+    const documents = [
+      'a: "\\x41\\u00e9\\U0001F600\\t\\"\\\\\\/\\0\\a\\b\\e\\f\\n\\r\\v\\N\\_\\L\\P\\ "\n', // every escape
+      "a: 'it''s'\nb: ''''\nc: 'x' # c\n", // a quote written twice in single quotes
+      "a: 0o17\nb: 0x1F\nc: -.Inf\nd: .NaN\ne: 1.5e3\nf: -0\ng: +12\nh: .5\ni: 1.\n", // the core schema's numbers
+      "a: x   # trailing spaces then a comment\nb: 'q'   \n",
+      "a: [x, 'it''s', \"\\u0041\", 0x10, {b: c}]\nb: {c: [], d: {}}\n",
+      "a: |\n  one\n\n  two\nb: >\n  folded\n  text\n\n  next\nc: |-\n  x\nd: |+\n  y\n\ne: z\n",
+      "a: long text\n  that wraps\n  twice\nb: !!str 012\n",
+      "a: &x {b: 1}\nc: *x\nd:\n  <<: *x\n  e: 2\n",
+      "a: [x, # a comment\n  y,\n  # a comment line\n  z]\n", // comments inside a flow collection
+      "a: [\r\n  x,\r\n  y\r\n]\r\nb: 1\r\n", // CRLF line endings
+      '{"a":1,"b":"x","c":[1,2],"d":{"e":null}}\n', // JSON without spaces
+      "a: [arn:aws:s3:::b/k, x y, 'q', a:b]\nb: {'k': v, \"l\": w, m: n}\n", // colons and spaces inside plain scalars
+      "a: [x, y,]\nb: {c: 1, d: 2,}\n", // trailing commas
+      "k:\n  a: [\n    x\n  ]\n  b: {\n    c: 1\n  }\n", // the closing bracket at the entry's indentation
+      '[\n  {"a": [1,\n   2]},\n  [3]\n]\n', // a JSON list at the top, over several lines
+    ];
+    for (const text of documents) {
+      const positions = plainPositions(text);
+      expect(positions?.islandCount, JSON.stringify(text)).to.equal(0);
+      expect(positions?.value, text).to.deep.equal(libraryValue(text)?.value);
+    }
   });
 
   it("refuses collections nested deeper than 1,000 levels itself: the library overflows its stack there", () => {
