@@ -170,15 +170,15 @@ const DOCUMENT_END = /^\.\.\.(?: +#.*)?$/;
  */
 const MAX_DEPTH = 200;
 
+/** Islands with syntax errors past which the whole file goes to the library (50 problems are shown). */
+const MAX_BROKEN_ISLANDS = 100;
+
 /**
  * More islands than this and the whole file goes to the library: an island costs about 25 us however
  * small, the library's parse of the whole file about 0.6 us a byte, so a file of one-line islands (100,000
  * lines of syntax errors) costs less in one parse. Up to one island per 200 bytes (at least 2,000) the
  * islands cost a quarter of that parse at most.
  */
-/** Islands with syntax errors past which the whole file goes to the library (50 problems are shown). */
-const MAX_BROKEN_ISLANDS = 100;
-
 function maxIslands(text: string): number {
   return Math.max(2000, Math.floor(text.length / 200));
 }

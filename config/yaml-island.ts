@@ -71,8 +71,9 @@ export function continuesAt(text: string): boolean {
  * The island `text.slice(start, end)`: an `entry` (a one-key mapping) or an `item` (a one-item list).
  * Undefined where the island cannot stand for its part of the file, and the whole file is for the library:
  * an alias (its anchor may be elsewhere; YAML resolves it against the whole document), a block scalar (the
- * plain reader reads the usual ones), a key that is not
- * text (or `__proto__`, or `<<`), a key given twice inside, or something other than one entry or item.
+ * plain reader reads the usual ones), a key that is not text (or `__proto__`, or `<<`), a key given twice
+ * inside, a tag or anchor on nothing, an unclosed flow collection with a comment about, or something other
+ * than one entry or item.
  */
 export function readIsland(
   text: string,
